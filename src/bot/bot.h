@@ -1,0 +1,38 @@
+// An immutable, ready-to-run bot: the project as loaded, its trained NLU model and its compiled
+// dialogue policies. Shared by every conversation of the bot; replaced as a whole on reload.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bot/project.h"
+#include "nlu/nlu.h"
+
+namespace parley::dialogue {
+class PolicySet;
+}
+
+namespace parley::bot {
+
+struct Bot {
+  std::string name;
+  uint64_t version = 0;  // increases with every successful (re)load in this process
+  Project project;
+  std::shared_ptr<const nlu::Model> nlu;
+  std::shared_ptr<const dialogue::PolicySet> policies;
+
+  const Domain& domain() const { return project.domain; }
+};
+
+struct BuildResult {
+  std::shared_ptr<const Bot> bot;        // null when there were errors
+  std::vector<Diagnostic> diagnostics;   // errors and warnings from loading, training, compiling
+};
+
+// Loads, validates, trains and compiles the project in `dir`. The bot is named after the folder
+// unless `name` is given.
+BuildResult build_bot(const std::string& dir, const std::string& name = {});
+
+}  // namespace parley::bot

@@ -1,0 +1,35 @@
+// Reads a Rasa 3.x project folder (domain*.yml or domain/, data/**/*.yml, config.yml, endpoints.yml)
+// into a bot::Project and checks that everything it references exists. Never throws and never
+// crashes on bad input: every problem becomes a Diagnostic naming the file and line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bot/project.h"
+
+namespace parley::bot {
+
+struct LoadResult {
+  Project project;
+  std::vector<Diagnostic> diagnostics;  // errors and warnings, in the order found
+  bool ok() const;                      // no error diagnostics
+};
+
+// Parses and validates the project in `dir`.
+// Checks: YAML syntax; shapes of every section; unknown intents, entities, actions, slots, forms
+// and responses referenced from stories, rules, forms, mappings and response conditions;
+// malformed entity annotations; config components that Parley does not use (warnings).
+LoadResult load_project(const std::string& dir);
+
+// Reads the test stories in `dir`/tests/*.yml (user steps with text, intent and annotated
+// entities; action, active_loop, slot_was_set steps). Problems are appended to `diagnostics`.
+std::vector<Story> load_test_stories(const std::string& dir, std::vector<Diagnostic>& diagnostics);
+
+// Parses one NLU example line with inline annotations: `[text](entity)`,
+// `[text](entity:value)`, `[text]{"entity": "e", "value": "v", "role": .., "group": ..}`.
+// On a malformed annotation returns false and sets `error`.
+bool parse_annotated_text(std::string_view line, std::string& text,
+                          std::vector<EntityAnnotation>& entities, std::string& error);
+
+}  // namespace parley::bot

@@ -1,0 +1,43 @@
+// Look-ups over the domain and the lists of Rasa's built-in names.
+#include "bot/project.h"
+
+#include <algorithm>
+#include <array>
+
+namespace parley::bot {
+
+namespace {
+template <typename T>
+const T* find_named(const std::vector<T>& items, std::string_view name) {
+  for (const auto& item : items)
+    if (item.name == name) return &item;
+  return nullptr;
+}
+}  // namespace
+
+const Intent* Domain::find_intent(std::string_view name) const { return find_named(intents, name); }
+const Slot* Domain::find_slot(std::string_view name) const { return find_named(slots, name); }
+const Form* Domain::find_form(std::string_view name) const { return find_named(forms, name); }
+
+bool Domain::has_action(std::string_view name) const {
+  return std::find(actions.begin(), actions.end(), name) != actions.end();
+}
+
+bool Domain::has_entity(std::string_view name) const {
+  return std::find(entities.begin(), entities.end(), name) != entities.end();
+}
+
+bool is_default_action(std::string_view name) {
+  static constexpr std::array<std::string_view, 12> kNames = {
+      "action_listen", "action_restart", "action_session_start", "action_default_fallback",
+      "action_deactivate_loop", "action_revert_fallback_events", "action_default_ask_affirmation",
+      "action_default_ask_rephrase", "action_two_stage_fallback", "action_back",
+      "action_extract_slots", "action_unlikely_intent"};
+  return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
+}
+
+bool is_default_intent(std::string_view name) {
+  return name == "restart" || name == "session_start" || name == "back" || name == "nlu_fallback";
+}
+
+}  // namespace parley::bot

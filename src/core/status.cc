@@ -1,0 +1,28 @@
+// Names of status codes, used in logs and in the JSON error bodies.
+#include "core/status.h"
+
+namespace parley {
+
+const char* code_name(Code c) {
+  switch (c) {
+    case Code::kOk: return "ok";
+    case Code::kInvalidArgument: return "invalid_argument";
+    case Code::kNotFound: return "not_found";
+    case Code::kConflict: return "conflict";
+    case Code::kTooLarge: return "too_large";
+    case Code::kRateLimited: return "rate_limited";
+    case Code::kUnavailable: return "unavailable";
+    case Code::kTimeout: return "timeout";
+    case Code::kIOError: return "io_error";
+    case Code::kCorruption: return "corruption";
+    case Code::kInternal: return "internal";
+  }
+  return "unknown";
+}
+
+std::string Status::to_string() const {
+  if (is_ok()) return "ok";
+  return std::string(code_name(code_)) + ": " + message_;
+}
+
+}  // namespace parley

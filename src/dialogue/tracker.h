@@ -1,0 +1,83 @@
+// A conversation's state, derived from its events. A Tracker holds the events of the current
+// session in memory (at most `window` of them; the full history stays in the store) and the
+// state derived from every event it was given: slots, active loop, latest message and action.
+// Not thread-safe: a conversation is only touched by its own mailbox (G1).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bot/project.h"
+#include "dialogue/event.h"
+
+namespace parley::dialogue {
+
+class Tracker {
+ public:
+  // `domain` gives slot initial values; it must outlive the tracker (bots are kept alive by the
+  // caller while their trackers are used). `window` bounds the events kept in memory.
+  Tracker(std::string sender_id, const bot::Domain* domain, size_t window = 512);
+
+  const std::string& sender_id() const { return sender_id_; }
+  const bot::Domain& domain() const { return *domain_; }
+  // Switches to another version of the bot's domain (after a reload) and re-derives state.
+  void rebind(const bot::Domain* domain);
+
+  // Applies one event to the derived state and keeps it in the in-memory window.
+  void apply(const Event& e);
+  // Number of events ever applied, including ones loaded from the store: the store version.
+  uint64_t version() const { return version_; }
+  // Marks events loaded from storage: sets the version without re-applying anything.
+  void set_version(uint64_t v) { version_ = v; }
+
+  // Events of the current session (since the last session_started or restart), oldest first,
+  // at most `window` of them.
+  const std::deque<Event>& events() const { return events_; }
+  // True when the oldest events of this session were dropped from memory.
+  bool window_truncated() const { return truncated_; }
+
+  const json::value& slot(std::string_view name) const;
+  const std::map<std::string, json::value, std::less<>>& slots() const { return slots_; }
+  const std::string& active_loop() const { return active_loop_; }  // "" when none
+  bool loop_rejected() const { return loop_rejected_; }
+  const std::string& requested_slot() const;
+  // The latest user event of the session, or nullptr.
+  const Event* latest_message() const { return latest_message_idx_ < 0 ? nullptr : &latest_message_; }
+  const std::string& latest_action() const { return latest_action_; }
+  const std::string& followup_action() const { return followup_; }
+  double latest_event_time() const { return latest_event_time_; }
+  // True once a session_started event was applied and no restart came after it.
+  bool session_started() const { return session_started_; }
+  // Bytes this tracker holds in memory (approximate), for the byte-bounded cache.
+  size_t memory_bytes() const;
+
+  // Re-derives the whole state from the in-memory events (after rewind/undo or a rebind).
+  void rebuild();
+
+ private:
+  void reset_session_state(bool keep_slots);
+  void apply_to_state(const Event& e);
+  void init_slots();
+
+  std::string sender_id_;
+  const bot::Domain* domain_;
+  size_t window_;
+  std::deque<Event> events_;
+  bool truncated_ = false;
+  uint64_t version_ = 0;
+
+  std::map<std::string, json::value, std::less<>> slots_;
+  std::string active_loop_;
+  bool loop_rejected_ = false;
+  Event latest_message_;
+  long latest_message_idx_ = -1;
+  std::string latest_action_;
+  std::string followup_;
+  double latest_event_time_ = 0;
+  bool session_started_ = false;
+};
+
+}  // namespace parley::dialogue

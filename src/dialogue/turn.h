@@ -1,0 +1,79 @@
+// One turn of a conversation: a user message in, the bot's actions and messages out.
+// A TurnRunner drives NLU and the predict-execute loop on a Tracker. It pauses when a custom
+// action must be called (so the caller can make the call asynchronously) and resumes with the
+// result. The tracker is changed as the turn goes; the caller commits `new_events()` to the store
+// and drops its tracker if the commit fails.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bot/bot.h"
+#include "dialogue/action_client.h"
+#include "dialogue/tracker.h"
+
+namespace parley::dialogue {
+
+struct TurnInput {
+  std::string text;
+  std::string message_id;
+  std::string input_channel = "rest";
+  json::value metadata;
+  double timestamp = 0;  // 0: now
+};
+
+// A message for the user, in Rasa's response shape (text, image, buttons, custom, attachment).
+struct BotMessage {
+  std::string text;
+  json::object data;  // image, buttons, custom, attachment; empty when none
+  // {"recipient_id": ..., "text": ..., ...} with null keys left out (Rasa REST channel shape).
+  json::object to_rasa(std::string_view recipient_id) const;
+  // {"text": ..., ...} (native shape).
+  json::object to_json() const;
+};
+
+// Why each action was chosen, for `parley chat --debug` and the events of issue 5.
+struct Prediction {
+  std::string action;
+  std::string policy;  // "rule", "memoization", "loop", "followup", "default", "fallback"
+  double confidence = 1.0;
+};
+
+class TurnRunner {
+ public:
+  enum class State { kNeedsAction, kDone };
+
+  TurnRunner(std::shared_ptr<const bot::Bot> bot, Tracker& tracker, TurnInput input);
+
+  // Runs until the turn is done or a custom action call is needed.
+  State run();
+  // The custom action call to make; valid when run() returned kNeedsAction.
+  const ActionRequest& pending_action() const { return *pending_; }
+  // Gives the result of the pending call back; then call run() again.
+  void resume(Result<json::value> response);
+
+  // Events this turn appended to the tracker, in order.
+  const std::vector<Event>& new_events() const { return new_events_; }
+  // Messages for the user, in order.
+  const std::vector<BotMessage>& messages() const { return messages_; }
+  const std::vector<Prediction>& predictions() const { return predictions_; }
+
+  // Convenience: runs the turn to the end, making action calls with `client` (may be null:
+  // then custom actions fail as if the server were down).
+  void run_blocking(ActionClient* client);
+
+ private:
+  struct Impl;
+  std::shared_ptr<const bot::Bot> bot_;
+  Tracker& tracker_;
+  TurnInput input_;
+  std::vector<Event> new_events_;
+  std::vector<BotMessage> messages_;
+  std::vector<Prediction> predictions_;
+  std::optional<ActionRequest> pending_;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace parley::dialogue

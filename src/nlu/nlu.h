@@ -1,0 +1,64 @@
+// Natural-language understanding: an intent classifier and entity extractors trained at load time
+// from a project's NLU data. A Model is immutable once trained and safe to use from many threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bot/project.h"
+#include "core/status.h"
+
+namespace parley::nlu {
+
+struct Entity {
+  std::string entity;
+  std::string value;        // after synonym mapping; numbers as their decimal text
+  std::string text;         // the matched text in the message
+  size_t start = 0, end = 0;  // character (byte) offsets in the message
+  double confidence = 1.0;
+  std::string extractor;    // "annotated", "lookup", "regex", "number", "intent_payload"
+  std::optional<std::string> role, group;
+};
+
+struct IntentScore {
+  std::string name;
+  double confidence = 0.0;
+};
+
+// What the model makes of one message, in the shape Rasa's parse_data has.
+struct ParseResult {
+  std::string text;
+  IntentScore intent;                 // "nlu_fallback" below the threshold
+  std::vector<IntentScore> ranking;   // best first, at most 10
+  std::vector<Entity> entities;
+};
+
+struct TrainOptions {
+  int seed = 17;         // fastText seed; training uses one thread, so results are reproducible
+  int epochs = 0;        // 0: chosen from the data size
+  int dim = 32;
+  double fallback_threshold = 0.3;
+  bool fallback_enabled = true;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  // Classifies and extracts entities. Messages starting with "/" of the form
+  // `/intent{"entity": "value"}` are taken as that intent (confidence 1) with those entities.
+  virtual ParseResult parse(std::string_view text) const = 0;
+  // Intent names the model can predict (the project's intents with examples, plus defaults).
+  virtual const std::vector<std::string>& intents() const = 0;
+};
+
+// Trains a model on `data`. `domain` gives the known intents and entities (entities that the
+// domain does not list are not extracted). Deterministic: same data, same options, same model.
+Result<std::shared_ptr<const Model>> train(const bot::NluData& data, const bot::Domain& domain,
+                                           const TrainOptions& options);
+
+// Lower case, punctuation turned into spaces (apostrophes kept inside words), whitespace collapsed.
+std::string normalize(std::string_view text);
+
+}  // namespace parley::nlu
