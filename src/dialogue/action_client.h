@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "core/json.h"
@@ -30,5 +32,13 @@ class ActionClient {
 
 // HTTP/1.1 client over Boost.Beast, one connection per call.
 std::unique_ptr<ActionClient> make_http_action_client();
+
+// Asynchronous client, for the server: `done` is called exactly once, on any thread, with the
+// parsed JSON body of a 2xx answer or a Status (timeout, refused, HTTP error, bad JSON).
+class AsyncActionClient {
+ public:
+  virtual ~AsyncActionClient() = default;
+  virtual void call(ActionRequest request, std::function<void(Result<json::value>)> done) = 0;
+};
 
 }  // namespace parley::dialogue

@@ -57,6 +57,12 @@ class Tracker {
   // Re-derives the whole state from the in-memory events (after rewind/undo or a rebind).
   void rebuild();
 
+  // A bounded summary for storage: the derived state, the version, and the last `keep_events`
+  // events of the session. Loading = from_snapshot + apply the events stored after its version.
+  json::object snapshot(size_t keep_events = 64) const;
+  static Result<Tracker> from_snapshot(std::string sender_id, const bot::Domain* domain,
+                                       const json::object& snapshot, size_t window = 512);
+
  private:
   void reset_session_state(bool keep_slots);
   void apply_to_state(const Event& e);
