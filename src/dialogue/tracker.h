@@ -15,6 +15,8 @@
 
 namespace parley::dialogue {
 
+using SlotMap = std::map<std::string, json::value, std::less<>>;
+
 class Tracker {
  public:
   // `domain` gives slot initial values; it must outlive the tracker (bots are kept alive by the
@@ -40,17 +42,18 @@ class Tracker {
   bool window_truncated() const { return truncated_; }
 
   const json::value& slot(std::string_view name) const;
-  const std::map<std::string, json::value, std::less<>>& slots() const { return slots_; }
-  const std::string& active_loop() const { return active_loop_; }  // "" when none
-  bool loop_rejected() const { return loop_rejected_; }
-  const std::string& requested_slot() const;
+  const SlotMap& slots() const { return cur_.slots; }
+  const std::string& active_loop() const { return cur_.active_loop; }  // "" when none
+  bool loop_rejected() const { return cur_.loop_rejected; }
+  // The value of `requested_slot`, "" when none.
+  std::string_view requested_slot() const;
   // The latest user event of the session, or nullptr.
-  const Event* latest_message() const { return latest_message_idx_ < 0 ? nullptr : &latest_message_; }
-  const std::string& latest_action() const { return latest_action_; }
-  const std::string& followup_action() const { return followup_; }
+  const Event* latest_message() const { return cur_.has_message ? &cur_.latest_message : nullptr; }
+  const std::string& latest_action() const { return cur_.latest_action; }
+  const std::string& followup_action() const { return cur_.followup; }
   double latest_event_time() const { return latest_event_time_; }
   // True once a session_started event was applied and no restart came after it.
-  bool session_started() const { return session_started_; }
+  bool session_started() const { return cur_.session_started; }
   // Bytes this tracker holds in memory (approximate), for the byte-bounded cache.
   size_t memory_bytes() const;
 
@@ -63,27 +66,37 @@ class Tracker {
   static Result<Tracker> from_snapshot(std::string sender_id, const bot::Domain* domain,
                                        const json::object& snapshot, size_t window = 512);
 
+  // The state derived from events; `base` is the state before the first in-memory event.
+  struct Derived {
+    SlotMap slots;
+    std::string active_loop;
+    bool loop_rejected = false;
+    bool has_message = false;
+    Event latest_message;
+    std::string latest_action;
+    std::string followup;
+    bool session_started = false;
+  };
+  const Derived& base_state() const { return base_; }
+  // Applies one event to a derived state (no rewinds: those are resolved on the event list).
+  static void apply_to(Derived& d, const Event& e, const bot::Domain& domain);
+  // The state a new session starts from: slots at their initial values.
+  static Derived initial_state(const bot::Domain& domain);
+
  private:
-  void reset_session_state(bool keep_slots);
-  void apply_to_state(const Event& e);
-  void init_slots();
+  void push(const Event& e);
+  void drop_oldest();
 
   std::string sender_id_;
   const bot::Domain* domain_;
   size_t window_;
   std::deque<Event> events_;
+  size_t event_bytes_ = 0;
   bool truncated_ = false;
   uint64_t version_ = 0;
-
-  std::map<std::string, json::value, std::less<>> slots_;
-  std::string active_loop_;
-  bool loop_rejected_ = false;
-  Event latest_message_;
-  long latest_message_idx_ = -1;
-  std::string latest_action_;
-  std::string followup_;
   double latest_event_time_ = 0;
-  bool session_started_ = false;
+  Derived base_;
+  Derived cur_;
 };
 
 }  // namespace parley::dialogue

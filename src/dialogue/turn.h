@@ -12,6 +12,7 @@
 
 #include "bot/bot.h"
 #include "dialogue/action_client.h"
+#include "dialogue/message.h"
 #include "dialogue/tracker.h"
 
 namespace parley::dialogue {
@@ -22,16 +23,6 @@ struct TurnInput {
   std::string input_channel = "rest";
   json::value metadata;
   double timestamp = 0;  // 0: now
-};
-
-// A message for the user, in Rasa's response shape (text, image, buttons, custom, attachment).
-struct BotMessage {
-  std::string text;
-  json::object data;  // image, buttons, custom, attachment; empty when none
-  // {"recipient_id": ..., "text": ..., ...} with null keys left out (Rasa REST channel shape).
-  json::object to_rasa(std::string_view recipient_id) const;
-  // {"text": ..., ...} (native shape).
-  json::object to_json() const;
 };
 
 // Why each action was chosen, for `parley chat --debug` and the events of issue 5.
@@ -65,7 +56,17 @@ class TurnRunner {
   void run_blocking(ActionClient* client);
 
  private:
+  friend struct TurnCtx;
+  Prediction predict();
+  bool execute(const Prediction& p);
+  bool run_form(const bot::Form& form, const Prediction& p);
+  bool request_next_slot(const bot::Form& form);
+  ActionRequest make_request(const std::string& action) const;
+  void action_failed(const std::string& action, const Status& status);
+  void apply_action_response(const json::value& body);
+
   struct Impl;
+  Prediction last_prediction_;
   std::shared_ptr<const bot::Bot> bot_;
   Tracker& tracker_;
   TurnInput input_;

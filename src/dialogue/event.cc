@@ -1,0 +1,214 @@
+// Event constructors and the Rasa JSON shapes of events.
+#include "dialogue/event.h"
+
+#include <string_view>
+
+namespace parley::dialogue {
+
+Event Event::user(std::string text, json::value parse_data, std::string message_id, double ts) {
+  Event e;
+  e.type = EventType::kUser;
+  e.text = std::move(text);
+  e.value = std::move(parse_data);
+  e.message_id = std::move(message_id);
+  e.timestamp = ts;
+  return e;
+}
+
+Event Event::bot(std::string text, json::value data, double ts) {
+  Event e;
+  e.type = EventType::kBot;
+  e.text = std::move(text);
+  e.value = std::move(data);
+  e.timestamp = ts;
+  return e;
+}
+
+Event Event::action(std::string name, double ts, std::string policy, double confidence) {
+  Event e;
+  e.type = EventType::kAction;
+  e.name = std::move(name);
+  e.policy = std::move(policy);
+  e.confidence = confidence;
+  e.timestamp = ts;
+  return e;
+}
+
+Event Event::slot(std::string name, json::value value, double ts) {
+  Event e;
+  e.type = EventType::kSlot;
+  e.name = std::move(name);
+  e.value = std::move(value);
+  e.timestamp = ts;
+  return e;
+}
+
+Event Event::active_loop(std::string name, double ts) {
+  Event e;
+  e.type = EventType::kActiveLoop;
+  e.name = std::move(name);
+  e.timestamp = ts;
+  return e;
+}
+
+Event Event::simple(EventType type, double ts) {
+  Event e;
+  e.type = type;
+  e.timestamp = ts;
+  return e;
+}
+
+Event Event::error(std::string code, std::string message, double ts) {
+  Event e;
+  e.type = EventType::kError;
+  e.name = std::move(code);
+  e.text = std::move(message);
+  e.timestamp = ts;
+  return e;
+}
+
+const char* event_type_name(EventType type) {
+  switch (type) {
+    case EventType::kUser: return "user";
+    case EventType::kBot: return "bot";
+    case EventType::kAction: return "action";
+    case EventType::kSlot: return "slot";
+    case EventType::kActiveLoop: return "active_loop";
+    case EventType::kSessionStarted: return "session_started";
+    case EventType::kRestarted: return "restart";
+    case EventType::kFollowup: return "followup";
+    case EventType::kUserUtteranceReverted: return "rewind";
+    case EventType::kActionReverted: return "undo";
+    case EventType::kActionExecutionRejected: return "action_execution_rejected";
+    case EventType::kLoopInterrupted: return "loop_interrupted";
+    case EventType::kError: return "parley_error";
+  }
+  return "unknown";
+}
+
+namespace {
+
+json::value name_or_null(const std::string& name) {
+  return name.empty() ? json::value(nullptr) : json::value(name);
+}
+
+std::string string_field(const json::object& o, std::string_view key) {
+  auto s = json_str(o, key);
+  return s ? std::string(*s) : std::string();
+}
+
+}  // namespace
+
+json::object to_json(const Event& e) {
+  json::object o;
+  o["event"] = event_type_name(e.type);
+  o["timestamp"] = e.timestamp;
+  switch (e.type) {
+    case EventType::kUser:
+      o["text"] = e.text;
+      o["parse_data"] = e.value.is_null() ? json::value(json::object()) : e.value;
+      o["input_channel"] = name_or_null(e.input_channel);
+      o["message_id"] = name_or_null(e.message_id);
+      break;
+    case EventType::kBot:
+      o["text"] = name_or_null(e.text);
+      o["data"] = e.value.is_null() ? json::value(json::object()) : e.value;
+      break;
+    case EventType::kAction:
+      o["name"] = e.name;
+      o["policy"] = name_or_null(e.policy);
+      o["confidence"] = e.confidence;
+      break;
+    case EventType::kSlot:
+      o["name"] = e.name;
+      o["value"] = e.value;
+      break;
+    case EventType::kActiveLoop:
+      o["name"] = name_or_null(e.name);
+      break;
+    case EventType::kFollowup:
+    case EventType::kActionExecutionRejected:
+      o["name"] = e.name;
+      break;
+    case EventType::kLoopInterrupted:
+      o["is_interrupted"] = e.value.is_bool() && e.value.get_bool();
+      break;
+    case EventType::kError:
+      o["code"] = e.name;
+      o["message"] = e.text;
+      break;
+    default:
+      break;
+  }
+  return o;
+}
+
+Result<Event> event_from_json(const json::value& v) {
+  if (!v.is_object()) return Status::invalid("event is not a JSON object");
+  const auto& o = v.as_object();
+  auto kind = json_str(o, "event");
+  if (!kind) return Status::invalid("event has no \"event\" name");
+  Event e;
+  if (auto ts = json_get(o, "timestamp"); ts && ts->is_number()) e.timestamp = ts->to_number<double>();
+  const std::string_view k = *kind;
+  if (k == "user") {
+    e.type = EventType::kUser;
+    e.text = string_field(o, "text");
+    if (auto p = json_get(o, "parse_data"); p && p->is_object()) e.value = *p;
+    e.message_id = string_field(o, "message_id");
+    e.input_channel = string_field(o, "input_channel");
+  } else if (k == "bot") {
+    e.type = EventType::kBot;
+    e.text = string_field(o, "text");
+    if (auto d = json_get(o, "data"); d && d->is_object()) e.value = *d;
+  } else if (k == "action") {
+    e.type = EventType::kAction;
+    e.name = string_field(o, "name");
+    if (e.name.empty()) return Status::invalid("action event without a name");
+    e.policy = string_field(o, "policy");
+    if (auto c = json_get(o, "confidence"); c && c->is_number()) e.confidence = c->to_number<double>();
+  } else if (k == "slot") {
+    e.type = EventType::kSlot;
+    e.name = string_field(o, "name");
+    if (e.name.empty()) return Status::invalid("slot event without a name");
+    if (auto val = json_get(o, "value")) e.value = *val;
+  } else if (k == "active_loop" || k == "form") {
+    e.type = EventType::kActiveLoop;
+    e.name = string_field(o, "name");
+  } else if (k == "session_started") {
+    e.type = EventType::kSessionStarted;
+  } else if (k == "restart") {
+    e.type = EventType::kRestarted;
+  } else if (k == "followup") {
+    e.type = EventType::kFollowup;
+    e.name = string_field(o, "name");
+  } else if (k == "rewind") {
+    e.type = EventType::kUserUtteranceReverted;
+  } else if (k == "undo") {
+    e.type = EventType::kActionReverted;
+  } else if (k == "action_execution_rejected") {
+    e.type = EventType::kActionExecutionRejected;
+    e.name = string_field(o, "name");
+  } else if (k == "loop_interrupted" || k == "form_validation") {
+    e.type = EventType::kLoopInterrupted;
+    auto b = json_get(o, "is_interrupted");
+    e.value = b && b->is_bool() ? b->get_bool() : false;
+  } else if (k == "parley_error") {
+    e.type = EventType::kError;
+    e.name = string_field(o, "code");
+    e.text = string_field(o, "message");
+  } else {
+    return Status::invalid("unsupported event type '" + std::string(k) + "'");
+  }
+  return e;
+}
+
+std::string_view user_intent(const Event& e) {
+  if (e.type != EventType::kUser || !e.value.is_object()) return {};
+  const auto* intent = json_get(e.value.as_object(), "intent");
+  if (!intent || !intent->is_object()) return {};
+  auto name = json_str(intent->as_object(), "name");
+  return name ? *name : std::string_view();
+}
+
+}  // namespace parley::dialogue

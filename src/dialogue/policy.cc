@@ -1,0 +1,382 @@
+// Compiling stories and rules into lookup structures, and predicting from them.
+#include "dialogue/policy.h"
+
+#include <algorithm>
+#include <map>
+#include <deque>
+#include <functional>
+#include <set>
+
+#include "dialogue/tracker.h"
+
+namespace parley::dialogue {
+
+bool RuleState::matches(const State& s) const {
+  for (Feature f : required)
+    if (!s.has(f)) return false;
+  for (Feature f : forbidden)
+    if (s.has(f)) return false;
+  return true;
+}
+
+namespace {
+
+constexpr size_t kMaxExpandedPaths = 20000;
+constexpr size_t kMaxCheckpointDepth = 12;
+
+using Path = std::vector<const bot::Step*>;
+
+// Expands `or` steps into alternatives. Each alternative becomes a synthetic user step kept alive
+// in `storage`.
+void expand_or(const Path& steps, size_t i, Path& current, std::vector<Path>& out,
+               std::deque<bot::Step>& storage, size_t limit) {
+  if (out.size() >= limit) return;
+  if (i == steps.size()) {
+    out.push_back(current);
+    return;
+  }
+  const bot::Step* s = steps[i];
+  if (s->kind == bot::Step::Kind::kOr) {
+    for (const auto& alt : s->alternatives) {
+      bot::Step u;
+      u.kind = bot::Step::Kind::kUser;
+      u.user = alt;
+      u.loc = s->loc;
+      storage.push_back(std::move(u));
+      current.push_back(&storage.back());
+      expand_or(steps, i + 1, current, out, storage, limit);
+      current.pop_back();
+    }
+    return;
+  }
+  current.push_back(s);
+  expand_or(steps, i + 1, current, out, storage, limit);
+  current.pop_back();
+}
+
+struct Segment {
+  const bot::Story* story;
+  std::vector<std::string> starts;  // checkpoints the story continues from
+  std::vector<std::string> ends;    // checkpoints the story leads to
+  Path body;
+};
+
+Segment split_story(const bot::Story& story) {
+  Segment seg{&story, {}, {}, {}};
+  size_t b = 0, e = story.steps.size();
+  while (b < e && story.steps[b].kind == bot::Step::Kind::kCheckpoint) seg.starts.push_back(story.steps[b++].name);
+  while (e > b && story.steps[e - 1].kind == bot::Step::Kind::kCheckpoint) seg.ends.push_back(story.steps[--e].name);
+  for (size_t i = b; i < e; ++i)
+    if (story.steps[i].kind != bot::Step::Kind::kCheckpoint) seg.body.push_back(&story.steps[i]);
+  return seg;
+}
+
+// Joins story segments through their checkpoints into whole paths from a conversation start.
+std::vector<std::pair<std::string, Path>> expand_checkpoints(const std::vector<bot::Story>& stories,
+                                                             std::vector<bot::Diagnostic>& diags) {
+  std::vector<Segment> segs;
+  for (const auto& s : stories) segs.push_back(split_story(s));
+  std::multimap<std::string, const Segment*> by_start;
+  for (const auto& s : segs)
+    for (const auto& c : s.starts) by_start.emplace(c, &s);
+  std::vector<std::pair<std::string, Path>> out;
+  bool cut = false;
+  std::function<void(const Segment&, Path, std::string, size_t)> walk =
+      [&](const Segment& seg, Path prefix, std::string name, size_t depth) {
+        if (out.size() >= kMaxExpandedPaths) {
+          cut = true;
+          return;
+        }
+        prefix.insert(prefix.end(), seg.body.begin(), seg.body.end());
+        bool continued = false;
+        if (depth < kMaxCheckpointDepth) {
+          for (const auto& c : seg.ends) {
+            auto [lo, hi] = by_start.equal_range(c);
+            for (auto it = lo; it != hi; ++it) {
+              continued = true;
+              walk(*it->second, prefix, name + " > " + it->second->story->name, depth + 1);
+            }
+          }
+        } else if (!seg.ends.empty()) {
+          cut = true;
+        }
+        if (!continued) out.emplace_back(name, std::move(prefix));
+      };
+  for (const auto& s : segs)
+    if (s.starts.empty()) walk(s, {}, s.story->name, 0);
+  if (cut && !stories.empty())
+    diags.push_back({bot::Diagnostic::Severity::kWarning, stories.front().loc,
+                     "stories expand through checkpoints into more than " +
+                         std::to_string(kMaxExpandedPaths) + " paths or " +
+                         std::to_string(kMaxCheckpointDepth) + " levels; the rest were left out"});
+  return out;
+}
+
+json::value parse_data_for(const bot::UserStep& u) {
+  json::object intent{{"name", u.intent}, {"confidence", 1.0}};
+  json::array entities;
+  for (const auto& e : u.entities) {
+    json::object ent{{"entity", e.entity}, {"value", e.value}};
+    entities.push_back(std::move(ent));
+  }
+  return json::object{{"intent", std::move(intent)}, {"entities", std::move(entities)}};
+}
+
+json::value story_slot_value(const bot::Domain& domain, const bot::SlotValue& sv) {
+  if (!sv.any_value) return sv.value;
+  const bot::Slot* slot = domain.find_slot(sv.name);
+  if (slot && slot->type == bot::SlotType::kBool) return true;
+  if (slot && slot->type == bot::SlotType::kList) return json::array{"__set__"};
+  return "__set__";
+}
+
+// ---- rules ----
+
+struct RuleBuilder {
+  const Featurizer& fz;
+  std::map<std::string, std::pair<std::vector<Feature>, std::vector<Feature>>> slots;  // slot -> (req, forb)
+  std::vector<Feature> loop_req, loop_forb, user;
+  std::string prev;
+
+  void set_loop(const std::string& name) {
+    loop_req.clear();
+    loop_forb.clear();
+    if (name.empty()) {
+      loop_forb.push_back(feature("loop"));
+    } else {
+      loop_req.push_back(feature("loop"));
+      loop_req.push_back(feature("loop:" + name));
+    }
+  }
+  void set_slot(const bot::SlotValue& sv) {
+    auto& [req, forb] = slots[sv.name];
+    req.clear();
+    forb.clear();
+    const bot::Slot* slot = fz.domain().find_slot(sv.name);
+    if (!sv.any_value && sv.value.is_null()) {
+      forb.push_back(feature(slot_feature_name(sv.name)));
+    } else if (sv.any_value || !slot) {
+      req.push_back(feature(slot_feature_name(sv.name)));
+    } else {
+      fz.slot_features(*slot, sv.value, req, /*always=*/true);
+    }
+  }
+  void set_user(const bot::UserStep& u) {
+    user.clear();
+    user.push_back(feature("intent:" + u.intent));
+    for (const auto& e : u.entities) user.push_back(feature("entity:" + e.entity));
+  }
+  RuleState state() const {
+    RuleState s;
+    s.required = user;
+    s.required.insert(s.required.end(), loop_req.begin(), loop_req.end());
+    s.forbidden = loop_forb;
+    for (const auto& [name, rf] : slots) {
+      s.required.insert(s.required.end(), rf.first.begin(), rf.first.end());
+      s.forbidden.insert(s.forbidden.end(), rf.second.begin(), rf.second.end());
+    }
+    if (!prev.empty()) s.required.push_back(feature("prev:" + prev));
+    for (auto* v : {&s.required, &s.forbidden}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    return s;
+  }
+};
+
+uint64_t rule_states_hash(const std::vector<RuleState>& states) {
+  uint64_t h = 1469598103934665603ull;
+  for (const auto& s : states) {
+    for (Feature f : s.required) h = (h ^ f) * 1099511628211ull;
+    h = (h ^ 0xabcdefull) * 1099511628211ull;
+    for (Feature f : s.forbidden) h = (h ^ f) * 1099511628211ull;
+    h = (h ^ 0x123457ull) * 1099511628211ull;
+  }
+  return h;
+}
+
+void compile_rule(const bot::Story& rule, const Path& steps, const Featurizer& fz,
+                  std::vector<RulePattern>& out) {
+  RuleBuilder b{fz, {}, {}, {}, {}, {}};
+  for (const auto& c : rule.condition) {
+    if (c.kind == bot::Step::Kind::kActiveLoop) b.set_loop(c.name);
+    if (c.kind == bot::Step::Kind::kSlotWasSet)
+      for (const auto& sv : c.slots) b.set_slot(sv);
+  }
+  std::vector<RuleState> states;
+  bool wait = rule.wait_for_user_input;
+  auto emit = [&](const std::string& action, const bot::SourceLoc& loc) {
+    states.push_back(b.state());
+    RulePattern p;
+    p.states = states;
+    p.action = action;
+    p.conversation_start = rule.conversation_start;
+    p.rule_name = rule.name;
+    p.loc = loc;
+    for (const auto& s : p.states) p.specificity += s.required.size() + s.forbidden.size();
+    out.push_back(std::move(p));
+  };
+  bool last_was_action = false;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const bot::Step& s = *steps[i];
+    switch (s.kind) {
+      case bot::Step::Kind::kAnyHistory:
+        if (i + 1 == steps.size()) wait = false;
+        break;
+      case bot::Step::Kind::kUser:
+        if (last_was_action) emit("action_listen", s.loc);
+        b.set_user(s.user);
+        b.prev = "action_listen";
+        last_was_action = false;
+        break;
+      case bot::Step::Kind::kAction:
+        emit(s.name, s.loc);
+        b.prev = s.name;
+        last_was_action = true;
+        break;
+      case bot::Step::Kind::kSlotWasSet:
+        for (const auto& sv : s.slots) b.set_slot(sv);
+        break;
+      case bot::Step::Kind::kActiveLoop:
+        b.set_loop(s.name);
+        break;
+      default:
+        break;
+    }
+  }
+  if (wait && last_was_action) emit("action_listen", rule.loc);
+}
+
+}  // namespace
+
+std::shared_ptr<const PolicySet> PolicySet::compile(const bot::Project& project,
+                                                    std::vector<bot::Diagnostic>& diagnostics) {
+  std::shared_ptr<PolicySet> ps(new PolicySet(project.domain));
+  ps->config_ = project.config;
+  ps->max_history_ = std::max(1, project.config.memoization_max_history);
+  const auto& domain = project.domain;
+  std::deque<bot::Step> storage;
+
+  // Rules.
+  if (project.config.rules_enabled) {
+    for (const auto& rule : project.rules) {
+      Path steps;
+      for (const auto& s : rule.steps) steps.push_back(&s);
+      std::vector<Path> paths;
+      Path cur;
+      expand_or(steps, 0, cur, paths, storage, 256);
+      for (const auto& p : paths) compile_rule(rule, p, ps->featurizer_, ps->rules_);
+    }
+    for (size_t i = 0; i < ps->rules_.size(); ++i) ps->rules_[i].order = i;
+    if (project.config.check_for_contradictions) {
+      std::unordered_map<uint64_t, const RulePattern*> seen;
+      std::set<std::pair<std::string, std::string>> reported;
+      for (const auto& p : ps->rules_) {
+        uint64_t h = rule_states_hash(p.states) ^ (p.conversation_start ? 0x5555 : 0);
+        auto [it, inserted] = seen.emplace(h, &p);
+        if (inserted || it->second->action == p.action) continue;
+        const RulePattern& other = *it->second;
+        if (!reported.insert({other.rule_name, p.rule_name}).second) continue;
+        diagnostics.push_back({bot::Diagnostic::Severity::kError, p.loc,
+                               "contradicting rules: rule '" + p.rule_name + "' predicts '" + p.action +
+                                   "' where rule '" + other.rule_name + "' (" + other.loc.to_string() +
+                                   ") predicts '" + other.action + "' after the same conversation"});
+      }
+    }
+  }
+
+  // Memoization over whole stories (checkpoints joined, `or` expanded).
+  if (project.config.memoization_enabled) {
+    for (const auto& [name, path] : expand_checkpoints(project.stories, diagnostics)) {
+      std::vector<Path> paths;
+      Path cur;
+      expand_or(path, 0, cur, paths, storage, 4096);
+      for (const auto& steps : paths) {
+        Tracker t("story", &domain, 1u << 20);
+        t.apply(Event::action("action_session_start", 0));
+        t.apply(Event::simple(EventType::kSessionStarted, 0));
+        t.apply(Event::action("action_listen", 0));
+        auto record = [&](const std::string& action) {
+          auto states = tracker_states(t, ps->featurizer_, /*for_memo=*/true);
+          uint64_t key = ps->memo_key(states, states.size());
+          auto [it, inserted] = ps->memo_.emplace(key, MemoEntry{action, name, false});
+          if (!inserted && it->second.action != action) it->second.ambiguous = true;
+        };
+        for (const bot::Step* s : steps) {
+          switch (s->kind) {
+            case bot::Step::Kind::kUser:
+              if (t.latest_action() != "action_listen") {
+                record("action_listen");
+                t.apply(Event::action("action_listen", 0));
+              }
+              t.apply(Event::user(s->user.text.value_or(""), parse_data_for(s->user), "", 0));
+              break;
+            case bot::Step::Kind::kAction:
+              record(s->name);
+              t.apply(Event::action(s->name, 0));
+              break;
+            case bot::Step::Kind::kSlotWasSet:
+              for (const auto& sv : s->slots) t.apply(Event::slot(sv.name, story_slot_value(domain, sv), 0));
+              break;
+            case bot::Step::Kind::kActiveLoop:
+              t.apply(Event::active_loop(s->name, 0));
+              break;
+            default:
+              break;
+          }
+        }
+        if (t.latest_action() != "action_listen" && t.latest_message()) record("action_listen");
+      }
+    }
+  }
+  return ps;
+}
+
+uint64_t PolicySet::memo_key(const std::vector<State>& states, size_t end) const {
+  uint64_t h = 0xcbf29ce484222325ull;
+  size_t n = static_cast<size_t>(max_history_);
+  for (size_t k = 0; k < n; ++k) {
+    // Oldest first; positions before the start of the conversation are padding.
+    long idx = static_cast<long>(end) - static_cast<long>(n) + static_cast<long>(k);
+    uint64_t sh = idx < 0 ? 0x7f4a7c15ull : states[idx].hash();
+    h = (h ^ sh) * 0x100000001b3ull;
+    h ^= h >> 31;
+  }
+  return h;
+}
+
+std::optional<PolicyPrediction> PolicySet::predict_rule(const std::vector<State>& states,
+                                                        std::string_view exclude) const {
+  const RulePattern* best = nullptr;
+  for (const auto& p : rules_) {
+    if (p.action == exclude) continue;
+    size_t n = p.states.size();
+    if (n > states.size()) continue;
+    if (p.conversation_start && n != states.size()) continue;
+    size_t offset = states.size() - n;
+    bool ok = true;
+    for (size_t i = n; i-- > 0 && ok;) ok = p.states[i].matches(states[offset + i]);
+    if (!ok) continue;
+    if (!best || p.specificity > best->specificity ||
+        (p.specificity == best->specificity && p.states.size() > best->states.size()))
+      best = &p;
+  }
+  if (!best) return std::nullopt;
+  return PolicyPrediction{best->action, "rule", 1.0, best->rule_name};
+}
+
+std::optional<PolicyPrediction> PolicySet::predict_memo(const std::vector<State>& states,
+                                                        std::string_view exclude) const {
+  if (memo_.empty() || states.empty()) return std::nullopt;
+  auto it = memo_.find(memo_key(states, states.size()));
+  if (it == memo_.end() || it->second.ambiguous || it->second.action == exclude) return std::nullopt;
+  return PolicyPrediction{it->second.action, "memoization", 1.0, it->second.story};
+}
+
+bool PolicySet::has_rule_with_action(std::string_view action) const {
+  for (const auto& p : rules_)
+    if (p.action == action) return true;
+  return false;
+}
+
+}  // namespace parley::dialogue

@@ -1,0 +1,83 @@
+// The dialogue policies, compiled once per bot from its stories and rules:
+// - rules (Rasa's RulePolicy): short snippets that must match the end of the conversation;
+//   their features are a subset of the tracker's (plus "must not be set" features);
+// - memoization (Rasa's MemoizationPolicy): the exact last `max_history` states of every story
+//   prefix, mapped to the story's next action; keys that lead to different actions are dropped.
+// Rules take precedence over memorised stories. A PolicySet is immutable and thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bot/project.h"
+#include "dialogue/states.h"
+
+namespace parley::dialogue {
+
+// One position of a rule: features the tracker state must have and must not have.
+struct RuleState {
+  std::vector<Feature> required;   // sorted
+  std::vector<Feature> forbidden;  // e.g. "loop", "slot:x": must be absent
+  bool matches(const State& s) const;
+};
+
+struct RulePattern {
+  std::vector<RuleState> states;   // oldest first; the last one is the state the action follows
+  std::string action;
+  bool conversation_start = false;
+  std::string rule_name;
+  bot::SourceLoc loc;
+  size_t specificity = 0;          // total number of features, for choosing between matches
+  size_t order = 0;                // definition order, the last tie-breaker
+};
+
+struct PolicyPrediction {
+  std::string action;
+  std::string policy;  // "rule" or "memoization"
+  double confidence = 1.0;
+  std::string source;  // the rule or story that gave it, for debug output
+};
+
+class PolicySet {
+ public:
+  // Compiles stories and rules. Contradicting rules (same conditions, different actions) are
+  // errors; stories whose checkpoints expand too far are cut with a warning.
+  static std::shared_ptr<const PolicySet> compile(const bot::Project& project,
+                                                  std::vector<bot::Diagnostic>& diagnostics);
+
+  // Prediction from rules for the current state (last of `states`, which are rule states:
+  // tracker_states(..., for_memo=false)). `exclude` is an action not to predict ("" = none).
+  std::optional<PolicyPrediction> predict_rule(const std::vector<State>& states,
+                                               std::string_view exclude) const;
+  // Prediction from memorised stories (`states` from tracker_states(..., for_memo=true)).
+  std::optional<PolicyPrediction> predict_memo(const std::vector<State>& states,
+                                               std::string_view exclude) const;
+
+  const Featurizer& featurizer() const { return featurizer_; }
+  const bot::Config& config() const { return config_; }
+  size_t rule_count() const { return rules_.size(); }
+  size_t memo_size() const { return memo_.size(); }
+  // True when some rule mentions `loop` in a condition and predicts `action` after an
+  // interruption: used to decide whether a loop resumes by default.
+  bool has_rule_with_action(std::string_view action) const;
+
+ private:
+  explicit PolicySet(const bot::Domain& domain) : featurizer_(domain) {}
+  uint64_t memo_key(const std::vector<State>& states, size_t end) const;
+
+  Featurizer featurizer_;
+  bot::Config config_;
+  std::vector<RulePattern> rules_;
+  struct MemoEntry {
+    std::string action;
+    std::string story;
+    bool ambiguous = false;
+  };
+  std::unordered_map<uint64_t, MemoEntry> memo_;
+  int max_history_ = 5;
+};
+
+}  // namespace parley::dialogue

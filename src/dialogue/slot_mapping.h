@@ -1,0 +1,30 @@
+// Slot mappings (Rasa's action_extract_slots): values that the domain's mappings take from the
+// latest user message, given the active loop and the requested slot.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bot/project.h"
+#include "dialogue/tracker.h"
+
+namespace parley::dialogue {
+
+struct SlotCandidate {
+  std::string slot;
+  json::value value;
+};
+
+// Candidates for every slot with a mapping that applies to the latest user message, in domain
+// order, the first applying mapping of a slot winning. `activating_form` names a form being
+// activated by this message: its from_trigger_intent mappings apply, and conditions on
+// active_loop see that form as active. Unchanged values are included.
+std::vector<SlotCandidate> extract_slots(const bot::Domain& domain, const Tracker& tracker,
+                                         std::string_view activating_form = {});
+
+// Coerces a value to the slot's type where Rasa would (e.g. "true" for a bool slot, a number
+// text for a float slot); other values are returned unchanged.
+json::value coerce_slot_value(const bot::Slot& slot, const json::value& value);
+
+}  // namespace parley::dialogue

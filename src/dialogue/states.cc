@@ -1,0 +1,150 @@
+// Featurizing tracker states.
+#include "dialogue/states.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace parley::dialogue {
+
+Feature feature(std::string_view text) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+bool State::has(Feature f) const { return std::binary_search(features.begin(), features.end(), f); }
+
+uint64_t State::hash() const {
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ features.size();
+  for (Feature f : features) h = (h ^ f) * 0x100000001b3ull + (h >> 29);
+  return h;
+}
+
+std::string slot_feature_name(std::string_view slot) { return "slot:" + std::string(slot); }
+
+std::string slot_value_feature_name(std::string_view slot, std::string_view value) {
+  std::string s = "slot:" + std::string(slot) + "=";
+  for (char c : value) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+namespace {
+
+bool truthy(const json::value& v) {
+  if (v.is_bool()) return v.get_bool();
+  if (v.is_string()) {
+    auto s = v.get_string();
+    return s == "true" || s == "True" || s == "yes" || s == "1";
+  }
+  if (v.is_number()) return v.to_number<double>() != 0;
+  return !v.is_null();
+}
+
+bool entity_used(const bot::Intent* intent, std::string_view entity) {
+  if (!intent) return true;
+  auto contains = [&](const std::vector<std::string>& list) {
+    return std::find(list.begin(), list.end(), entity) != list.end();
+  };
+  if (contains(intent->ignore_entities)) return false;
+  if (intent->use_all_entities) return true;
+  return contains(intent->use_entities);
+}
+
+}  // namespace
+
+void Featurizer::slot_features(const bot::Slot& slot, const json::value& value,
+                               std::vector<Feature>& out, bool always) const {
+  if (value.is_null()) return;
+  if (!always && (!slot.influence_conversation || slot.type == bot::SlotType::kAny)) return;
+  switch (slot.type) {
+    case bot::SlotType::kList:
+      if (value.is_array() && value.get_array().empty()) return;
+      out.push_back(feature(slot_feature_name(slot.name)));
+      return;
+    case bot::SlotType::kBool:
+      out.push_back(feature(slot_feature_name(slot.name)));
+      out.push_back(feature(slot_value_feature_name(slot.name, truthy(value) ? "true" : "false")));
+      return;
+    case bot::SlotType::kCategorical: {
+      out.push_back(feature(slot_feature_name(slot.name)));
+      std::string v = value.is_string() ? std::string(value.get_string()) : json_to_display(value);
+      std::string lower;
+      for (char c : v) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      bool known = false;
+      for (const auto& allowed : slot.values) {
+        std::string a;
+        for (char c : allowed) a += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (a == lower) known = true;
+      }
+      out.push_back(feature(slot_value_feature_name(slot.name, known ? lower : "__other__")));
+      return;
+    }
+    case bot::SlotType::kFloat:
+      out.push_back(feature(slot_feature_name(slot.name)));
+      out.push_back(feature(slot_value_feature_name(slot.name, json_to_display(value))));
+      return;
+    default:
+      // Text and any slots count as set or not; requested_slot also by which slot it names,
+      // since rules condition on it.
+      out.push_back(feature(slot_feature_name(slot.name)));
+      if (slot.name == "requested_slot" && value.is_string())
+        out.push_back(feature(slot_value_feature_name(slot.name, value.get_string())));
+      return;
+  }
+}
+
+State Featurizer::featurize(const Tracker::Derived& d, bool for_memo) const {
+  State s;
+  auto& f = s.features;
+  if (d.has_message) {
+    std::string_view intent = user_intent(d.latest_message);
+    if (!intent.empty()) {
+      f.push_back(feature("intent:" + std::string(intent)));
+      const bot::Intent* info = domain_->find_intent(intent);
+      const auto* ents = d.latest_message.value.is_object()
+                             ? json_get(d.latest_message.value.as_object(), "entities")
+                             : nullptr;
+      if (ents && ents->is_array()) {
+        for (const auto& ent : ents->as_array()) {
+          if (!ent.is_object()) continue;
+          auto name = json_str(ent.as_object(), "entity");
+          if (name && domain_->has_entity(*name) && entity_used(info, *name))
+            f.push_back(feature("entity:" + std::string(*name)));
+        }
+      }
+    }
+  }
+  if (!d.latest_action.empty()) f.push_back(feature("prev:" + d.latest_action));
+  if (!d.active_loop.empty()) {
+    f.push_back(feature("loop"));
+    f.push_back(feature("loop:" + d.active_loop));
+  }
+  for (const auto& slot : domain_->slots) {
+    auto it = d.slots.find(slot.name);
+    if (it == d.slots.end()) continue;
+    bool rule_only = slot.name == "requested_slot" && !slot.influence_conversation;
+    if (rule_only && for_memo) continue;
+    slot_features(slot, it->second, f, rule_only);
+  }
+  std::sort(f.begin(), f.end());
+  f.erase(std::unique(f.begin(), f.end()), f.end());
+  return s;
+}
+
+std::vector<State> tracker_states(const Tracker& tracker, const Featurizer& featurizer, bool for_memo) {
+  std::vector<State> states;
+  Tracker::Derived d = tracker.base_state();
+  const auto& domain = tracker.domain();
+  for (const auto& e : tracker.events()) {
+    if (e.type == EventType::kAction && e.name != "action_session_start" && d.has_message)
+      states.push_back(featurizer.featurize(d, for_memo));
+    Tracker::apply_to(d, e, domain);
+  }
+  states.push_back(featurizer.featurize(d, for_memo));
+  return states;
+}
+
+}  // namespace parley::dialogue

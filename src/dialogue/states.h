@@ -1,0 +1,52 @@
+// Dialogue states, the input of the rule and memoization policies. A state is the set of features
+// that describe the conversation just before an action is chosen: the latest user intent and
+// entities, the previous action, the active loop and the slots that influence the conversation.
+// Features are 64-bit hashes of strings such as "intent:greet" or "slot:size=large".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bot/project.h"
+#include "dialogue/tracker.h"
+
+namespace parley::dialogue {
+
+using Feature = uint64_t;
+Feature feature(std::string_view text);
+
+struct State {
+  std::vector<Feature> features;  // sorted, unique
+  bool has(Feature f) const;
+  uint64_t hash() const;
+};
+
+// Turns derived tracker states into States, for one bot's domain.
+class Featurizer {
+ public:
+  explicit Featurizer(const bot::Domain& domain) : domain_(&domain) {}
+
+  // `for_memo`: leaves out features only rules look at (requested_slot unless it influences
+  // the conversation).
+  State featurize(const Tracker::Derived& d, bool for_memo) const;
+  // Features of one slot value (empty when the slot does not influence the conversation or is
+  // unset); `always` featurizes even slots with influence_conversation: false.
+  void slot_features(const bot::Slot& slot, const json::value& value, std::vector<Feature>& out,
+                     bool always = false) const;
+  const bot::Domain& domain() const { return *domain_; }
+
+ private:
+  const bot::Domain* domain_;
+};
+
+// The states of the tracker's session: one before each action executed since the first user
+// message (session start and the initial listen are left out), then the current state.
+std::vector<State> tracker_states(const Tracker& tracker, const Featurizer& featurizer, bool for_memo);
+
+// Feature names, for readable debug output.
+std::string slot_feature_name(std::string_view slot);
+std::string slot_value_feature_name(std::string_view slot, std::string_view value);
+
+}  // namespace parley::dialogue
