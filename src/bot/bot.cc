@@ -2,6 +2,7 @@
 #include "bot/bot.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 
 #include "bot/loader.h"
@@ -24,6 +25,9 @@ BuildResult build_bot(const std::string& dir, const std::string& name) {
   bot->name = !name.empty() ? name : std::filesystem::path(dir).lexically_normal().filename().string();
   if (bot->name.empty()) bot->name = std::filesystem::path(dir).lexically_normal().parent_path().filename().string();
   bot->project.name = bot->name;
+  // Operators (and tests) point every bot at one action server without editing endpoints.yml.
+  if (const char* url = std::getenv("PARLEY_ACTION_ENDPOINT"); url && *url)
+    bot->project.endpoints.action_endpoint_url = url;
 
   nlu::TrainOptions opts;
   opts.fallback_threshold = bot->project.config.nlu_fallback_threshold;
