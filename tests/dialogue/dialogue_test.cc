@@ -1,0 +1,407 @@
+// Dialogue behaviour on small projects: slot mappings, rules over stories, forms with
+// interruptions, fallback, templates and conditional responses, custom actions.
+#include <gtest/gtest.h>
+
+#include "bot/bot.h"
+#include "dialogue/policy.h"
+#include "dialogue/responses.h"
+#include "dialogue/turn.h"
+#include "support/temp_project.h"
+
+namespace parley::dialogue {
+namespace {
+
+using testing::TempProject;
+
+const char* kDomain = R"(
+version: "3.1"
+intents: [greet, inform, affirm, deny, order, chitchat, goodbye, mood_great]
+entities: [size, city, number]
+slots:
+  size:
+    type: categorical
+    values: [small, large]
+    mappings:
+    - type: from_entity
+      entity: size
+  city:
+    type: text
+    influence_conversation: false
+    mappings:
+    - type: from_entity
+      entity: city
+      not_intent: chitchat
+  note:
+    type: text
+    influence_conversation: false
+    mappings:
+    - type: from_text
+      intent: inform
+      conditions:
+      - active_loop: order_form
+        requested_slot: note
+  agreed:
+    type: bool
+    mappings:
+    - type: from_intent
+      intent: affirm
+      value: true
+    - type: from_intent
+      intent: deny
+      value: false
+  channel_used:
+    type: text
+    influence_conversation: false
+    mappings:
+    - type: from_trigger_intent
+      intent: order
+      value: web
+forms:
+  order_form:
+    required_slots: [size, note]
+responses:
+  utter_greet:
+  - text: "Hello again, big spender!"
+    condition:
+    - type: slot
+      name: size
+      value: large
+  - text: "Hello!"
+  utter_ask_size:
+  - text: "Which size?"
+  utter_ask_order_form_note:
+  - text: "Any note for the {size} order?"
+  utter_done:
+  - text: "Done: {size}, {note}, via {channel_used}. {unknown} stays."
+  utter_chitchat:
+  - text: "Nice weather."
+  utter_happy:
+  - text: "Great!"
+  utter_story:
+  - text: "story says"
+  utter_rule:
+  - text: "rule says"
+  utter_default:
+  - text: "Come again?"
+actions:
+- action_lookup
+session_config:
+  session_expiration_time: 60
+  carry_over_slots_to_new_session: true
+)";
+
+const char* kRules = R"(
+version: "3.1"
+rules:
+- rule: start the form
+  steps:
+  - intent: order
+  - action: order_form
+  - active_loop: order_form
+- rule: finish the form
+  condition:
+  - active_loop: order_form
+  steps:
+  - action: order_form
+  - active_loop: null
+  - slot_was_set:
+    - requested_slot: null
+  - action: utter_done
+- rule: chitchat inside the form
+  condition:
+  - active_loop: order_form
+  steps:
+  - intent: chitchat
+  - action: utter_chitchat
+  - action: order_form
+  - active_loop: order_form
+- rule: goodbye beats the story
+  steps:
+  - intent: goodbye
+  - action: utter_rule
+- rule: lookup
+  steps:
+  - intent: inform
+  - action: action_lookup
+)";
+
+const char* kStories = R"(
+version: "3.1"
+stories:
+- story: greet then goodbye
+  steps:
+  - intent: greet
+  - action: utter_greet
+  - intent: goodbye
+  - action: utter_story
+- story: greet then great
+  steps:
+  - intent: greet
+  - action: utter_greet
+  - intent: mood_great
+  - action: utter_happy
+)";
+
+std::shared_ptr<const bot::Bot> build(const std::map<std::string, std::string>& files) {
+  TempProject p(files);
+  auto built = bot::build_bot(p.dir(), "test");
+  std::string diags;
+  for (const auto& d : built.diagnostics) diags += d.to_string() + "\n";
+  EXPECT_TRUE(built.bot) << diags;
+  return built.bot;
+}
+
+std::shared_ptr<const bot::Bot> test_bot() {
+  return build({{"domain.yml", kDomain}, {"data/rules.yml", kRules}, {"data/stories.yml", kStories}});
+}
+
+struct Convo {
+  std::shared_ptr<const bot::Bot> bot;
+  Tracker tracker;
+  ActionClient* client = nullptr;
+  explicit Convo(std::shared_ptr<const bot::Bot> b) : bot(std::move(b)), tracker("c1", &bot->domain()) {}
+
+  std::vector<std::string> say(const std::string& text, std::vector<std::string>* actions = nullptr) {
+    TurnInput in;
+    in.text = text;
+    TurnRunner turn(bot, tracker, in);
+    turn.run_blocking(client);
+    std::vector<std::string> out;
+    for (const auto& m : turn.messages()) out.push_back(m.text);
+    if (actions)
+      for (const auto& p : turn.predictions()) actions->push_back(p.action + "/" + p.policy);
+    return out;
+  }
+};
+
+using Lines = std::vector<std::string>;
+
+TEST(Dialogue, rules_take_precedence_over_memorised_stories) {
+  Convo c(test_bot());
+  ASSERT_TRUE(c.bot);
+  EXPECT_EQ(c.say("/greet"), Lines{"Hello!"});
+  // The story says utter_story after goodbye; the rule says utter_rule: the rule wins.
+  EXPECT_EQ(c.say("/goodbye"), Lines{"rule says"});
+}
+
+TEST(Dialogue, memoization_follows_the_story) {
+  Convo c(test_bot());
+  ASSERT_TRUE(c.bot);
+  c.say("/greet");
+  std::vector<std::string> actions;
+  EXPECT_EQ(c.say("/mood_great", &actions), Lines{"Great!"});
+  EXPECT_EQ(actions.front(), "utter_happy/memoization");
+}
+
+TEST(Dialogue, core_fallback_when_no_policy_predicts_and_the_message_is_reverted) {
+  Convo c(test_bot());
+  ASSERT_TRUE(c.bot);
+  EXPECT_EQ(c.say("/mood_great"), Lines{"Come again?"});
+  EXPECT_EQ(c.tracker.latest_message(), nullptr);  // reverted
+  // The conversation continues as if the message had not been sent.
+  EXPECT_EQ(c.say("/greet"), Lines{"Hello!"});
+  EXPECT_EQ(c.say("/mood_great"), Lines{"Great!"});
+}
+
+TEST(Dialogue, form_asks_fills_and_completes_with_templated_response) {
+  Convo c(test_bot());
+  ASSERT_TRUE(c.bot);
+  EXPECT_EQ(c.say("/order"), Lines{"Which size?"});
+  EXPECT_EQ(c.tracker.active_loop(), "order_form");
+  EXPECT_EQ(c.tracker.slot("channel_used"), json::value("web"));  // from_trigger_intent
+  EXPECT_EQ(c.say("/inform{\"size\": \"large\"}"), Lines{"Any note for the large order?"});
+  EXPECT_EQ(c.tracker.requested_slot(), "note");
+  EXPECT_EQ(c.say("/inform"), Lines{"Done: large, /inform, via web. {unknown} stays."});
+  EXPECT_EQ(c.tracker.active_loop(), "");
+  EXPECT_TRUE(c.tracker.slot("requested_slot").is_null());
+}
+
+TEST(Dialogue, form_prefilled_from_the_triggering_message) {
+  Convo c(test_bot());
+  ASSERT_TRUE(c.bot);
+  EXPECT_EQ(c.say("/order{\"size\": \"small\"}"), Lines{"Any note for the small order?"});
+}
+
+TEST(Dialogue, form_interruption_is_handled_by_a_rule_then_the_form_resumes) {
+  Convo c(test_bot());
+  ASSERT_TRUE(c.bot);
+  c.say("/order");
+  std::vector<std::string> actions;
+  EXPECT_EQ(c.say("/chitchat", &actions), (Lines{"Nice weather.", "Which size?"}));
+  EXPECT_EQ(actions, (std::vector<std::string>{"order_form/loop", "utter_chitchat/rule", "order_form/rule",
+                                               "action_listen/loop"}));
+  EXPECT_EQ(c.tracker.active_loop(), "order_form");
+  EXPECT_EQ(c.say("/inform{\"size\": \"small\"}"), Lines{"Any note for the small order?"});
+}
+
+TEST(Dialogue, unhandled_interruption_falls_back_and_keeps_the_form) {
+  Convo c(test_bot());
+  ASSERT_TRUE(c.bot);
+  c.say("/order");
+  EXPECT_EQ(c.say("/mood_great"), Lines{"Come again?"});
+  EXPECT_EQ(c.tracker.active_loop(), "order_form");
+  EXPECT_EQ(c.say("/inform{\"size\": \"small\"}"), Lines{"Any note for the small order?"});
+}
+
+TEST(Dialogue, slot_mappings_from_entity_intent_text_with_conditions_and_not_intent) {
+  Convo c(test_bot());
+  ASSERT_TRUE(c.bot);
+  c.say("/affirm");
+  EXPECT_EQ(c.tracker.slot("agreed"), json::value(true));  // from_intent
+  c.say("/deny");
+  EXPECT_EQ(c.tracker.slot("agreed"), json::value(false));
+  c.say("/chitchat{\"city\": \"Paris\"}");
+  EXPECT_TRUE(c.tracker.slot("city").is_null());  // not_intent: chitchat
+  c.say("/greet{\"city\": \"Paris\"}");
+  EXPECT_EQ(c.tracker.slot("city"), json::value("Paris"));  // from_entity
+  // from_text only while the form asks for the note.
+  c.say("/inform{\"size\": \"small\"}");
+  EXPECT_TRUE(c.tracker.slot("note").is_null());
+  EXPECT_TRUE(c.tracker.slot("channel_used").is_null());  // from_trigger_intent only on activation
+}
+
+TEST(Dialogue, conditional_response_variation_is_chosen_by_slot) {
+  Convo c(test_bot());
+  ASSERT_TRUE(c.bot);
+  EXPECT_EQ(c.say("/greet"), Lines{"Hello!"});
+  Convo d(c.bot);
+  EXPECT_EQ(d.say("/greet{\"size\": \"large\"}"), Lines{"Hello again, big spender!"});
+}
+
+TEST(Dialogue, restart_message_clears_the_conversation) {
+  Convo c(test_bot());
+  ASSERT_TRUE(c.bot);
+  c.say("/order{\"size\": \"small\"}");
+  c.say("/restart");
+  EXPECT_EQ(c.tracker.active_loop(), "");
+  EXPECT_TRUE(c.tracker.slot("size").is_null());
+  EXPECT_FALSE(c.tracker.session_started());
+  EXPECT_EQ(c.say("/greet"), Lines{"Hello!"});
+}
+
+TEST(Dialogue, session_expires_after_idle_time_and_carries_slots_over) {
+  Convo c(test_bot());
+  ASSERT_TRUE(c.bot);
+  TurnInput in;
+  in.text = "/greet{\"size\": \"large\"}";
+  in.timestamp = 1000;
+  TurnRunner(c.bot, c.tracker, in).run_blocking(nullptr);
+  in.text = "/greet";
+  in.timestamp = 1000 + 61 * 60;
+  TurnRunner t2(c.bot, c.tracker, in);
+  t2.run_blocking(nullptr);
+  int sessions = 0;
+  for (const auto& e : t2.new_events()) sessions += e.type == EventType::kSessionStarted;
+  EXPECT_EQ(sessions, 1);
+  EXPECT_EQ(c.tracker.slot("size"), json::value("large"));
+}
+
+class FakeActions : public ActionClient {
+ public:
+  std::function<Result<json::value>(const ActionRequest&)> answer;
+  std::vector<std::string> calls;
+  Result<json::value> call(const ActionRequest& r) override {
+    calls.push_back(r.action);
+    return answer(r);
+  }
+};
+
+std::shared_ptr<const bot::Bot> bot_with_actions(const std::string& extra_actions = "") {
+  std::string domain = kDomain;
+  domain += extra_actions;
+  TempProject p({{"domain.yml", domain}, {"data/rules.yml", kRules}, {"endpoints.yml",
+                 "action_endpoint:\n  url: http://127.0.0.1:9/webhook\n"}});
+  return bot::build_bot(p.dir(), "test").bot;
+}
+
+TEST(Dialogue, custom_action_events_and_responses_are_applied) {
+  auto b = bot_with_actions();
+  ASSERT_TRUE(b);
+  Convo c(b);
+  FakeActions fake;
+  fake.answer = [](const ActionRequest& r) -> Result<json::value> {
+    EXPECT_EQ(r.payload.at("next_action"), json::value("action_lookup"));
+    EXPECT_EQ(r.payload.at("sender_id"), json::value("c1"));
+    EXPECT_TRUE(r.payload.at("tracker").as_object().contains("events"));
+    EXPECT_TRUE(r.payload.at("domain").as_object().contains("slots"));
+    return json::parse(R"({"events":[{"event":"slot","name":"city","value":"Rome"}],
+                           "responses":[{"text":"Looked it up."},{"response":"utter_ask_order_form_note","size":"XL"}]})");
+  };
+  c.client = &fake;
+  EXPECT_EQ(c.say("/inform"), (Lines{"Looked it up.", "Any note for the XL order?"}));
+  EXPECT_EQ(c.tracker.slot("city"), json::value("Rome"));
+  EXPECT_EQ(fake.calls, std::vector<std::string>{"action_lookup"});
+}
+
+TEST(Dialogue, failing_action_server_records_an_error_and_falls_back) {
+  auto b = bot_with_actions();
+  ASSERT_TRUE(b);
+  Convo c(b);
+  FakeActions fake;
+  fake.answer = [](const ActionRequest&) -> Result<json::value> { return Status::timeout("no answer in 5000 ms"); };
+  c.client = &fake;
+  TurnInput in;
+  in.text = "/inform";
+  TurnRunner turn(b, c.tracker, in);
+  turn.run_blocking(&fake);
+  ASSERT_EQ(turn.messages().size(), 1u);
+  EXPECT_EQ(turn.messages()[0].text, "Come again?");
+  bool error = false;
+  for (const auto& e : turn.new_events())
+    if (e.type == EventType::kError && e.name == "action_timeout") error = true;
+  EXPECT_TRUE(error);
+}
+
+TEST(Dialogue, form_validation_action_can_refuse_a_value) {
+  auto b = bot_with_actions("- validate_order_form\n");
+  ASSERT_TRUE(b);
+  Convo c(b);
+  FakeActions fake;
+  fake.answer = [](const ActionRequest& r) -> Result<json::value> {
+    const auto& slots = r.payload.at("tracker").at("slots").as_object();
+    if (slots.at("size") == json::value("large"))
+      return json::parse(R"({"events":[{"event":"slot","name":"size","value":null}],
+                             "responses":[{"text":"We are out of large."}]})");
+    return json::parse(R"({"events":[],"responses":[]})");
+  };
+  c.client = &fake;
+  c.say("/order");
+  EXPECT_EQ(c.say("/inform{\"size\": \"large\"}"), (Lines{"We are out of large.", "Which size?"}));
+  EXPECT_EQ(c.say("/inform{\"size\": \"small\"}"), Lines{"Any note for the small order?"});
+  EXPECT_EQ(fake.calls.size(), 2u);
+}
+
+TEST(Dialogue, contradicting_rules_are_reported_with_both_rules) {
+  TempProject p({{"domain.yml", kDomain},
+                 {"data/rules.yml", R"(
+version: "3.1"
+rules:
+- rule: one
+  steps:
+  - intent: greet
+  - action: utter_greet
+- rule: two
+  steps:
+  - intent: greet
+  - action: utter_happy
+)"}});
+  auto built = bot::build_bot(p.dir(), "test");
+  EXPECT_FALSE(built.bot);
+  bool found = false;
+  for (const auto& d : built.diagnostics)
+    if (d.message.find("contradicting rules") != std::string::npos &&
+        d.message.find("'one'") != std::string::npos && d.message.find("'two'") != std::string::npos &&
+        d.loc.file.find("rules.yml") != std::string::npos && d.loc.line > 0)
+      found = true;
+  EXPECT_TRUE(found);
+}
+
+TEST(Dialogue, fill_template_leaves_unknown_names_and_escapes_braces) {
+  SlotMap slots{{"name", json::value("Alice")}, {"n", json::value(nullptr)}};
+  EXPECT_EQ(fill_template("Hi {name}, {n}, {x}, {{lit}}", slots, nullptr), "Hi Alice, None, {x}, {lit}");
+  json::object extra{{"name", "Bob"}};
+  EXPECT_EQ(fill_template("Hi {name}", slots, &extra), "Hi Bob");
+}
+
+}  // namespace
+}  // namespace parley::dialogue
