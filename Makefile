@@ -23,6 +23,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 bench: build
+	@./scripts/install-deps.sh bench
 	./bench/compare
 
 clean:

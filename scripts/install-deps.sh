@@ -7,6 +7,10 @@ PKGS=(
   librocksdb-dev libyaml-cpp-dev libfasttext-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libssl-dev zlib1g-dev
 )
+# `install-deps.sh bench` adds what bench/compare needs (the peers and the charts).
+if [ "${1:-}" = "bench" ]; then
+  PKGS+=(wrk nginx-light gnuplot-nox)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
