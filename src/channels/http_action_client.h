@@ -1,0 +1,47 @@
+// HTTP clients for custom actions (Rasa's action-server protocol) over Boost.Beast: the
+// asynchronous one the server uses, and the blocking make_http_action_client() the CLI uses
+// (declared in dialogue/action_client.h, defined in http_action_client.cc).
+//
+// Each call opens one connection (loopback action servers make that cheap), sends
+// `POST url` with the JSON payload and reads one answer. Every call has a deadline
+// (ActionRequest::timeout) that covers resolve, connect, write and read.
+//
+// Results, as TurnRunner::resume expects them:
+//   2xx with a JSON body        -> the parsed body (an empty body is `{}`)
+//   HTTP 400                    -> Code::kInvalidArgument (Rasa's ActionExecutionRejection)
+//   any other non-2xx           -> Code::kIOError naming the status and the server's text
+//   refused / unreachable       -> Code::kUnavailable
+//   deadline passed             -> Code::kTimeout
+//   bad URL                     -> Code::kUnavailable (the action cannot be reached)
+//   2xx with a body that is not JSON -> Code::kIOError
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "dialogue/action_client.h"
+
+namespace parley::channels {
+
+// http://host[:port][/path]; https is not supported (no TLS to action servers).
+struct HttpUrl {
+  std::string host;
+  std::string port = "80";
+  std::string target = "/";
+};
+Result<HttpUrl> parse_http_url(std::string_view url);
+
+struct HttpActionClientOptions {
+  size_t max_response_bytes = 8u << 20;  // larger answers fail with kIOError
+};
+
+// Calls run on `executor` (the server's pool); `done` is called exactly once, on a pool thread.
+// Thread-safe: call() may be used from any thread.
+std::shared_ptr<dialogue::AsyncActionClient> make_async_http_action_client(
+    boost::asio::any_io_executor executor, HttpActionClientOptions options = {});
+
+}  // namespace parley::channels
