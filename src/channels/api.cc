@@ -1,0 +1,366 @@
+// Routing and the handlers of the HTTP API.
+#include "channels/api.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "channels/target.h"
+#include "ops/log.h"
+
+namespace parley::channels {
+
+namespace {
+
+enum class RouteId {
+  kHealthz,
+  kReadyz,
+  kMetrics,
+  kBots,
+  kNativeMessage,
+  kNativeConversation,
+  kReload,
+  kWebSocket,
+  kRasaWebhook,
+  kRasaStatus,
+  kRasaTracker,
+};
+
+// "{bot}" and "{conv}" match any segment; a route without {bot} on a Rasa path uses the only bot.
+struct RouteSpec {
+  RouteId id;
+  http::verb method;
+  std::vector<std::string_view> pattern;
+  bool single_bot = false;
+};
+
+const std::vector<RouteSpec>& routes() {
+  using V = http::verb;
+  static const std::vector<RouteSpec> kRoutes = {
+      {RouteId::kHealthz, V::get, {"healthz"}},
+      {RouteId::kReadyz, V::get, {"readyz"}},
+      {RouteId::kMetrics, V::get, {"metrics"}},
+      {RouteId::kBots, V::get, {"v1", "bots"}},
+      {RouteId::kNativeMessage, V::post, {"v1", "bots", "{bot}", "conversations", "{conv}", "messages"}},
+      {RouteId::kNativeConversation, V::get, {"v1", "bots", "{bot}", "conversations", "{conv}"}},
+      {RouteId::kReload, V::post, {"v1", "bots", "{bot}", "reload"}},
+      {RouteId::kWebSocket, V::get, {"v1", "bots", "{bot}", "ws"}},
+      {RouteId::kRasaWebhook, V::post, {"bots", "{bot}", "webhooks", "rest", "webhook"}},
+      {RouteId::kRasaStatus, V::get, {"bots", "{bot}", "webhooks", "rest"}},
+      {RouteId::kRasaTracker, V::get, {"bots", "{bot}", "conversations", "{conv}", "tracker"}},
+      {RouteId::kRasaWebhook, V::post, {"webhooks", "rest", "webhook"}, true},
+      {RouteId::kRasaStatus, V::get, {"webhooks", "rest"}, true},
+      {RouteId::kRasaTracker, V::get, {"conversations", "{conv}", "tracker"}, true},
+  };
+  return kRoutes;
+}
+
+json::object native_reply(const runtime::MessageReply& reply) {
+  json::array messages;
+  for (const auto& m : reply.messages) messages.push_back(m.to_json());
+  json::object o{{"conversation", reply.conversation}, {"turn", reply.turn}, {"messages", std::move(messages)}};
+  if (reply.replayed) o["replayed"] = true;
+  return o;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+struct Api::Match {
+  RouteId id;
+  std::string bot;
+  std::string conv;
+  bool single_bot = false;
+};
+
+Api::Api(ApiOptions options, std::shared_ptr<Backend> backend, ops::ServerMetrics& metrics)
+    : options_(std::move(options)),
+      backend_(std::move(backend)),
+      metrics_(metrics),
+      conversation_limiter_(options_.conversation_rate),
+      bot_limiter_(options_.bot_rate) {}
+
+Api::~Api() { admin_.join(); }
+
+Response Api::error(const ApiError& e) {
+  metrics_.error(e.code);
+  if (e.status >= 500) ops::log(spdlog::level::warn, "request failed", {{"code", e.code}, {"message", e.message}});
+  return error_response(e);
+}
+
+std::string Api::error_text(const ApiError& e) {
+  metrics_.error(e.code);
+  return error_json(e);
+}
+
+std::optional<std::string> Api::single_bot(ApiError* error) const {
+  auto bots = backend_->bots();
+  if (bots.size() == 1) return bots.front().name;
+  *error = ApiError{404, "unknown_bot",
+                    std::to_string(bots.size()) + " bots are served; name one in the path (/bots/{bot}/...)"};
+  return std::nullopt;
+}
+
+void Api::handle(Request request, Respond respond) {
+  auto target = parse_target(request.target());
+  if (!target) return respond(error({400, "bad_target", "the request target is not a valid path"}));
+
+  // Find the route; a path that matches with another method is a 405.
+  const RouteSpec* found = nullptr;
+  std::string allow;
+  Match m{};
+  if (!target->has_empty_segment) {
+    for (const auto& spec : routes()) {
+      if (spec.pattern.size() != target->segments.size()) continue;
+      Match candidate{spec.id, {}, {}, spec.single_bot};
+      bool ok = true;
+      for (size_t i = 0; i < spec.pattern.size() && ok; ++i) {
+        const std::string& seg = target->segments[i];
+        if (spec.pattern[i] == "{bot}") candidate.bot = seg;
+        else if (spec.pattern[i] == "{conv}") candidate.conv = seg;
+        else ok = spec.pattern[i] == seg;
+      }
+      if (!ok) continue;
+      if (spec.method != request.method()) {
+        std::string name(http::to_string(spec.method));
+        if (allow.find(name) == std::string::npos) allow += (allow.empty() ? "" : ", ") + name;
+        continue;
+      }
+      found = &spec;
+      m = std::move(candidate);
+      break;
+    }
+  }
+  if (!found) {
+    if (!allow.empty())
+      return respond(error({405, "method_not_allowed",
+                            std::string(request.method_string()) + " is not allowed here; use " + allow, 0, allow}));
+    return respond(error({404, "not_found", "no route for " + std::string(request.target())}));
+  }
+
+  // Resolve and check the bot and conversation named by the path.
+  if (m.single_bot && m.id != RouteId::kRasaStatus) {
+    ApiError e;
+    auto bot = single_bot(&e);
+    if (!bot) return respond(error(e));
+    m.bot = *bot;
+  }
+  if (!m.bot.empty() && m.id != RouteId::kReload) {
+    if (auto e = check_id("bot name", m.bot, options_.limits.max_id_bytes)) return respond(error(*e));
+    if (!backend_->has_bot(m.bot)) return respond(error({404, "unknown_bot", "no bot named '" + m.bot + "'"}));
+  }
+  if (!m.conv.empty())
+    if (auto e = check_id("conversation id", m.conv, options_.limits.max_id_bytes)) return respond(error(*e));
+
+  switch (m.id) {
+    case RouteId::kHealthz:
+      return respond(json_response(200, R"({"status":"ok"})"));
+    case RouteId::kReadyz:
+      return get_readyz(respond);
+    case RouteId::kMetrics:
+      return get_metrics(respond);
+    case RouteId::kBots:
+      return get_bots(respond);
+    case RouteId::kRasaStatus:
+      return respond(json_response(200, R"({"status":"ok"})"));
+    case RouteId::kWebSocket:
+      return respond(error({426, "upgrade_required", "this route speaks WebSocket only"}));
+    case RouteId::kNativeConversation:
+      return get_conversation(m, respond);
+    case RouteId::kRasaTracker:
+      return get_rasa_tracker(m, request, respond);
+    case RouteId::kReload:
+      return post_reload(m, std::move(respond));
+    case RouteId::kNativeMessage:
+    case RouteId::kRasaWebhook: {
+      bool rasa = m.id == RouteId::kRasaWebhook;
+      runtime::MessageRequest msg;
+      if (auto e = parse_message_body(request.body(), rasa ? MessageShape::kRasa : MessageShape::kNative,
+                                      options_.limits, msg))
+        return respond(error(*e));
+      msg.bot = m.bot;
+      if (!rasa) msg.conversation = m.conv;
+      auto q = target->query.find("stream");
+      bool stream = rasa && q != target->query.end() && (q->second == "true" || q->second == "1");
+      return run_message(std::move(msg), rasa, stream, std::move(respond));
+    }
+  }
+  respond(error({500, "internal", "unhandled route"}));
+}
+
+std::optional<ApiError> Api::check_rate(const std::string& bot, const std::string& conversation) {
+  auto retry = [](std::chrono::milliseconds wait) {
+    return static_cast<unsigned>(std::max<int64_t>(1, (wait.count() + 999) / 1000));
+  };
+  if (conversation_limiter_.enabled()) {
+    std::string key = bot;
+    key += '\0';
+    key += conversation;
+    if (auto wait = conversation_limiter_.acquire(key); wait.count() > 0) {
+      metrics_.rate_limited("conversation");
+      return ApiError{429, "rate_limited", "too many messages in conversation '" + conversation + "'",
+                      retry(wait)};
+    }
+  }
+  if (bot_limiter_.enabled()) {
+    if (auto wait = bot_limiter_.acquire(bot); wait.count() > 0) {
+      metrics_.rate_limited("bot");
+      return ApiError{429, "rate_limited", "too many messages for bot '" + bot + "'", retry(wait)};
+    }
+  }
+  return std::nullopt;
+}
+
+void Api::run_message(runtime::MessageRequest msg, bool rasa_shape, bool stream, Respond respond) {
+  auto answer = [this, rasa_shape, stream, respond = std::move(respond)](
+                    const std::string& conversation, Result<runtime::MessageReply> r, const ApiError* early) {
+    if (early) return respond(error(*early));
+    if (!r.ok()) {
+      ApiError e = error_from_status(r.status(), options_.retry_after_s);
+      if (r.status().code() == Code::kNotFound) e.code = "unknown_bot";
+      return respond(error(e));
+    }
+    if (!rasa_shape) return respond(json_response(200, json::serialize(native_reply(*r))));
+    if (!stream) {
+      json::array out;
+      for (const auto& m : r->messages) out.push_back(m.to_rasa(conversation));
+      return respond(json_response(200, json::serialize(out)));
+    }
+    std::string lines;
+    for (const auto& m : r->messages) lines += json::serialize(m.to_rasa(conversation)) + "\n";
+    Response res = json_response(200, std::move(lines));
+    res.set(http::field::content_type, "application/x-ndjson");
+    respond(std::move(res));
+  };
+
+  if (draining()) {
+    ApiError e{503, "draining", "the server is shutting down", options_.retry_after_s};
+    metrics_.turn(msg.bot, e.code, 0);
+    return answer(msg.conversation, Status::unavailable(e.message), &e);
+  }
+  if (auto e = check_rate(msg.bot, msg.conversation)) {
+    metrics_.turn(msg.bot, e->code, 0);
+    return answer(msg.conversation, Status(Code::kRateLimited, e->message), &*e);
+  }
+  auto start = Clock::now();
+  std::string bot = msg.bot, conversation = msg.conversation, message_id = msg.message_id;
+  backend_->handle_message(
+      std::move(msg), [this, start, bot, conversation, message_id, answer = std::move(answer)](
+                          Result<runtime::MessageReply> r) {
+        double secs = seconds_since(start);
+        std::string outcome = r.ok() ? (r->replayed ? "replayed" : "ok") : code_name(r.status().code());
+        metrics_.turn(bot, outcome, secs);
+        if (spdlog::should_log(spdlog::level::debug) || !r.ok())
+          ops::log(r.ok() ? spdlog::level::debug : spdlog::level::info, "turn",
+                   {{"bot", bot},
+                    {"conversation", conversation},
+                    {"message_id", message_id},
+                    {"turn", r.ok() ? r->turn : 0},
+                    {"outcome", outcome},
+                    {"ms", secs * 1000},
+                    {"error", r.ok() ? std::string() : r.status().message()}});
+        answer(conversation, std::move(r), nullptr);
+      });
+}
+
+void Api::get_bots(Respond& respond) {
+  json::array bots;
+  for (const auto& b : backend_->bots())
+    bots.push_back(json::object{{"name", b.name}, {"version", b.version}, {"dir", b.dir}});
+  respond(json_response(200, json::serialize(json::object{{"bots", std::move(bots)}})));
+}
+
+void Api::get_readyz(Respond& respond) {
+  if (draining()) return respond(error({503, "draining", "the server is shutting down", options_.retry_after_s}));
+  Status s = backend_->ready();
+  if (!s) return respond(error({503, "not_ready", s.message(), options_.retry_after_s}));
+  respond(json_response(200, R"({"status":"ready"})"));
+}
+
+void Api::get_metrics(Respond& respond) {
+  ops::PromWriter w;
+  metrics_.render(w);
+  backend_->render_metrics(w);
+  Response res = json_response(200, w.take());
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  respond(std::move(res));
+}
+
+void Api::get_conversation(const Match& m, Respond& respond) {
+  auto r = backend_->conversation(m.bot, m.conv);
+  if (!r.ok()) return respond(error(error_from_status(r.status(), options_.retry_after_s)));
+  respond(json_response(200, json::serialize(*r)));
+}
+
+void Api::get_rasa_tracker(const Match& m, const Request& request, Respond& respond) {
+  auto target = parse_target(request.target());
+  std::string include = "AFTER_RESTART";
+  if (auto it = target->query.find("include_events"); it != target->query.end()) include = it->second;
+  for (auto& c : include) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (include != "ALL" && include != "AFTER_RESTART" && include != "APPLIED" && include != "NONE")
+    return respond(error({400, "bad_query", "include_events must be ALL, AFTER_RESTART, APPLIED or NONE"}));
+  auto r = backend_->rasa_tracker(m.bot, m.conv, include);
+  if (!r.ok()) return respond(error(error_from_status(r.status(), options_.retry_after_s)));
+  respond(json_response(200, json::serialize(*r)));
+}
+
+void Api::post_reload(const Match& m, Respond respond) {
+  if (auto e = check_id("bot name", m.bot, options_.limits.max_id_bytes)) return respond(error(*e));
+  boost::asio::post(admin_, [this, bot = m.bot, respond = std::move(respond)] {
+    auto r = backend_->reload_bot(bot);
+    json::array diags;
+    auto add_diags = [&diags](const std::vector<bot::Diagnostic>& ds) {
+      for (const auto& d : ds) diags.push_back(json::string(d.to_string()));
+    };
+    if (!r.ok()) {
+      ops::log(spdlog::level::warn, "reload refused", {{"bot", bot}, {"error", r.status().message()}});
+      ApiError e = error_from_status(r.status(), options_.retry_after_s);
+      if (r.status().code() == Code::kNotFound) e.code = "unknown_bot";
+      if (r.status().code() == Code::kInvalidArgument) e.code = "invalid_bot";
+      metrics_.error(e.code);
+      json::object err{{"code", e.code}, {"message", e.message}};
+      // The engine puts the diagnostics in the message, one per line.
+      std::string_view text = e.message;
+      while (!text.empty()) {
+        size_t nl = text.find('\n');
+        if (auto line = text.substr(0, nl); !line.empty()) diags.push_back(json::string(line));
+        text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+      }
+      err["diagnostics"] = std::move(diags);
+      Response res = json_response(e.status, json::serialize(json::object{{"error", std::move(err)}}));
+      return respond(std::move(res));
+    }
+    add_diags(*r);
+    uint64_t version = 0;
+    for (const auto& b : backend_->bots())
+      if (b.name == bot) version = b.version;
+    ops::log(spdlog::level::info, "bot reloaded", {{"bot", bot}, {"version", version}});
+    respond(json_response(200, json::serialize(json::object{
+                                   {"bot", bot}, {"version", version}, {"warnings", std::move(diags)}})));
+  });
+}
+
+std::variant<std::string, Response> Api::accept_websocket(const Request& request) {
+  auto target = parse_target(request.target());
+  if (!target || target->has_empty_segment || target->segments.size() != 4 || target->segments[0] != "v1" ||
+      target->segments[1] != "bots" || target->segments[3] != "ws")
+    return error({404, "not_found", "no WebSocket route at " + std::string(request.target())});
+  const std::string& bot = target->segments[2];
+  if (auto e = check_id("bot name", bot, options_.limits.max_id_bytes)) return error(*e);
+  if (!backend_->has_bot(bot)) return error({404, "unknown_bot", "no bot named '" + bot + "'"});
+  return bot;
+}
+
+void Api::handle_ws_message(const std::string& bot, std::string text, Reply reply) {
+  runtime::MessageRequest msg;
+  if (auto e = parse_message_body(text, MessageShape::kWebSocket, options_.limits, msg))
+    return reply(error_text(*e));
+  msg.bot = bot;
+  run_message(std::move(msg), false, false, [reply = std::move(reply)](Response res) {
+    reply(std::move(res.body()));
+  });
+}
+
+}  // namespace parley::channels

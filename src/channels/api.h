@@ -1,0 +1,95 @@
+// The HTTP API of `parley serve` (shared/ARCHITECTURE.md "Contracts"), independent of sockets:
+// a parsed request in, a response out. Routes:
+//   POST /v1/bots/{bot}/conversations/{conv}/messages  {"id","text"} -> {"conversation","turn","messages"}
+//   GET  /v1/bots/{bot}/conversations/{conv}            native tracker view
+//   POST /v1/bots/{bot}/reload                          reload; 422 with diagnostics when broken
+//   GET  /v1/bots                                       {"bots": [{"name","version","dir"}]}
+//   GET  /v1/bots/{bot}/ws                              WebSocket (accept_websocket)
+//   POST /bots/{bot}/webhooks/rest/webhook              Rasa REST; ?stream=true for NDJSON
+//   GET  /bots/{bot}/webhooks/rest                      {"status":"ok"}
+//   GET  /bots/{bot}/conversations/{conv}/tracker       Rasa tracker (?include_events=)
+//   /webhooks/rest/webhook, /webhooks/rest, /conversations/{conv}/tracker: the same, when one bot is served
+//   GET  /healthz, /readyz, /metrics
+// Errors use {"error": {"code","message"}} (http_errors.h). Message routes check per-conversation
+// and per-bot token buckets before the engine sees the message. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "channels/backend.h"
+#include "channels/http_errors.h"
+#include "channels/message_body.h"
+#include "ops/metrics.h"
+#include "ops/rate_limiter.h"
+
+namespace parley::channels {
+
+using Request = http::request<http::string_body>;
+
+struct ApiOptions {
+  MessageLimits limits;
+  unsigned retry_after_s = 1;               // Retry-After on 503
+  ops::RateLimitOptions conversation_rate;  // per (bot, conversation)
+  ops::RateLimitOptions bot_rate;           // per bot
+};
+
+class Api {
+ public:
+  using Respond = std::function<void(Response)>;
+  using Reply = std::function<void(std::string)>;
+
+  Api(ApiOptions options, std::shared_ptr<Backend> backend, ops::ServerMetrics& metrics);
+  ~Api();  // waits for reloads in progress
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  // Answers one request; `respond` is called exactly once, on any thread, possibly before
+  // handle() returns. The response's version and keep-alive are the caller's to set.
+  void handle(Request request, Respond respond);
+
+  // For an upgrade request: the bot when the target is /v1/bots/{bot}/ws of a served bot,
+  // else the error response to send instead.
+  std::variant<std::string, Response> accept_websocket(const Request& request);
+  // One WebSocket message for `bot`: `reply` gets the same JSON as the native route, or the
+  // error JSON. Called exactly once, on any thread.
+  void handle_ws_message(const std::string& bot, std::string text, Reply reply);
+
+  // While draining, /readyz answers 503 (so load balancers move away).
+  void set_draining(bool draining) { draining_.store(draining); }
+  bool draining() const { return draining_.load(); }
+
+  ops::ServerMetrics& metrics() { return metrics_; }
+
+ private:
+  struct Match;
+  using Clock = std::chrono::steady_clock;
+
+  void run_message(runtime::MessageRequest msg, bool rasa_shape, bool stream, Respond respond);
+  std::optional<ApiError> check_rate(const std::string& bot, const std::string& conversation);
+  Response error(const ApiError& e);
+  std::string error_text(const ApiError& e);
+  std::optional<std::string> single_bot(ApiError* error) const;
+
+  void get_bots(Respond& respond);
+  void get_readyz(Respond& respond);
+  void get_metrics(Respond& respond);
+  void get_conversation(const Match& m, Respond& respond);
+  void get_rasa_tracker(const Match& m, const Request& request, Respond& respond);
+  void post_reload(const Match& m, Respond respond);
+
+  ApiOptions options_;
+  std::shared_ptr<Backend> backend_;
+  ops::ServerMetrics& metrics_;
+  ops::RateLimiter conversation_limiter_;
+  ops::RateLimiter bot_limiter_;
+  std::atomic<bool> draining_{false};
+  boost::asio::thread_pool admin_{1};  // reloads (they train models) run here, off the I/O threads
+};
+
+}  // namespace parley::channels

@@ -1,0 +1,41 @@
+// Building error and JSON responses.
+#include "channels/http_errors.h"
+
+#include "core/json.h"
+
+namespace parley::channels {
+
+std::string error_json(const ApiError& e) {
+  return json::serialize(json::object{{"error", json::object{{"code", e.code}, {"message", e.message}}}});
+}
+
+Response json_response(unsigned status, std::string body) {
+  Response res{static_cast<http::status>(status), 11};
+  res.set(http::field::server, "parley");
+  res.set(http::field::content_type, "application/json");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response error_response(const ApiError& e) {
+  Response res = json_response(e.status, error_json(e));
+  if (e.retry_after_s > 0) res.set(http::field::retry_after, std::to_string(e.retry_after_s));
+  if (!e.allow.empty()) res.set(http::field::allow, e.allow);
+  return res;
+}
+
+ApiError error_from_status(const Status& s, unsigned retry_after_s) {
+  switch (s.code()) {
+    case Code::kNotFound: return {404, "not_found", s.message()};
+    case Code::kInvalidArgument: return {422, "invalid_message", s.message()};
+    case Code::kTooLarge: return {413, "too_large", s.message()};
+    case Code::kRateLimited: return {429, "rate_limited", s.message(), retry_after_s};
+    case Code::kUnavailable: return {503, "unavailable", s.message(), retry_after_s};
+    case Code::kTimeout: return {504, "timeout", s.message()};
+    case Code::kConflict: return {409, "conflict", s.message()};
+    default: return {500, "internal", s.message()};
+  }
+}
+
+}  // namespace parley::channels

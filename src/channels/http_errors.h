@@ -1,0 +1,42 @@
+// The error shape every route answers with: {"error": {"code": "...", "message": "..."}} and the
+// fitting HTTP status, plus Retry-After (429, 503) and Allow (405) where they apply.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <string>
+
+#include "core/status.h"
+
+namespace parley::channels {
+
+namespace http = boost::beast::http;
+using Response = http::response<http::string_body>;
+
+struct ApiError {
+  ApiError() = default;
+  ApiError(unsigned status, std::string code, std::string message, unsigned retry_after_s = 0,
+           std::string allow = {})
+      : status(status), code(std::move(code)), message(std::move(message)), retry_after_s(retry_after_s),
+        allow(std::move(allow)) {}
+
+  unsigned status = 500;
+  std::string code;            // machine-readable: malformed_json, text_too_large, unknown_bot, ...
+  std::string message;         // for people
+  unsigned retry_after_s = 0;  // sets Retry-After when > 0
+  std::string allow;           // sets Allow when not empty (405)
+};
+
+// {"error": {"code": ..., "message": ...}} as text.
+std::string error_json(const ApiError& e);
+// A complete response (status, JSON body, headers); version and keep-alive are the caller's.
+Response error_response(const ApiError& e);
+
+// The error for a Status coming back from the engine: kNotFound 404, kInvalidArgument 422,
+// kTooLarge 413, kRateLimited 429, kUnavailable 503 (Retry-After), kTimeout 504, kConflict 409,
+// anything else 500.
+ApiError error_from_status(const Status& s, unsigned retry_after_s);
+
+// A JSON response with `body` (already serialized) and `status`.
+Response json_response(unsigned status, std::string body);
+
+}  // namespace parley::channels

@@ -1,0 +1,139 @@
+// One HTTP/1.1 connection: wait, read, answer, repeat; errors at the edge answered and closed.
+#include <boost/asio/dispatch.hpp>
+
+#include "channels/session.h"
+#include "ops/log.h"
+
+namespace parley::channels {
+
+namespace asio = boost::asio;
+namespace websocket = beast::websocket;
+
+HttpSession::HttpSession(tcp::socket&& socket, std::shared_ptr<SessionContext> ctx,
+                         std::unique_ptr<ConnectionSlot> slot)
+    : stream_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)) {}
+
+void HttpSession::run() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (!self->slot_) {
+      self->ctx_->metrics->connection_refused();
+      return self->send_error({503, "too_many_connections", "the server has too many open connections",
+                               self->ctx_->options.retry_after_s});
+    }
+    self->do_wait();
+  });
+}
+
+// Between requests the connection may idle for idle_timeout; the first bytes start the request.
+void HttpSession::do_wait() {
+  if (buffer_.size() > 0) return do_read();  // a pipelined request is already here
+  stream_.expires_after(ctx_->options.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(2048), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    self->on_wait(ec, n);
+  });
+}
+
+void HttpSession::on_wait(beast::error_code ec, size_t bytes) {
+  if (ec) return;  // idle timeout (the stream closed the socket), peer closed, or reset
+  buffer_.commit(bytes);
+  do_read();
+}
+
+void HttpSession::do_read() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(ctx_->options.max_header_bytes));
+  parser_->body_limit(ctx_->options.max_body_bytes);
+  stream_.expires_after(ctx_->options.read_timeout);
+  http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t n) {
+    self->on_read(ec, n);
+  });
+}
+
+void HttpSession::on_read(beast::error_code ec, size_t) {
+  if (ec == http::error::end_of_stream) return do_linger_close();
+  if (ec == http::error::header_limit)
+    return send_error({431, "headers_too_large",
+                       "request headers exceed " + std::to_string(ctx_->options.max_header_bytes) + " bytes"});
+  if (ec == http::error::body_limit)
+    return send_error({413, "body_too_large",
+                       "request body exceeds " + std::to_string(ctx_->options.max_body_bytes) + " bytes"});
+  if (ec == beast::error::timeout) {
+    ctx_->metrics->error("request_timeout");  // the stream closed the socket already
+    return;
+  }
+  if (ec && ec.category() == http::make_error_code(http::error::bad_method).category())
+    return send_error({400, "bad_request", "malformed HTTP request: " + ec.message()});
+  if (ec) return;  // reset or closed by the peer
+
+  auto& req = parser_->get();
+  keep_alive_ = req.keep_alive();
+  version_ = req.version();
+  if (websocket::is_upgrade(req)) {
+    auto accepted = ctx_->api->accept_websocket(req);
+    if (auto* bot = std::get_if<std::string>(&accepted)) {
+      stream_.expires_never();
+      std::make_shared<WebSocketSession>(stream_.release_socket(), ctx_, std::move(slot_), *bot)
+          ->run(parser_->release());
+      return;
+    }
+    return send(std::move(std::get<Response>(accepted)), true);
+  }
+
+  in_flight_.emplace(ctx_.get());
+  stream_.expires_never();  // the turn may take a while (custom actions); the engine bounds it
+  ctx_->api->handle(parser_->release(), [self = shared_from_this()](Response res) {
+    asio::dispatch(self->stream_.get_executor(),
+                   [self, res = std::move(res)]() mutable { self->send(std::move(res), false); });
+  });
+}
+
+void HttpSession::send_error(const ApiError& e) {
+  ctx_->metrics->error(e.code);
+  keep_alive_ = false;
+  send(error_response(e), true);
+}
+
+void HttpSession::send(Response res, bool close) {
+  close = close || !keep_alive_ || ctx_->draining.load();
+  res.version(version_);
+  res.keep_alive(!close);
+  ctx_->metrics->response(res.result_int());
+  res_ = std::make_shared<Response>(std::move(res));
+  stream_.expires_after(ctx_->options.write_timeout);
+  http::async_write(stream_, *res_, [self = shared_from_this(), close](beast::error_code ec, size_t n) {
+    self->on_write(close, ec, n);
+  });
+}
+
+void HttpSession::on_write(bool close, beast::error_code ec, size_t) {
+  in_flight_.reset();
+  res_.reset();
+  if (ec) return;
+  if (close) return do_linger_close();
+  do_wait();
+}
+
+// Closing with unread request bytes would reset the connection and could destroy the response
+// before the client reads it; so stop sending, read and drop what the client still sends (for a
+// short while), then close.
+void HttpSession::do_linger_close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(std::min<std::chrono::milliseconds>(ctx_->options.read_timeout, std::chrono::seconds(2)));
+  stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    self->on_linger(ec, n);
+  });
+}
+
+void HttpSession::on_linger(beast::error_code ec, size_t) {
+  if (!ec) {
+    stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->on_linger(ec, n);
+    });
+    return;
+  }
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
+}
+
+}  // namespace parley::channels

@@ -1,0 +1,68 @@
+// One WebSocket connection on /v1/bots/{bot}/ws: one JSON message in, its answer out, in order.
+#include <boost/asio/dispatch.hpp>
+
+#include "channels/session.h"
+
+namespace parley::channels {
+
+namespace asio = boost::asio;
+namespace websocket = beast::websocket;
+
+WebSocketSession::WebSocketSession(tcp::socket&& socket, std::shared_ptr<SessionContext> ctx,
+                                   std::unique_ptr<ConnectionSlot> slot, std::string bot)
+    : ws_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)), bot_(std::move(bot)) {}
+
+void WebSocketSession::run(http::request<http::string_body> upgrade) {
+  websocket::stream_base::timeout timeouts;
+  timeouts.handshake_timeout = ctx_->options.read_timeout;
+  timeouts.idle_timeout = ctx_->options.idle_timeout;  // a silent client is closed after this
+  timeouts.keep_alive_pings = false;
+  ws_.set_option(timeouts);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "parley"); }));
+  // A larger message fails the read and Beast closes with 1009 (message too big).
+  ws_.read_message_max(ctx_->options.max_body_bytes);
+  auto req = std::make_shared<http::request<http::string_body>>(std::move(upgrade));
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), req] {
+    self->ws_.async_accept(*req, [self, req](beast::error_code ec) { self->on_accept(ec); });
+  });
+}
+
+void WebSocketSession::on_accept(beast::error_code ec) {
+  if (ec) return;
+  do_read();
+}
+
+void WebSocketSession::do_read() {
+  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
+}
+
+void WebSocketSession::on_read(beast::error_code ec, size_t) {
+  if (ec) {
+    if (ec == websocket::error::message_too_big) ctx_->metrics->error("body_too_large");
+    return;  // closed, timed out or failed: the session ends
+  }
+  std::string text = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  in_flight_.emplace(ctx_.get());
+  ctx_->api->handle_ws_message(bot_, std::move(text), [self = shared_from_this()](std::string out) {
+    asio::dispatch(self->ws_.get_executor(),
+                   [self, out = std::move(out)]() mutable { self->send(std::move(out)); });
+  });
+}
+
+void WebSocketSession::send(std::string text) {
+  out_ = std::move(text);
+  ws_.text(true);
+  ws_.async_write(asio::buffer(out_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    self->on_write(ec, n);
+  });
+}
+
+void WebSocketSession::on_write(beast::error_code ec, size_t) {
+  in_flight_.reset();
+  if (ec) return;
+  do_read();
+}
+
+}  // namespace parley::channels

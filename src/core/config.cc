@@ -1,0 +1,244 @@
+// The settings table of `parley serve` and the three sources that fill it (file, env, flags).
+#include "core/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <variant>
+
+namespace parley {
+
+namespace {
+
+using Field = std::variant<std::string ServeOptions::*, uint64_t ServeOptions::*, double ServeOptions::*>;
+
+struct Setting {
+  const char* key;
+  Field field;
+  const char* help;
+  bool bytes = false;                         // accepts KiB/MiB/GiB suffixes
+  std::vector<std::string_view> choices = {};  // allowed values of a string setting
+};
+
+const std::vector<Setting>& table() {
+  static const std::vector<Setting> kTable = {
+      {"listen", &ServeOptions::listen, "HOST:PORT to listen on (port 0 picks a free one)"},
+      {"bots", &ServeOptions::bots, "folder whose subfolders are the bots, each named by its folder"},
+      {"data", &ServeOptions::data, "folder of the embedded store"},
+      {"threads", &ServeOptions::threads, "I/O and turn threads (0 = number of cores)"},
+      {"durability", &ServeOptions::durability, "what a reply waits for: fsync | flush | none", false,
+       {"fsync", "flush", "none"}},
+      {"cache_bytes", &ServeOptions::cache_bytes, "tracker cache bound in bytes", true},
+      {"tracker_window", &ServeOptions::tracker_window, "events of a session kept in memory per tracker"},
+      {"snapshot_every", &ServeOptions::snapshot_every, "turns between tracker snapshots in the store"},
+      {"max_queue_per_conversation", &ServeOptions::max_queue_per_conversation,
+       "turns waiting per conversation before 503"},
+      {"max_pending_turns", &ServeOptions::max_pending_turns, "turns waiting in all conversations before 503"},
+      {"max_text_bytes", &ServeOptions::max_text_bytes, "longest message text (413 beyond)", true},
+      {"max_body_bytes", &ServeOptions::max_body_bytes, "largest request body or WebSocket message (413 beyond)",
+       true},
+      {"max_header_bytes", &ServeOptions::max_header_bytes, "largest request line and headers (431 beyond)", true},
+      {"max_id_bytes", &ServeOptions::max_id_bytes, "longest bot, conversation or message id", true},
+      {"read_timeout_ms", &ServeOptions::read_timeout_ms, "time to receive a whole request once it began"},
+      {"idle_timeout_ms", &ServeOptions::idle_timeout_ms, "idle keep-alive or WebSocket connection is closed after"},
+      {"write_timeout_ms", &ServeOptions::write_timeout_ms, "time to send a response"},
+      {"max_connections", &ServeOptions::max_connections, "open connections before 503 (capped by the fd limit)"},
+      {"retry_after_s", &ServeOptions::retry_after_s, "Retry-After seconds on 503"},
+      {"rate_limit_conversation_per_s", &ServeOptions::rate_limit_conversation_per_s,
+       "messages per second per conversation (0 = no limit; 429 beyond)"},
+      {"rate_limit_conversation_burst", &ServeOptions::rate_limit_conversation_burst,
+       "token bucket size per conversation"},
+      {"rate_limit_bot_per_s", &ServeOptions::rate_limit_bot_per_s,
+       "messages per second per bot (0 = no limit; 429 beyond)"},
+      {"rate_limit_bot_burst", &ServeOptions::rate_limit_bot_burst,
+       "token bucket size per bot (0 = one second of rate)"},
+      {"action_timeout_ms", &ServeOptions::action_timeout_ms, "timeout of one custom action call"},
+      {"action_max_in_flight", &ServeOptions::action_max_in_flight,
+       "concurrent custom action calls per bot"},
+      {"drain_timeout_ms", &ServeOptions::drain_timeout_ms,
+       "on SIGTERM, time to finish turns in flight before exiting"},
+      {"log_level", &ServeOptions::log_level, "trace | debug | info | warn | error | off", false,
+       {"trace", "debug", "info", "warn", "error", "off"}},
+  };
+  return kTable;
+}
+
+const Setting* find_setting(std::string_view key) {
+  for (const auto& s : table())
+    if (key == s.key) return &s;
+  return nullptr;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+Result<uint64_t> parse_uint(std::string_view key, std::string_view text, bool bytes) {
+  text = trim(text);
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p == text.data())
+    return Status::invalid("setting '" + std::string(key) + "': '" + std::string(text) + "' is not a whole number");
+  std::string_view suffix = trim(std::string_view(p, text.data() + text.size() - p));
+  uint64_t mult = 1;
+  if (!suffix.empty()) {
+    if (!bytes) return Status::invalid("setting '" + std::string(key) + "': '" + std::string(text) + "' is not a whole number");
+    if (suffix == "B") mult = 1;
+    else if (suffix == "KiB" || suffix == "K" || suffix == "KB") mult = 1ull << 10;
+    else if (suffix == "MiB" || suffix == "M" || suffix == "MB") mult = 1ull << 20;
+    else if (suffix == "GiB" || suffix == "G" || suffix == "GB") mult = 1ull << 30;
+    else return Status::invalid("setting '" + std::string(key) + "': unknown size suffix '" + std::string(suffix) + "'");
+  }
+  if (v > UINT64_MAX / mult) return Status::invalid("setting '" + std::string(key) + "': too large");
+  return v * mult;
+}
+
+Result<double> parse_double(std::string_view key, std::string_view text) {
+  std::string s(trim(text));
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v) || v < 0)
+    return Status::invalid("setting '" + std::string(key) + "': '" + s + "' is not a non-negative number");
+  return v;
+}
+
+std::string format_double(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+}  // namespace
+
+std::string setting_env_name(std::string_view key) {
+  std::string out = "PARLEY_";
+  for (char c : key) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<SettingInfo> serve_settings() {
+  ServeOptions defaults;
+  std::vector<SettingInfo> out;
+  for (const auto& s : table()) out.push_back({s.key, s.help, get_serve_option(defaults, s.key)});
+  return out;
+}
+
+Status set_serve_option(ServeOptions& options, std::string_view key, std::string_view value) {
+  const Setting* s = find_setting(key);
+  if (!s) return Status::invalid("unknown setting '" + std::string(key) + "'");
+  if (auto f = std::get_if<std::string ServeOptions::*>(&s->field)) {
+    std::string v(trim(value));
+    if (!s->choices.empty()) {
+      bool ok = false;
+      std::string list;
+      for (auto c : s->choices) {
+        ok = ok || v == c;
+        list += (list.empty() ? "" : " | ") + std::string(c);
+      }
+      if (!ok) return Status::invalid("setting '" + std::string(key) + "': '" + v + "' is not one of " + list);
+    }
+    options.*(*f) = std::move(v);
+  } else if (auto f = std::get_if<uint64_t ServeOptions::*>(&s->field)) {
+    auto v = parse_uint(key, value, s->bytes);
+    if (!v.ok()) return v.status();
+    options.*(*f) = *v;
+  } else if (auto f = std::get_if<double ServeOptions::*>(&s->field)) {
+    auto v = parse_double(key, value);
+    if (!v.ok()) return v.status();
+    options.*(*f) = *v;
+  }
+  return Status::ok();
+}
+
+std::string get_serve_option(const ServeOptions& options, std::string_view key) {
+  const Setting* s = find_setting(key);
+  if (!s) return {};
+  if (auto f = std::get_if<std::string ServeOptions::*>(&s->field)) return options.*(*f);
+  if (auto f = std::get_if<uint64_t ServeOptions::*>(&s->field)) return std::to_string(options.*(*f));
+  if (auto f = std::get_if<double ServeOptions::*>(&s->field)) return format_double(options.*(*f));
+  return {};
+}
+
+Status load_serve_config_file(const std::string& path, ServeOptions& options) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return Status::not_found(path + ": cannot read the config file");
+  } catch (const YAML::Exception& e) {
+    return Status::invalid(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (root.IsNull()) return Status::ok();  // an empty file
+  if (!root.IsMap()) return Status::invalid(path + ": the config file must be a mapping of setting: value");
+  for (const auto& kv : root) {
+    std::string where = path + ":" + std::to_string(kv.first.Mark().line + 1);
+    std::string key = kv.first.Scalar();
+    if (!find_setting(key)) return Status::invalid(where + ": unknown setting '" + key + "'");
+    if (!kv.second.IsScalar())
+      return Status::invalid(where + ": setting '" + key + "' needs a single value");
+    if (Status s = set_serve_option(options, key, kv.second.Scalar()); !s)
+      return Status::invalid(where + ": " + s.message());
+  }
+  return Status::ok();
+}
+
+Status apply_serve_env(ServeOptions& options, const std::function<const char*(const char*)>& getenv) {
+  for (const auto& s : table()) {
+    std::string name = setting_env_name(s.key);
+    const char* v = getenv ? getenv(name.c_str()) : std::getenv(name.c_str());
+    if (!v) continue;
+    if (Status st = set_serve_option(options, s.key, v); !st) return Status::invalid(name + ": " + st.message());
+  }
+  return Status::ok();
+}
+
+Status split_host_port(std::string_view listen, std::string* host, uint16_t* port) {
+  std::string_view h;
+  std::string_view p;
+  if (!listen.empty() && listen.front() == '[') {
+    size_t close = listen.find(']');
+    if (close == std::string_view::npos || close + 1 >= listen.size() || listen[close + 1] != ':')
+      return Status::invalid("listen '" + std::string(listen) + "' is not [HOST]:PORT");
+    h = listen.substr(1, close - 1);
+    p = listen.substr(close + 2);
+  } else {
+    size_t colon = listen.rfind(':');
+    if (colon == std::string_view::npos) return Status::invalid("listen '" + std::string(listen) + "' is not HOST:PORT");
+    h = listen.substr(0, colon);
+    p = listen.substr(colon + 1);
+  }
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+  if (p.empty() || ec != std::errc() || end != p.data() + p.size() || v > 65535)
+    return Status::invalid("listen '" + std::string(listen) + "': bad port");
+  *host = h.empty() ? "0.0.0.0" : std::string(h);
+  *port = static_cast<uint16_t>(v);
+  return Status::ok();
+}
+
+Status validate_serve_options(const ServeOptions& o) {
+  std::string host;
+  uint16_t port = 0;
+  if (Status s = split_host_port(o.listen, &host, &port); !s) return s;
+  if (o.bots.empty()) return Status::invalid("setting 'bots' is empty");
+  if (o.data.empty()) return Status::invalid("setting 'data' is empty");
+  if (o.max_text_bytes == 0) return Status::invalid("setting 'max_text_bytes' must be positive");
+  if (o.max_body_bytes < o.max_text_bytes)
+    return Status::invalid("setting 'max_body_bytes' (" + std::to_string(o.max_body_bytes) +
+                           ") must be at least max_text_bytes (" + std::to_string(o.max_text_bytes) + ")");
+  if (o.max_header_bytes < 256) return Status::invalid("setting 'max_header_bytes' must be at least 256");
+  if (o.max_connections == 0) return Status::invalid("setting 'max_connections' must be positive");
+  if (o.max_id_bytes == 0) return Status::invalid("setting 'max_id_bytes' must be positive");
+  if (o.read_timeout_ms == 0 || o.idle_timeout_ms == 0 || o.write_timeout_ms == 0)
+    return Status::invalid("timeouts must be positive");
+  if (o.threads > 1024) return Status::invalid("setting 'threads' is above 1024");
+  return Status::ok();
+}
+
+}  // namespace parley

@@ -1,0 +1,87 @@
+// Settings of `parley serve`: one struct with a documented default for each, and the one table
+// that names them. Sources, later ones winning: defaults, the config file (`--config
+// parley.yml`, a YAML mapping of setting to value), PARLEY_<SETTING> environment variables
+// (PARLEY_LISTEN, PARLEY_DURABILITY, ...), then command-line flags. Unknown keys in the file are
+// errors that name the key. Byte sizes accept KiB/MiB/GiB suffixes ("16KiB").
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace parley {
+
+struct ServeOptions {
+  // Where to listen and what to serve.
+  std::string listen = "127.0.0.1:8080";   // HOST:PORT; port 0 picks a free port (logged)
+  std::string bots = "bots";               // each subfolder is a bot, named by the folder
+  std::string data = "data";               // folder of the embedded store
+  uint64_t threads = 0;                    // I/O and turn threads; 0 = number of cores
+
+  // Store and engine.
+  std::string durability = "fsync";        // fsync | flush | none: what a reply waits for
+  uint64_t cache_bytes = 256ull << 20;     // tracker cache bound
+  uint64_t tracker_window = 512;           // events of a session kept in memory per tracker
+  uint64_t snapshot_every = 16;            // turns between tracker snapshots in the store
+  uint64_t max_queue_per_conversation = 64;  // turns waiting per conversation; beyond: 503
+  uint64_t max_pending_turns = 20000;      // turns waiting in all conversations; beyond: 503
+
+  // Limits at the edge (answered with 413/431/408 and a JSON error).
+  uint64_t max_text_bytes = 16u << 10;     // message text
+  uint64_t max_body_bytes = 64u << 10;     // request body, and WebSocket message
+  uint64_t max_header_bytes = 8u << 10;    // request line and headers
+  uint64_t max_id_bytes = 256;             // bot, conversation and message ids
+  uint64_t read_timeout_ms = 10000;        // to receive a whole request once it began
+  uint64_t idle_timeout_ms = 60000;        // keep-alive connection without a request; WebSocket idle
+  uint64_t write_timeout_ms = 10000;       // to send a response
+  uint64_t max_connections = 12000;        // open HTTP and WebSocket connections; beyond: 503
+  uint64_t retry_after_s = 1;              // Retry-After on 503
+
+  // Rate limits (token buckets; 0 = no limit). Over the limit: 429 with Retry-After.
+  double rate_limit_conversation_per_s = 20;  // messages per second per conversation
+  double rate_limit_conversation_burst = 40;  // bucket size per conversation
+  double rate_limit_bot_per_s = 0;            // messages per second per bot
+  double rate_limit_bot_burst = 0;            // bucket size per bot; 0 = one second of rate
+
+  // Custom actions.
+  uint64_t action_timeout_ms = 5000;       // per call to the action server
+  uint64_t action_max_in_flight = 64;      // concurrent calls per bot's action server
+
+  // Operations.
+  uint64_t drain_timeout_ms = 30000;       // SIGTERM: time to finish turns in flight, then exit
+  std::string log_level = "info";          // trace | debug | info | warn | error | off
+};
+
+// One setting as `--help` and the docs list it.
+struct SettingInfo {
+  std::string key;       // name in the config file; the env variable is PARLEY_<KEY upper-cased>
+  std::string help;
+  std::string default_value;
+};
+std::vector<SettingInfo> serve_settings();
+
+// "PARLEY_" + upper-cased key.
+std::string setting_env_name(std::string_view key);
+
+// Sets one setting from its text form. Unknown keys and bad values are kInvalidArgument naming
+// the key.
+Status set_serve_option(ServeOptions& options, std::string_view key, std::string_view value);
+// The text form of a setting's current value ("" for unknown keys).
+std::string get_serve_option(const ServeOptions& options, std::string_view key);
+
+// Applies a YAML config file: a mapping of setting to scalar. Errors name the file, line and key.
+Status load_serve_config_file(const std::string& path, ServeOptions& options);
+// Applies PARLEY_<KEY> variables that are set. `getenv` is injectable for tests.
+Status apply_serve_env(ServeOptions& options,
+                       const std::function<const char*(const char*)>& getenv = nullptr);
+// Checks values together (e.g. max_text_bytes <= max_body_bytes, listen parses).
+Status validate_serve_options(const ServeOptions& options);
+
+// HOST:PORT split; "[::1]:80" for IPv6. kInvalidArgument on a bad form.
+Status split_host_port(std::string_view listen, std::string* host, uint16_t* port);
+
+}  // namespace parley
