@@ -1,10 +1,12 @@
 // The storage seam. A ConversationStore keeps each conversation's events as separate records,
-// the dedup records (client message id -> stored reply) and the event outbox, and writes a turn's
-// records in one atomic, durable step (append_if_version). Implementations: store/rocksdb/
-// (embedded, default), later redis/ and postgres/. Implementations are thread-safe.
+// a snapshot of its tracker every few turns, the dedup records (client message id -> stored
+// reply) and the event outbox, and writes a turn's records in one atomic, durable step
+// (append_if_version). Implementations: store/rocksdb/ (embedded, default), later redis/ and
+// postgres/. Implementations are thread-safe: every method may be called from any thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +16,8 @@
 #include "core/status.h"
 
 namespace parley::store {
+
+struct StoreStats;
 
 struct ConversationKey {
   std::string bot;
@@ -27,33 +31,61 @@ struct TurnRecord {
   std::string message_id;              // "" = no dedup record
   std::string reply;                   // serialized reply stored under message_id
   std::vector<std::string> outbox;     // serialized outbox records for the event pipeline
+  // "" = none; otherwise the tracker's state after this turn's events (it covers
+  // expected_version + events.size() events) and replaces the previous snapshot.
+  std::string snapshot;
 };
 
-enum class Durability { kFsync, kFlush, kNone };  // fsync: WAL synced before the reply (default)
+// durability of an acknowledged append:
+//   kFsync: the WAL is fsynced before the append completes; survives power loss (default).
+//   kFlush: the WAL is written to the OS before completion; survives a process crash (kill -9),
+//           not a machine crash.
+//   kNone:  the WAL is buffered in the process; a crash may lose the latest appends.
+enum class Durability { kFsync, kFlush, kNone };
 
 struct StoredConversation {
-  uint64_t version = 0;                // total number of events
+  uint64_t version = 0;                // total number of events; 0 when the conversation is unknown
+  uint64_t turns = 0;                  // number of appends (turns) so far
+  std::string snapshot;                // latest snapshot, "" when none
+  uint64_t snapshot_version = 0;       // events the snapshot covers
   uint64_t first_loaded = 0;           // index of the first event in `events`
-  std::vector<std::string> events;     // the tail of the history asked for
+  std::vector<std::string> events;     // events [first_loaded, version)
 };
+
+// Called exactly once with the outcome of an append, on a thread of the store's choosing (the
+// committer): keep it short, hand real work to another executor.
+using AppendCallback = std::function<void(Status)>;
 
 class ConversationStore {
  public:
   virtual ~ConversationStore() = default;
 
-  // Loads the last `max_events` events (0 = all) of a conversation; version 0 when unknown.
+  // Loads the latest snapshot and the events stored after it (all events when there is no
+  // snapshot), as of one consistent point in time. With max_events > 0 at most the last
+  // max_events of those events are returned (first_loaded says where they start).
   virtual Result<StoredConversation> load(const ConversationKey& key, size_t max_events) = 0;
-  // Appends the turn's records atomically if the conversation still has `expected_version`
-  // events; Code::kConflict otherwise. Durable according to the store's durability on return.
-  virtual Status append_if_version(const ConversationKey& key, const TurnRecord& turn) = 0;
+
+  // Appends the turn's records (events, dedup record, outbox records, snapshot) atomically if
+  // the conversation still has `turn.expected_version` events; Code::kConflict otherwise (and
+  // nothing is written). `done` runs once the outcome is durable per the store's durability.
+  // Concurrent appends share one write and one sync (group commit). Never blocks on I/O.
+  virtual void append_if_version_async(const ConversationKey& key, TurnRecord turn,
+                                       AppendCallback done) = 0;
+  // The same, blocking until done. Must not be called from the store's own callbacks.
+  virtual Status append_if_version(const ConversationKey& key, TurnRecord turn);
+
   // The stored reply for a client message id, or nullopt.
   virtual Result<std::optional<std::string>> find_reply(const ConversationKey& key,
                                                         const std::string& message_id) = 0;
-  // Reads events [from, from+count) of a conversation.
+  // Reads events [from, from+count) of a conversation (fewer when it has fewer).
   virtual Result<std::vector<std::string>> read_events(const ConversationKey& key, uint64_t from,
                                                        size_t count) = 0;
   // True when the store accepts writes (for /readyz).
   virtual Status check_writable() = 0;
+  // Makes every completed append durable on disk whatever the durability (for drain).
+  virtual Status sync() { return Status::ok(); }
+  // Write numbers for /metrics; nullptr when the store keeps none.
+  virtual const StoreStats* stats() const { return nullptr; }
 };
 
 }  // namespace parley::store

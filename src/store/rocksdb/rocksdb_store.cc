@@ -1,0 +1,236 @@
+// Opening the RocksDB store, its reads (consistent through RocksDB snapshots) and its shutdown.
+// Writes are in group_commit.cc.
+#include "store/rocksdb/rocksdb_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <future>
+
+#include "store/rocksdb/keys.h"
+#include "store/rocksdb/store_impl.h"
+
+namespace parley::store {
+
+Status from_rocksdb(const rocksdb::Status& s, std::string_view what) {
+  std::string message = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status(Code::kCorruption, std::move(message));
+  return Status::io_error(std::move(message));
+}
+
+namespace {
+
+rocksdb::CompressionType pick_compression() {
+  auto supported = rocksdb::GetSupportedCompressions();
+  for (auto c : {rocksdb::kLZ4Compression, rocksdb::kSnappyCompression})
+    if (std::find(supported.begin(), supported.end(), c) != supported.end()) return c;
+  return rocksdb::kNoCompression;
+}
+
+rocksdb::Options make_options(const RocksDbStoreOptions& o) {
+  rocksdb::Options options;
+  options.create_if_missing = o.create_if_missing;
+  if (o.env) options.env = o.env;
+  options.max_background_jobs = o.max_background_jobs;
+  options.write_buffer_size = o.write_buffer_bytes;
+  options.max_write_buffer_number = o.max_write_buffers;
+  // fsync syncs each group's write; flush and none buffer the WAL in the process and the
+  // committer pushes it to the OS per group (flush) or when the buffer fills (none).
+  options.manual_wal_flush = o.durability != Durability::kFsync;
+  options.compression = pick_compression();
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.keep_log_file_num = 4;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes);
+  // Meta, snapshot and dedup reads are point lookups, mostly of keys that exist or are new.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.format_version = 5;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+// The highest outbox sequence number in the database, plus one (0 when the outbox is empty).
+Result<uint64_t> find_next_outbox_seq(rocksdb::DB& db) {
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
+  std::string last(rocks::kOutboxPrefix);
+  last.append(8, '\xff');
+  it->SeekForPrev(last);
+  if (!it->status().ok()) return from_rocksdb(it->status(), "reading the outbox");
+  if (!it->Valid()) return uint64_t{0};
+  rocksdb::Slice k = it->key();
+  if (!k.starts_with(rocksdb::Slice(rocks::kOutboxPrefix.data(), rocks::kOutboxPrefix.size())) ||
+      k.size() != rocks::kOutboxPrefix.size() + 8)
+    return uint64_t{0};
+  return rocks::get_be64(std::string_view(k.data() + rocks::kOutboxPrefix.size(), 8)) + 1;
+}
+
+// Releases a RocksDB snapshot at the end of a read.
+struct SnapshotGuard {
+  rocksdb::DB* db;
+  const rocksdb::Snapshot* snapshot;
+  ~SnapshotGuard() { db->ReleaseSnapshot(snapshot); }
+};
+
+// Reads events [from, end) with `ro`; kCorruption when one is missing.
+Status read_range(rocksdb::DB& db, rocksdb::ReadOptions ro, const ConversationKey& key,
+                  uint64_t from, uint64_t end, std::vector<std::string>& out) {
+  if (from >= end) return Status::ok();
+  std::string upper = rocks::event_key(key, end);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro));
+  const std::string prefix = rocks::event_prefix(key);
+  uint64_t expected = from;
+  for (it->Seek(rocks::event_key(key, from)); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (k.size() != prefix.size() + 8 || !k.starts_with(prefix)) break;
+    uint64_t seq = rocks::get_be64(std::string_view(k.data() + prefix.size(), 8));
+    if (seq != expected) return Status(Code::kCorruption, "event " + std::to_string(expected) + " is missing");
+    out.emplace_back(it->value().data(), it->value().size());
+    ++expected;
+  }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "reading events");
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<RocksDbStore>> RocksDbStore::open(const std::string& dir, RocksDbStoreOptions options) {
+  if (options.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::io_error("cannot create store folder '" + dir + "': " + ec.message());
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->write_options.sync = options.durability == Durability::kFsync;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(make_options(options), dir, &db);
+  if (!s.ok()) return from_rocksdb(s, "opening the store in '" + dir + "'");
+  impl->db.reset(db);
+  auto next = find_next_outbox_seq(*db);
+  if (!next.ok()) return next.status();
+  impl->next_outbox_seq.store(next.value());
+  Impl* raw = impl.get();
+  impl->committer = std::thread([raw] { raw->run_committer(); });
+  return std::shared_ptr<RocksDbStore>(new RocksDbStore(std::move(impl)));
+}
+
+Result<std::shared_ptr<ConversationStore>> open_rocksdb_store(const std::string& dir, RocksDbStoreOptions options) {
+  auto store = RocksDbStore::open(dir, options);
+  if (!store.ok()) return store.status();
+  return std::shared_ptr<ConversationStore>(std::move(store).value());
+}
+
+RocksDbStore::RocksDbStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+RocksDbStore::~RocksDbStore() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  if (impl_->committer.joinable()) impl_->committer.join();
+  if (impl_->options.durability != Durability::kFsync) impl_->db->FlushWAL(/*sync=*/true);
+  impl_->db->Close();
+}
+
+Result<StoredConversation> RocksDbStore::load(const ConversationKey& key, size_t max_events) {
+  rocksdb::DB& db = *impl_->db;
+  SnapshotGuard guard{&db, db.GetSnapshot()};
+  rocksdb::ReadOptions ro;
+  ro.snapshot = guard.snapshot;
+  StoredConversation out;
+  std::string value;
+  rocksdb::Status s = db.Get(ro, rocks::meta_key(key), &value);
+  if (s.IsNotFound()) return out;
+  if (!s.ok()) return from_rocksdb(s, "reading conversation meta");
+  rocks::Meta meta;
+  if (!rocks::decode_meta(value, meta)) return Status(Code::kCorruption, "conversation meta record cannot be decoded");
+  out.version = meta.version;
+  out.turns = meta.turns;
+  uint64_t from = 0;
+  if (meta.snapshot_version > 0) {
+    s = db.Get(ro, rocks::snapshot_key(key), &out.snapshot);
+    if (!s.ok()) return from_rocksdb(s, "reading the tracker snapshot");
+    out.snapshot_version = meta.snapshot_version;
+    from = meta.snapshot_version;
+  }
+  if (max_events > 0 && meta.version - from > max_events) from = meta.version - max_events;
+  out.first_loaded = from;
+  out.events.reserve(meta.version - from);
+  Status rs = read_range(db, ro, key, from, meta.version, out.events);
+  if (!rs.is_ok()) return rs;
+  if (out.events.size() != meta.version - from)
+    return Status(Code::kCorruption, "conversation has " + std::to_string(meta.version) + " events, " +
+                                         std::to_string(from + out.events.size()) + " stored");
+  return out;
+}
+
+void RocksDbStore::append_if_version_async(const ConversationKey& key, TurnRecord turn, AppendCallback done) {
+  Impl::Pending p;
+  p.key = key;
+  p.turn = std::move(turn);
+  p.done = std::move(done);
+  impl_->enqueue(std::move(p));
+}
+
+Result<std::optional<std::string>> RocksDbStore::find_reply(const ConversationKey& key, const std::string& message_id) {
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), rocks::dedup_key(key, message_id), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return from_rocksdb(s, "reading a dedup record");
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<std::vector<std::string>> RocksDbStore::read_events(const ConversationKey& key, uint64_t from, size_t count) {
+  uint64_t end = count > UINT64_MAX - from ? UINT64_MAX : from + count;
+  std::vector<std::string> out;
+  Status s = read_range(*impl_->db, rocksdb::ReadOptions(), key, from, end, out);
+  if (!s.is_ok()) return s;
+  return out;
+}
+
+Status RocksDbStore::check_writable() {
+  rocksdb::WriteOptions wo;
+  rocksdb::Status s = impl_->db->Put(wo, std::string(rocks::kHealthKey), "1");
+  return s.ok() ? Status::ok() : from_rocksdb(s, "the store refuses writes");
+}
+
+Status RocksDbStore::sync() {
+  std::promise<Status> promise;
+  auto result = promise.get_future();
+  Impl::Pending p;
+  p.sync_only = true;
+  p.done = [&promise](Status s) { promise.set_value(std::move(s)); };
+  impl_->enqueue(std::move(p));
+  return result.get();
+}
+
+const StoreStats* RocksDbStore::stats() const { return &impl_->stats; }
+
+Result<std::vector<OutboxRecord>> RocksDbStore::read_outbox(uint64_t from_seq, size_t max) {
+  std::vector<OutboxRecord> out;
+  std::string upper(rocks::kOutboxPrefix);
+  upper.append(8, '\xff');
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
+  const size_t plen = rocks::kOutboxPrefix.size();
+  for (it->Seek(rocks::outbox_key(from_seq)); it->Valid() && out.size() < max; it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (k.size() != plen + 8) continue;
+    out.push_back({rocks::get_be64(std::string_view(k.data() + plen, 8)), it->value().ToString()});
+  }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "reading the outbox");
+  return out;
+}
+
+uint64_t RocksDbStore::next_outbox_seq() const { return impl_->next_outbox_seq.load(); }
+
+}  // namespace parley::store
