@@ -1,0 +1,189 @@
+// Inline entity annotations in NLU examples and test-story messages:
+// `[text](entity)`, `[text](entity:value)`, `[text]{"entity": .., "value": .., "role": .., "group": ..}`
+// and `[text][{...}, {...}]` (several annotations of the same text).
+#include <string>
+
+#include "bot/loader.h"
+
+namespace parley::bot {
+
+namespace {
+
+std::string quoted(std::string_view s) {
+  if (s.size() > 60) return "'" + std::string(s.substr(0, 57)) + "...'";
+  return "'" + std::string(s) + "'";
+}
+
+// Index of the bracket that closes the one at `open` ('{' or '['), skipping JSON strings; npos
+// when there is none.
+size_t matching_close(std::string_view s, size_t open) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t j = open; j < s.size(); ++j) {
+    char c = s[j];
+    if (in_string) {
+      if (c == '\\') {
+        ++j;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return j;
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool optional_name(const json::object& obj, std::string_view key, std::optional<std::string>& out,
+                   std::string& error) {
+  const json::value* v = json_get(obj, key);
+  if (!v || v->is_null()) return true;
+  if (!v->is_string()) {
+    error = "\"" + std::string(key) + "\" must be a string";
+    return false;
+  }
+  out = std::string(v->get_string());
+  return true;
+}
+
+// One JSON annotation object for `annotated` text.
+bool from_json(const json::value& v, std::string_view annotated, EntityAnnotation& a, std::string& error) {
+  if (!v.is_object()) {
+    error = "must be a JSON object";
+    return false;
+  }
+  const json::object& obj = v.get_object();
+  auto entity = json_str(obj, "entity");
+  if (!entity || entity->empty()) {
+    error = json_get(obj, "entity") ? "has an \"entity\" that is not a non-empty string" : "has no \"entity\"";
+    return false;
+  }
+  a.entity = std::string(*entity);
+  a.text = std::string(annotated);
+  a.value = a.text;
+  if (const json::value* value = json_get(obj, "value"); value && !value->is_null())
+    a.value = value->is_string() ? std::string(value->get_string()) : json::serialize(*value);
+  return optional_name(obj, "role", a.role, error) && optional_name(obj, "group", a.group, error);
+}
+
+}  // namespace
+
+bool parse_annotated_text(std::string_view line, std::string& text, std::vector<EntityAnnotation>& entities,
+                          std::string& error) {
+  text.clear();
+  entities.clear();
+  error.clear();
+  size_t i = 0;
+  while (i < line.size()) {
+    if (line[i] != '[') {
+      text += line[i++];
+      continue;
+    }
+    const std::string col = std::to_string(i + 1);
+    size_t close = line.find(']', i + 1);
+    if (close == std::string_view::npos) {
+      error = "unclosed '[' at column " + col + " in " + quoted(line);
+      return false;
+    }
+    std::string_view inner = line.substr(i + 1, close - i - 1);
+    if (inner.find('[') != std::string_view::npos) {
+      error = "'[' inside the annotation at column " + col + " in " + quoted(line) + " (annotations cannot be nested)";
+      return false;
+    }
+    if (inner.empty()) {
+      error = "empty annotation '[]' at column " + col + " in " + quoted(line);
+      return false;
+    }
+    const std::string shown = "'[" + std::string(inner) + "]'";
+    size_t after = close + 1;
+    char kind = after < line.size() ? line[after] : '\0';
+    std::vector<EntityAnnotation> found;
+    size_t next = 0;
+    if (kind == '(') {
+      size_t end = line.find(')', after + 1);
+      if (end == std::string_view::npos) {
+        error = "unclosed '(' after " + shown + " at column " + col + " in " + quoted(line);
+        return false;
+      }
+      std::string_view body = line.substr(after + 1, end - after - 1);
+      size_t colon = body.find(':');
+      EntityAnnotation a;
+      a.entity = std::string(body.substr(0, colon));
+      a.text = std::string(inner);
+      a.value = a.text;
+      if (a.entity.empty()) {
+        error = "no entity name in " + shown + "(" + std::string(body) + ") at column " + col + " in " + quoted(line);
+        return false;
+      }
+      if (colon != std::string_view::npos) {
+        a.value = std::string(body.substr(colon + 1));
+        if (a.value.empty()) {
+          error = "empty value after ':' in " + shown + "(" + std::string(body) + ") at column " + col + " in " +
+                  quoted(line);
+          return false;
+        }
+      }
+      found.push_back(std::move(a));
+      next = end + 1;
+    } else if (kind == '{' || kind == '[') {
+      size_t end = matching_close(line, after);
+      if (end == std::string_view::npos) {
+        error = std::string("unclosed '") + kind + "' after " + shown + " at column " + col + " in " + quoted(line);
+        return false;
+      }
+      std::string_view body = line.substr(after, end - after + 1);
+      boost::system::error_code ec;
+      json::value v = json::parse(body, ec);
+      if (ec) {
+        error = "bad JSON in the annotation of " + shown + " at column " + col + ": " + ec.message() + " in " +
+                quoted(body);
+        return false;
+      }
+      if (kind == '[') {
+        if (!v.is_array() || v.get_array().empty()) {
+          error = "the annotation list of " + shown + " at column " + col + " must be a non-empty JSON list of objects";
+          return false;
+        }
+        for (const auto& item : v.get_array()) {
+          EntityAnnotation a;
+          std::string why;
+          if (!from_json(item, inner, a, why)) {
+            error = "an annotation of " + shown + " at column " + col + " " + why + " in " + quoted(line);
+            return false;
+          }
+          found.push_back(std::move(a));
+        }
+      } else {
+        EntityAnnotation a;
+        std::string why;
+        if (!from_json(v, inner, a, why)) {
+          error = "the annotation of " + shown + " at column " + col + " " + why + " in " + quoted(line);
+          return false;
+        }
+        found.push_back(std::move(a));
+      }
+      next = end + 1;
+    } else {
+      error = shown + " at column " + col + " has no entity; write " + shown.substr(0, shown.size() - 1) +
+              "(entity_name)' in " + quoted(line);
+      return false;
+    }
+    size_t start = text.size();
+    text += inner;
+    for (auto& a : found) {
+      a.start = start;
+      a.end = text.size();
+      entities.push_back(std::move(a));
+    }
+    i = next;
+  }
+  return true;
+}
+
+}  // namespace parley::bot

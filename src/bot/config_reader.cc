@@ -1,0 +1,243 @@
+// config.yml (language, pipeline, policies) and endpoints.yml (action_endpoint). Parley reads the
+// settings it has an equivalent for and says plainly which components it does not use.
+#include <cstdlib>
+
+#include "bot/readers.h"
+
+namespace parley::bot {
+
+namespace {
+
+const char* const kNluInstead =
+    "Parley classifies intents with fastText and extracts entities from annotated examples, lookup tables, "
+    "regexes and synonyms";
+const char* const kPolicyInstead = "Parley predicts actions with its rule and memoization policies and forms";
+
+// Reads a number setting of a component; reports a wrong type.
+void number_setting(const yaml::Doc& doc, const yaml::Entry& e, const std::string& component, double lo, double hi,
+                    double& out, Diags& diags) {
+  auto n = yaml::number(e.value);
+  if (!n || *n < lo || *n > hi) {
+    diags.error(yaml::loc(doc, e.key_node), e.key + " of " + component + " must be a number from " +
+                                                json::serialize(json::value(lo)) + " to " +
+                                                json::serialize(json::value(hi)) + ", not " + yaml::describe(e.value));
+    return;
+  }
+  out = *n;
+}
+
+void bool_setting(const yaml::Doc& doc, const yaml::Entry& e, const std::string& component, bool& out,
+                  Diags& diags) {
+  auto b = yaml::boolean(e.value);
+  if (!b) {
+    diags.error(yaml::loc(doc, e.key_node), e.key + " of " + component + " must be true or false, not " +
+                                                yaml::describe(e.value));
+    return;
+  }
+  out = *b;
+}
+
+// A `- name: X` item of pipeline or policies; empty when malformed (reported).
+std::string component_name(const yaml::Doc& doc, const YAML::Node& item, const char* section, Diags& diags) {
+  auto name = yaml::get(item, "name");
+  auto s = name ? yaml::text(*name) : std::nullopt;
+  if (!s) {
+    diags.error(yaml::loc(doc, item), std::string("an item of '") + section + "' must be a mapping with a 'name', not " +
+                                          yaml::describe(item));
+    return {};
+  }
+  return *s;
+}
+
+void read_pipeline(const yaml::Doc& doc, const YAML::Node& node, Config& out, Diags& diags) {
+  if (yaml::is_null(node)) return;  // Rasa's default pipeline (with a FallbackClassifier)
+  if (!yaml::is_seq(node)) {
+    diags.error(yaml::loc(doc, node), "'pipeline' must be a list of components, not " + yaml::describe(node));
+    return;
+  }
+  out.nlu_fallback_enabled = false;
+  for (const auto& item : node) {
+    std::string name = component_name(doc, item, "pipeline", diags);
+    if (name.empty()) continue;
+    SourceLoc at = yaml::loc(doc, item);
+    if (name != "FallbackClassifier") {
+      diags.warning(at, "pipeline component '" + name + "' is not used by Parley; " + kNluInstead);
+      continue;
+    }
+    out.nlu_fallback_enabled = true;
+    for (const auto& e : yaml::entries(item)) {
+      if (e.key == "name") continue;
+      if (e.key == "threshold") {
+        number_setting(doc, e, name, 0, 1, out.nlu_fallback_threshold, diags);
+      } else if (e.key == "ambiguity_threshold") {
+        number_setting(doc, e, name, 0, 1, out.ambiguity_threshold, diags);
+      } else {
+        diags.warning(yaml::loc(doc, e.key_node), "setting '" + e.key + "' of " + name + " is not used by Parley");
+      }
+    }
+  }
+}
+
+void read_memoization(const yaml::Doc& doc, const YAML::Node& item, const std::string& name, Config& out,
+                      Diags& diags) {
+  out.memoization_enabled = true;
+  for (const auto& e : yaml::entries(item)) {
+    if (e.key == "name") continue;
+    if (e.key == "max_history") {
+      if (yaml::is_null(e.value)) {
+        diags.warning(yaml::loc(doc, e.key_node), "max_history of " + name + " is null (the whole history), "
+                                                  "which Parley does not support; it uses " +
+                                                  std::to_string(out.memoization_max_history));
+        continue;
+      }
+      auto n = yaml::number(e.value);
+      if (!n || *n < 1 || *n > 1000 || *n != static_cast<int>(*n)) {
+        diags.error(yaml::loc(doc, e.key_node),
+                    "max_history of " + name + " must be a whole number from 1 to 1000, not " + yaml::describe(e.value));
+        continue;
+      }
+      out.memoization_max_history = static_cast<int>(*n);
+    } else {
+      diags.warning(yaml::loc(doc, e.key_node), "setting '" + e.key + "' of " + name + " is not used by Parley");
+    }
+  }
+}
+
+void read_rule_policy(const yaml::Doc& doc, const YAML::Node& item, Config& out, Diags& diags) {
+  out.rules_enabled = true;
+  const std::string name = "RulePolicy";
+  for (const auto& e : yaml::entries(item)) {
+    if (e.key == "name") continue;
+    if (e.key == "core_fallback_threshold") {
+      number_setting(doc, e, name, 0, 1, out.core_fallback_threshold, diags);
+    } else if (e.key == "core_fallback_action_name") {
+      auto s = yaml::text(e.value);
+      if (!s) {
+        diags.error(yaml::loc(doc, e.key_node), "core_fallback_action_name of RulePolicy must be an action name, not " +
+                                                    yaml::describe(e.value));
+        continue;
+      }
+      out.core_fallback_action = *s;
+    } else if (e.key == "enable_fallback_prediction") {
+      bool_setting(doc, e, name, out.enable_fallback_prediction, diags);
+    } else if (e.key == "restrict_rules") {
+      bool_setting(doc, e, name, out.restrict_rules, diags);
+    } else if (e.key == "check_for_contradictions") {
+      bool_setting(doc, e, name, out.check_for_contradictions, diags);
+    } else {
+      diags.warning(yaml::loc(doc, e.key_node), "setting '" + e.key + "' of RulePolicy is not used by Parley");
+    }
+  }
+}
+
+void read_policies(const yaml::Doc& doc, const YAML::Node& node, Config& out, Diags& diags) {
+  if (yaml::is_null(node)) return;  // Rasa's default policies include memoization and rules
+  if (!yaml::is_seq(node)) {
+    diags.error(yaml::loc(doc, node), "'policies' must be a list of policies, not " + yaml::describe(node));
+    return;
+  }
+  out.memoization_enabled = false;
+  out.rules_enabled = false;
+  for (const auto& item : node) {
+    std::string name = component_name(doc, item, "policies", diags);
+    if (name.empty()) continue;
+    SourceLoc at = yaml::loc(doc, item);
+    if (name == "MemoizationPolicy") {
+      read_memoization(doc, item, name, out, diags);
+    } else if (name == "AugmentedMemoizationPolicy") {
+      diags.warning(at, "AugmentedMemoizationPolicy is treated as MemoizationPolicy by Parley");
+      read_memoization(doc, item, name, out, diags);
+    } else if (name == "RulePolicy") {
+      read_rule_policy(doc, item, out, diags);
+    } else {
+      diags.warning(at, "policy '" + name + "' is not used by Parley; " + kPolicyInstead);
+    }
+  }
+}
+
+// Expands ${VAR} from the environment, as Rasa does in endpoints.yml.
+std::string expand_env(const std::string& s, const SourceLoc& at, Diags& diags) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t open = s.find("${", i);
+    size_t close = open == std::string::npos ? std::string::npos : s.find('}', open + 2);
+    if (close == std::string::npos) {
+      out += s.substr(i);
+      break;
+    }
+    out += s.substr(i, open - i);
+    std::string var = s.substr(open + 2, close - open - 2);
+    const char* value = std::getenv(var.c_str());
+    if (!value) diags.warning(at, "environment variable '" + var + "' is not set; it is read as empty");
+    out += value ? value : "";
+    i = close + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Config default_config() {
+  Config c;
+  c.nlu_fallback_enabled = true;
+  return c;
+}
+
+void read_config(const yaml::Doc& doc, Config& out, Diags& diags) {
+  out = default_config();
+  if (yaml::is_null(doc.root)) return;
+  if (!yaml::is_map(doc.root)) {
+    diags.error(yaml::loc(doc, doc.root), "config.yml must be a mapping (language, pipeline, policies), not " +
+                                              yaml::describe(doc.root));
+    return;
+  }
+  for (const auto& e : yaml::entries(doc.root)) {
+    SourceLoc at = yaml::loc(doc, e.key_node);
+    if (e.key == "language") {
+      auto s = yaml::text(e.value);
+      if (!s) {
+        diags.error(at, "language must be a language code such as 'en', not " + yaml::describe(e.value));
+        continue;
+      }
+      out.language = *s;
+    } else if (e.key == "pipeline") {
+      read_pipeline(doc, e.value, out, diags);
+    } else if (e.key == "policies") {
+      read_policies(doc, e.value, out, diags);
+    } else if (e.key == "recipe" || e.key == "assistant_id" || e.key == "version") {
+      // Accepted: they name the model; Parley has one way to train.
+    } else {
+      diags.warning(at, "config key '" + e.key + "' is not used by Parley");
+    }
+  }
+}
+
+void read_endpoints(const yaml::Doc& doc, Endpoints& out, Diags& diags) {
+  if (yaml::is_null(doc.root)) return;
+  if (!yaml::is_map(doc.root)) {
+    diags.error(yaml::loc(doc, doc.root), "endpoints.yml must be a mapping, not " + yaml::describe(doc.root));
+    return;
+  }
+  for (const auto& e : yaml::entries(doc.root)) {
+    SourceLoc at = yaml::loc(doc, e.key_node);
+    if (e.key != "action_endpoint") {
+      diags.warning(at, "endpoint '" + e.key + "' is not used by Parley (its store, event sinks and locks are set "
+                                               "in Parley's own config)");
+      continue;
+    }
+    if (yaml::is_null(e.value)) continue;
+    auto url = yaml::get(e.value, "url");
+    auto s = url ? yaml::text(*url) : std::nullopt;
+    if (!s) {
+      diags.error(at, "action_endpoint must be a mapping with a 'url', not " + yaml::describe(e.value));
+      continue;
+    }
+    out.action_endpoint_url = expand_env(*s, yaml::loc(doc, *url), diags);
+    for (const auto& k : yaml::entries(e.value))
+      if (k.key != "url")
+        diags.warning(yaml::loc(doc, k.key_node), "setting '" + k.key + "' of action_endpoint is not used by Parley");
+  }
+}
+
+}  // namespace parley::bot

@@ -1,0 +1,62 @@
+// The loader's parts, one per kind of file, and the cross-reference checks. Internal to bot/:
+// loader.cc calls these in order (domain, data, config, endpoints, then checks).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bot/project.h"
+#include "bot/yaml_util.h"
+
+namespace parley::bot {
+
+// ---- domain (domain_reader.cc, slot_reader.cc, response_reader.cc) ----
+
+// Reads one domain file into `out` (a fresh Domain).
+void read_domain(const yaml::Doc& doc, Domain& out, Diags& diags);
+// Merges a domain read from another file into `into`, as Rasa merges domain folders: lists
+// concatenated without duplicates, mappings merged (the first declaration wins, with a warning).
+void merge_domain(Domain& into, Domain&& other, Diags& diags);
+// Adds what Rasa adds implicitly: `requested_slot` when any form is declared.
+void complete_domain(Domain& domain);
+
+void read_slots(const yaml::Doc& doc, const YAML::Node& node, Domain& out, Diags& diags);
+void read_responses(const yaml::Doc& doc, const YAML::Node& node, Domain& out, Diags& diags);
+
+// ---- data/ (data_reader.cc, nlu_reader.cc, story_reader.cc) ----
+
+// Reads one data file's `nlu`, `stories` and `rules`.
+void read_data(const yaml::Doc& doc, NluData& nlu, std::vector<Story>& stories, std::vector<Story>& rules,
+               Diags& diags);
+void read_nlu(const yaml::Doc& doc, const YAML::Node& node, NluData& nlu, Diags& diags);
+// Normalises annotated entity values through the synonyms (as EntitySynonymMapper does when it
+// is trained on the same data).
+void apply_synonyms(NluData& nlu);
+
+// Reads a `stories:` or `rules:` list. `test` reads test stories (user text with annotations).
+void read_stories(const yaml::Doc& doc, const YAML::Node& node, bool is_rule, bool test,
+                  std::vector<Story>& out, Diags& diags);
+
+// ---- config.yml, endpoints.yml (config_reader.cc) ----
+
+void read_config(const yaml::Doc& doc, Config& out, Diags& diags);
+// Rasa's defaults when there is no config.yml (its default pipeline has a FallbackClassifier).
+Config default_config();
+void read_endpoints(const yaml::Doc& doc, Endpoints& out, Diags& diags);
+
+// ---- checks (validate.cc, validate_stories.cc) ----
+
+// Forms, slot mappings, response conditions and intents' entity lists against the domain.
+void validate_domain(const Domain& domain, Diags& diags);
+// NLU data against the domain (warnings): intents and entities not in the domain, domain intents
+// without examples.
+void validate_nlu(const Domain& domain, const NluData& nlu, Diags& diags);
+// Intents, entities, actions, slots and forms used by stories, rules or test stories; checkpoints.
+void validate_stories(const Domain& domain, const std::vector<Story>& stories, bool test, Diags& diags);
+void validate_checkpoints(const std::vector<Story>& stories, Diags& diags);
+// Float slots hold doubles: values written as integers (`price: 3`) in stories, rule conditions,
+// initial values and response conditions become doubles, so they compare equal to slot values.
+void normalise_slot_values(const Domain& domain, std::vector<Story>& stories);
+void normalise_slot_values(Domain& domain);
+
+}  // namespace parley::bot
