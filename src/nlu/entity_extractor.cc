@@ -1,0 +1,211 @@
+// Building the gazetteer, regexes and synonym table from the NLU data, and matching them.
+#include "nlu/entity_extractor.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "nlu/numbers.h"
+#include "nlu/tokens.h"
+
+namespace parley::nlu {
+
+namespace {
+
+const char* extractor_name(int source) {
+  switch (source) {
+    case 0: return "annotated";
+    case 1: return "lookup";
+    case 2: return "regex";
+    default: return "number";
+  }
+}
+
+size_t word_count(const std::string& normalized) {
+  return static_cast<size_t>(std::count(normalized.begin(), normalized.end(), ' ')) + 1;
+}
+
+std::string_view first_word(const std::string& normalized) {
+  return std::string_view(normalized).substr(0, normalized.find(' '));
+}
+
+// Rasa patterns often start with Python's inline flag for case-insensitivity, which ECMAScript
+// lacks; matching is case-insensitive anyway.
+std::string strip_inline_icase(const std::string& pattern) {
+  return pattern.rfind("(?i)", 0) == 0 ? pattern.substr(4) : pattern;
+}
+
+}  // namespace
+
+Result<EntityExtractor> EntityExtractor::build(const bot::NluData& data, const bot::Domain& domain) {
+  EntityExtractor x;
+  // Synonyms: the synonyms section first, so it wins over values given in annotations.
+  for (const auto& syn : data.synonyms)
+    for (const auto& example : syn.examples) {
+      std::string key = normalize(example);
+      if (!key.empty()) x.synonyms_.emplace(std::move(key), syn.value);
+    }
+  for (const auto& ex : data.examples)
+    for (const auto& ann : ex.entities) {
+      if (!domain.has_entity(ann.entity)) continue;
+      std::string text = ann.text;
+      if (text.empty() && ann.end > ann.start && ann.end <= ex.text.size())
+        text = ex.text.substr(ann.start, ann.end - ann.start);
+      if (!ann.value.empty() && ann.value != text) {
+        std::string key = normalize(text);
+        if (!key.empty()) x.synonyms_.emplace(std::move(key), ann.value);
+      }
+      Phrase p;
+      p.entity = ann.entity;
+      p.source = kAnnotated;
+      p.role = ann.role;
+      p.group = ann.group;
+      x.add_phrase(text, std::move(p));
+    }
+  // A target written in another case or spelling maps to its canonical form too.
+  for (const auto& syn : data.synonyms) x.synonyms_.emplace(normalize(syn.value), syn.value);
+
+  for (const auto& table : data.lookups) {
+    if (!domain.has_entity(table.name)) continue;
+    for (const auto& element : table.elements) {
+      Phrase p;
+      p.entity = table.name;
+      p.source = kLookup;
+      x.add_phrase(element, std::move(p));
+    }
+  }
+  for (const auto& rf : data.regexes) {
+    if (!domain.has_entity(rf.name)) continue;  // a regex feature, not an entity extractor
+    for (const auto& pattern : rf.patterns) {
+      try {
+        x.patterns_.push_back(
+            {rf.name, std::regex(strip_inline_icase(pattern), std::regex::ECMAScript | std::regex::icase)});
+      } catch (const std::regex_error& e) {
+        return Status::invalid(rf.loc.to_string() + ": regex '" + rf.name + "': pattern \"" + pattern +
+                               "\" is not a valid regular expression (" + e.what() + ")");
+      }
+    }
+  }
+  x.numbers_ = domain.has_entity("number");
+  return x;
+}
+
+void EntityExtractor::add_phrase(const std::string& text, Phrase phrase) {
+  std::string key = normalize(text);
+  if (key.empty()) return;
+  auto it = phrases_.find(key);
+  if (it != phrases_.end()) {
+    // The first source to claim a text keeps it. The same text annotated with different roles
+    // or groups gets none: a gazetteer cannot tell them apart by context.
+    Phrase& old = it->second;
+    if (old.source == kAnnotated && phrase.source == kAnnotated && old.entity == phrase.entity) {
+      if (old.role != phrase.role) old.role_conflict = true;
+      if (old.group != phrase.group) old.group_conflict = true;
+    }
+    return;
+  }
+  size_t words = word_count(key);
+  auto& longest = max_words_by_first_[std::string(first_word(key))];
+  longest = std::max(longest, words);
+  phrases_.emplace(std::move(key), std::move(phrase));
+}
+
+std::string EntityExtractor::map_synonym(std::string_view value) const {
+  if (synonyms_.empty()) return std::string(value);
+  auto it = synonyms_.find(normalize(value));
+  return it == synonyms_.end() ? std::string(value) : it->second;
+}
+
+void EntityExtractor::match_phrases(std::string_view text, std::vector<Candidate>& out) const {
+  if (phrases_.empty()) return;
+  std::vector<Token> tokens = tokenize(text);
+  std::string key;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    auto first = max_words_by_first_.find(tokens[i].lower);
+    if (first == max_words_by_first_.end()) continue;
+    size_t longest = std::min(first->second, tokens.size() - i);
+    key = tokens[i].lower;
+    for (size_t len = 1; len <= longest; ++len) {
+      if (len > 1) key += " " + tokens[i + len - 1].lower;
+      auto it = phrases_.find(key);
+      if (it == phrases_.end()) continue;
+      const Phrase& p = it->second;
+      Candidate c;
+      c.source = p.source;
+      c.entity.entity = p.entity;
+      c.entity.start = tokens[i].start;
+      c.entity.end = tokens[i + len - 1].end;
+      c.entity.text = std::string(text.substr(c.entity.start, c.entity.end - c.entity.start));
+      c.entity.value = map_synonym(c.entity.text);
+      c.entity.extractor = extractor_name(p.source);
+      if (!p.role_conflict) c.entity.role = p.role;
+      if (!p.group_conflict) c.entity.group = p.group;
+      out.push_back(std::move(c));
+    }
+  }
+}
+
+void EntityExtractor::match_regexes(std::string_view text, std::vector<Candidate>& out) const {
+  if (patterns_.empty() || text.size() > kMaxRegexInputBytes) return;
+  auto word_at = [&](size_t i) { return i < text.size() && is_word_byte(static_cast<unsigned char>(text[i])); };
+  for (const auto& pattern : patterns_) {
+    for (std::cregex_iterator it(text.data(), text.data() + text.size(), pattern.re), end; it != end; ++it) {
+      size_t start = static_cast<size_t>(it->position(0));
+      size_t stop = start + static_cast<size_t>(it->length(0));
+      if (stop == start) continue;
+      // Word boundaries: a match may not begin or end inside a word.
+      if (start > 0 && word_at(start - 1) && word_at(start)) continue;
+      if (word_at(stop - 1) && word_at(stop)) continue;
+      Candidate c;
+      c.source = kRegex;
+      c.entity.entity = pattern.entity;
+      c.entity.start = start;
+      c.entity.end = stop;
+      c.entity.text = std::string(text.substr(start, stop - start));
+      c.entity.value = map_synonym(c.entity.text);
+      c.entity.extractor = extractor_name(kRegex);
+      out.push_back(std::move(c));
+    }
+  }
+}
+
+std::vector<Entity> EntityExtractor::extract(std::string_view text) const {
+  std::vector<Candidate> candidates;
+  match_phrases(text, candidates);
+  match_regexes(text, candidates);
+  if (numbers_)
+    for (auto& m : find_numbers(text)) {
+      Candidate c;
+      c.source = kNumber;
+      c.entity.entity = "number";
+      c.entity.start = m.start;
+      c.entity.end = m.end;
+      c.entity.text = std::string(text.substr(m.start, m.end - m.start));
+      c.entity.value = std::move(m.value);
+      c.entity.extractor = extractor_name(kNumber);
+      candidates.push_back(std::move(c));
+    }
+  if (candidates.empty()) return {};
+
+  std::vector<size_t> order(candidates.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const auto& x = candidates[a];
+    const auto& y = candidates[b];
+    size_t lx = x.entity.end - x.entity.start, ly = y.entity.end - y.entity.start;
+    if (lx != ly) return lx > ly;
+    if (x.source != y.source) return x.source < y.source;
+    if (x.entity.start != y.entity.start) return x.entity.start < y.entity.start;
+    return a < b;
+  });
+  std::vector<Entity> out;
+  for (size_t idx : order) {
+    Entity& e = candidates[idx].entity;
+    bool overlaps = std::any_of(out.begin(), out.end(),
+                                [&](const Entity& o) { return e.start < o.end && o.start < e.end; });
+    if (!overlaps) out.push_back(std::move(e));
+  }
+  std::sort(out.begin(), out.end(), [](const Entity& a, const Entity& b) { return a.start < b.start; });
+  return out;
+}
+
+}  // namespace parley::nlu

@@ -1,0 +1,64 @@
+// Entity extraction without a learned model: a gazetteer of annotated texts and lookup-table
+// elements, regexes, numbers, then synonym mapping. Only entities the domain declares are found.
+#pragma once
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "bot/project.h"
+#include "core/status.h"
+#include "nlu/nlu.h"
+
+namespace parley::nlu {
+
+// Regexes are not run on messages longer than this (bytes): libstdc++'s std::regex recurses per
+// character and can exhaust the stack on very long input.
+constexpr size_t kMaxRegexInputBytes = 4096;
+
+class EntityExtractor {
+ public:
+  // Builds the extractor from the NLU data. Fails only on a regex (for a domain entity) that does
+  // not compile; the error names the regex and where it was defined.
+  static Result<EntityExtractor> build(const bot::NluData& data, const bot::Domain& domain);
+
+  // The entities in `text`, ordered by start offset. Matching is case-insensitive and on word
+  // boundaries; where candidates overlap, the longest wins, then by source (annotated, lookup,
+  // regex, number), then the earliest. Offsets are byte offsets into `text`. Thread-safe.
+  std::vector<Entity> extract(std::string_view text) const;
+
+  // The value a synonym maps `value` to (compared after normalize()), or `value` itself.
+  std::string map_synonym(std::string_view value) const;
+
+ private:
+  enum Source { kAnnotated = 0, kLookup = 1, kRegex = 2, kNumber = 3 };
+  struct Phrase {
+    std::string entity;
+    Source source = kAnnotated;
+    std::optional<std::string> role, group;
+    bool role_conflict = false, group_conflict = false;  // annotated with different roles/groups
+  };
+  struct Pattern {
+    std::string entity;
+    std::regex re;
+  };
+  struct Candidate {
+    Entity entity;
+    Source source;
+  };
+
+  void add_phrase(const std::string& text, Phrase phrase);
+  void match_phrases(std::string_view text, std::vector<Candidate>& out) const;
+  void match_regexes(std::string_view text, std::vector<Candidate>& out) const;
+
+  std::unordered_map<std::string, Phrase> phrases_;           // normalised text -> entity
+  std::unordered_map<std::string, size_t> max_words_by_first_;  // first word -> longest phrase
+  std::vector<Pattern> patterns_;
+  std::unordered_map<std::string, std::string> synonyms_;     // normalised text -> target
+  bool numbers_ = false;
+};
+
+}  // namespace parley::nlu

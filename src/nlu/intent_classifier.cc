@@ -1,0 +1,254 @@
+// Training fastText from a temporary file and predicting without going through a stream: the
+// input ids (words, character n-grams, word n-grams) are built here the way fastText's
+// Dictionary::getLine builds them, which the tests check against fastText's own reader.
+#include "nlu/intent_classifier.h"
+
+#include <fasttext/fasttext.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+namespace parley::nlu {
+
+namespace {
+
+constexpr const char* kLabelPrefix = "__label__";
+
+// A training file that exists for the lifetime of this object (fastText reads it by name, twice).
+class TempTrainingFile {
+ public:
+  ~TempTrainingFile() {
+    if (!path_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(path_, ec);
+    }
+  }
+  Status write(const std::string& contents) {
+    std::error_code ec;
+    auto dir = std::filesystem::temp_directory_path(ec);
+    if (ec) dir = "/tmp";
+    std::string templ = (dir / "parley-nlu-XXXXXX").string();
+    int fd = ::mkstemp(templ.data());
+    if (fd < 0) return Status::io_error("cannot create a temporary training file: " + std::string(std::strerror(errno)));
+    path_ = templ;
+    size_t done = 0;
+    while (done < contents.size()) {
+      ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ::close(fd);
+        return Status::io_error("cannot write the training file " + path_);
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (::close(fd) != 0) return Status::io_error("cannot write the training file " + path_);
+    return Status::ok();
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Fisher-Yates with mt19937, whose output the standard fixes (std::shuffle's use of it is not).
+template <typename T>
+void shuffle_deterministic(std::vector<T>& items, uint32_t seed) {
+  std::mt19937 rng(seed);
+  for (size_t i = items.size(); i > 1; --i) {
+    size_t j = rng() % i;
+    std::swap(items[i - 1], items[j]);
+  }
+}
+
+}  // namespace
+
+int default_epochs(size_t lines) {
+  if (lines == 0) return 1;
+  // About 30k example updates in all: a few hundred passes over tiny data, a few dozen over
+  // a thousand examples (training time grows with the data, not with the epochs chosen here).
+  long epochs = static_cast<long>(30000 / lines);
+  return static_cast<int>(std::clamp(epochs, 20L, 300L));
+}
+
+IntentClassifier::~IntentClassifier() = default;
+
+Result<std::unique_ptr<IntentClassifier>> IntentClassifier::train(const std::vector<LabeledText>& examples,
+                                                                  const ClassifierOptions& options) {
+  std::unique_ptr<IntentClassifier> c(new IntentClassifier());
+  // Distinct texts per intent, intents in order of first appearance.
+  std::map<std::string, size_t> index;
+  std::vector<std::vector<std::string>> texts;
+  std::set<std::pair<size_t, std::string>> seen;
+  for (const auto& ex : examples) {
+    if (ex.text.empty() || ex.intent.empty()) continue;
+    auto [it, inserted] = index.emplace(ex.intent, c->intents_.size());
+    if (inserted) {
+      c->intents_.push_back(ex.intent);
+      texts.emplace_back();
+    }
+    if (seen.emplace(it->second, ex.text).second) texts[it->second].push_back(ex.text);
+  }
+  if (c->intents_.size() < 2) return c;  // nothing to learn: predict() answers without fastText
+
+  // Balance the classes a little: softmax otherwise learns the class sizes as a prior.
+  size_t largest = 0;
+  for (const auto& t : texts) largest = std::max(largest, t.size());
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    size_t reps = std::clamp<size_t>((largest + texts[i].size() / 2) / texts[i].size(), 1,
+                                     static_cast<size_t>(std::max(1, options.max_oversample)));
+    for (size_t r = 0; r < reps; ++r)
+      for (const auto& t : texts[i]) lines.push_back(kLabelPrefix + std::to_string(i) + " " + t + "\n");
+  }
+  // fastText reads the file in order and decays the learning rate; interleave the intents.
+  shuffle_deterministic(lines, static_cast<uint32_t>(options.seed));
+  std::string contents;
+  for (const auto& l : lines) contents += l;
+
+  TempTrainingFile file;
+  if (Status s = file.write(contents); !s) return s;
+
+  fasttext::Args args;
+  args.input = file.path();
+  args.output = "";
+  args.model = fasttext::model_name::sup;
+  args.loss = fasttext::loss_name::softmax;
+  args.lr = options.lr;
+  args.lrUpdateRate = 100;
+  args.dim = options.dim;
+  args.ws = 5;
+  args.epoch = options.epochs > 0 ? options.epochs : default_epochs(lines.size());
+  args.minCount = 1;
+  args.minCountLabel = 0;
+  args.neg = 5;
+  args.wordNgrams = options.word_ngrams;
+  args.bucket = options.bucket;
+  args.minn = options.minn;
+  args.maxn = options.maxn;
+  args.thread = 1;
+  args.t = 1e-4;
+  args.label = kLabelPrefix;
+  args.verbose = 0;
+  args.pretrainedVectors = "";
+  args.saveOutput = false;
+  args.seed = options.seed;
+
+  auto ft = std::make_unique<fasttext::FastText>();
+  try {
+    ft->train(args);
+  } catch (const std::exception& e) {
+    return Status::internal(std::string("fastText training failed: ") + e.what());
+  }
+  auto dict = ft->getDictionary();
+  c->label_to_intent_.assign(dict->nlabels(), -1);
+  for (int32_t l = 0; l < dict->nlabels(); ++l) {
+    std::string name = dict->getLabel(l).substr(std::strlen(kLabelPrefix));
+    c->label_to_intent_[l] = std::stoi(name);
+  }
+  c->word_ngrams_ = args.wordNgrams;
+  c->maxn_ = args.maxn;
+  c->bucket_ = args.bucket;
+  c->ft_ = std::move(ft);
+  return c;
+}
+
+void IntentClassifier::input_ids(const std::string& normalized, std::vector<int32_t>& ids) const {
+  const fasttext::Dictionary& dict = *ft_->getDictionary();
+  std::vector<int32_t> hashes;
+  std::string token;
+  size_t pos = 0;
+  bool last = false;
+  while (!last) {
+    // The words of the normalised text (single spaces), then the end-of-line token every
+    // training line ended with.
+    size_t space = normalized.find(' ', pos);
+    if (pos < normalized.size()) {
+      token.assign(normalized, pos, space == std::string::npos ? std::string::npos : space - pos);
+      pos = space == std::string::npos ? normalized.size() : space + 1;
+    } else {
+      token = fasttext::Dictionary::EOS;
+      last = true;
+    }
+    if (token.empty()) continue;
+    uint32_t h = dict.hash(token);
+    int32_t wid = dict.getId(token, h);
+    if (wid >= 0 && dict.getType(wid) == fasttext::entry_type::label) continue;
+    if (wid < 0) {
+      if (token != fasttext::Dictionary::EOS)
+        dict.computeSubwords(fasttext::Dictionary::BOW + token + fasttext::Dictionary::EOW, ids);
+    } else if (maxn_ <= 0) {
+      ids.push_back(wid);
+    } else {
+      const auto& sub = dict.getSubwords(wid);
+      ids.insert(ids.end(), sub.begin(), sub.end());
+    }
+    hashes.push_back(static_cast<int32_t>(h));
+  }
+  // Word n-grams, hashed into the buckets after the words (fastText's scheme, including the
+  // sign extension of the 32-bit word hashes).
+  const int32_t nwords = dict.nwords();
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    uint64_t h = static_cast<uint64_t>(static_cast<int64_t>(hashes[i]));
+    for (size_t j = i + 1; j < hashes.size() && j < i + static_cast<size_t>(word_ngrams_); ++j) {
+      h = h * 116049371 + static_cast<uint64_t>(static_cast<int64_t>(hashes[j]));
+      ids.push_back(nwords + static_cast<int32_t>(h % static_cast<uint64_t>(bucket_)));
+    }
+  }
+}
+
+namespace {
+void sort_scores(std::vector<IntentScore>& scores) {
+  std::sort(scores.begin(), scores.end(), [](const IntentScore& a, const IntentScore& b) {
+    if (a.confidence != b.confidence) return a.confidence > b.confidence;
+    return a.name < b.name;
+  });
+}
+}  // namespace
+
+std::vector<IntentScore> IntentClassifier::predict(const std::string& normalized, int k) const {
+  std::vector<IntentScore> out;
+  if (intents_.empty() || k <= 0) return out;
+  if (!ft_) {
+    out.push_back({intents_.front(), 1.0});
+    return out;
+  }
+  std::vector<int32_t> ids;
+  ids.reserve(64);
+  input_ids(normalized, ids);
+  fasttext::Predictions preds;
+  // All labels, so that ties at the k-th place are broken by name rather than by fastText's heap.
+  ft_->predict(static_cast<int32_t>(label_to_intent_.size()), ids, preds, 0.0);
+  out.reserve(preds.size());
+  for (const auto& [logp, label] : preds)
+    out.push_back({intents_[label_to_intent_[label]], std::min(1.0, std::exp(static_cast<double>(logp)))});
+  sort_scores(out);
+  if (out.size() > static_cast<size_t>(k)) out.resize(k);
+  return out;
+}
+
+std::vector<IntentScore> IntentClassifier::predict_via_stream(const std::string& normalized, int k) const {
+  std::vector<IntentScore> out;
+  if (intents_.empty() || k <= 0) return out;
+  if (!ft_) {
+    out.push_back({intents_.front(), 1.0});
+    return out;
+  }
+  std::istringstream in(normalized + "\n");
+  std::vector<std::pair<fasttext::real, std::string>> preds;
+  ft_->predictLine(in, preds, static_cast<int32_t>(label_to_intent_.size()), 0.0);
+  for (const auto& [p, label] : preds)
+    out.push_back({intents_[std::stoi(label.substr(std::strlen(kLabelPrefix)))], std::min(1.0, static_cast<double>(p))});
+  sort_scores(out);
+  if (out.size() > static_cast<size_t>(k)) out.resize(k);
+  return out;
+}
+
+}  // namespace parley::nlu

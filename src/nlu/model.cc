@@ -1,0 +1,130 @@
+// train() and the trained Model: payload messages, exact training examples, the fastText
+// classifier, the fallback threshold and entity extraction, in that order.
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "nlu/entity_extractor.h"
+#include "nlu/intent_classifier.h"
+#include "nlu/nlu.h"
+#include "nlu/payload.h"
+
+namespace parley::nlu {
+
+namespace {
+
+constexpr size_t kMaxRanking = 10;
+constexpr const char* kFallbackIntent = "nlu_fallback";
+constexpr const char* kDefaultIntents[] = {"restart", "session_start", "back", "nlu_fallback"};
+
+class TrainedModel final : public Model {
+ public:
+  TrainedModel(std::unique_ptr<IntentClassifier> classifier, EntityExtractor extractor, TrainOptions options)
+      : classifier_(std::move(classifier)), extractor_(std::move(extractor)), options_(options) {}
+
+  ParseResult parse(std::string_view text) const override {
+    ParseResult r;
+    r.text = std::string(text);
+    if (parse_payload(text, r)) return r;
+
+    std::string norm = normalize(text);
+    std::vector<IntentScore> ranking;
+    if (!norm.empty()) {
+      ranking = classifier_->predict(norm, static_cast<int>(kMaxRanking));
+      if (auto hit = exact_.find(norm); hit != exact_.end()) {
+        // A training example is always its own intent; the others keep their scores.
+        std::erase_if(ranking, [&](const IntentScore& s) { return s.name == hit->second; });
+        ranking.insert(ranking.begin(), IntentScore{hit->second, 1.0});
+        if (ranking.size() > kMaxRanking) ranking.resize(kMaxRanking);
+      }
+    }
+    const double threshold = options_.fallback_threshold;
+    if (ranking.empty()) {
+      // Nothing to classify with (no examples, or no words in the message).
+      r.intent = {kFallbackIntent, threshold};
+      r.ranking = {r.intent};
+    } else if (options_.fallback_enabled && ranking.front().confidence < threshold) {
+      // As Rasa's FallbackClassifier: nlu_fallback at the threshold, ahead of the real ranking.
+      r.intent = {kFallbackIntent, threshold};
+      r.ranking.reserve(kMaxRanking);
+      r.ranking.push_back(r.intent);
+      for (auto& s : ranking) {
+        if (r.ranking.size() == kMaxRanking) break;
+        r.ranking.push_back(std::move(s));
+      }
+    } else {
+      r.intent = ranking.front();
+      r.ranking = std::move(ranking);
+    }
+    r.entities = extractor_.extract(text);
+    return r;
+  }
+
+  const std::vector<std::string>& intents() const override { return intents_; }
+
+  std::unique_ptr<IntentClassifier> classifier_;
+  EntityExtractor extractor_;
+  TrainOptions options_;
+  std::unordered_map<std::string, std::string> exact_;  // normalised example -> its only intent
+  std::unordered_set<std::string> payload_intents_;     // domain intents and Rasa's defaults
+  std::unordered_set<std::string> entities_;            // domain entities
+  std::vector<std::string> intents_;
+
+ private:
+  // `/intent{...}` for a known intent: fills `r` and returns true. Anything else is text.
+  bool parse_payload(std::string_view text, ParseResult& r) const {
+    size_t first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || text[first] != '/') return false;
+    auto payload = parse_intent_payload(text);
+    if (!payload || !payload_intents_.count(payload->intent)) return false;
+    r.intent = {payload->intent, payload->confidence};
+    r.ranking = {r.intent};
+    for (auto& e : payload->entities)
+      if (entities_.count(e.entity)) r.entities.push_back(std::move(e));
+    return true;
+  }
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const Model>> train(const bot::NluData& data, const bot::Domain& domain,
+                                           const TrainOptions& options) {
+  try {
+    std::vector<LabeledText> examples;
+    examples.reserve(data.examples.size());
+    for (const auto& ex : data.examples) examples.push_back({ex.intent, normalize(ex.text)});
+
+    ClassifierOptions copts;
+    copts.seed = options.seed;
+    copts.epochs = options.epochs;
+    copts.dim = options.dim > 0 ? options.dim : copts.dim;
+    auto classifier = IntentClassifier::train(examples, copts);
+    if (!classifier.ok()) return classifier.status();
+    auto extractor = EntityExtractor::build(data, domain);
+    if (!extractor.ok()) return extractor.status();
+
+    auto model = std::make_shared<TrainedModel>(std::move(classifier).value(), std::move(extractor).value(), options);
+    std::unordered_set<std::string> ambiguous;
+    for (const auto& ex : examples) {
+      if (ex.text.empty() || ex.intent.empty() || ambiguous.count(ex.text)) continue;
+      auto [it, inserted] = model->exact_.emplace(ex.text, ex.intent);
+      if (!inserted && it->second != ex.intent) {
+        // Listed under two intents: the classifier decides.
+        model->exact_.erase(it);
+        ambiguous.insert(ex.text);
+      }
+    }
+    for (const auto& intent : domain.intents) model->payload_intents_.insert(intent.name);
+    for (const char* name : kDefaultIntents) model->payload_intents_.insert(name);
+    model->entities_.insert(domain.entities.begin(), domain.entities.end());
+    model->intents_ = model->classifier_->intents();
+    for (const char* name : kDefaultIntents)
+      if (std::find(model->intents_.begin(), model->intents_.end(), name) == model->intents_.end())
+        model->intents_.push_back(name);
+    return std::shared_ptr<const Model>(std::move(model));
+  } catch (const std::exception& e) {
+    return Status::internal(std::string("NLU training failed: ") + e.what());
+  }
+}
+
+}  // namespace parley::nlu
