@@ -22,10 +22,11 @@ namespace {
 
 constexpr const char* kLabelPrefix = "__label__";
 
-// A training file that exists for the lifetime of this object (fastText reads it by name, twice).
-class TempTrainingFile {
+// A uniquely named temporary file, removed with this object: the training data (fastText reads it
+// by name, twice) or the trained model on its way to being reloaded.
+class TempFile {
  public:
-  ~TempTrainingFile() {
+  ~TempFile() {
     if (!path_.empty()) {
       std::error_code ec;
       std::filesystem::remove(path_, ec);
@@ -37,7 +38,7 @@ class TempTrainingFile {
     if (ec) dir = "/tmp";
     std::string templ = (dir / "parley-nlu-XXXXXX").string();
     int fd = ::mkstemp(templ.data());
-    if (fd < 0) return Status::io_error("cannot create a temporary training file: " + std::string(std::strerror(errno)));
+    if (fd < 0) return Status::io_error("cannot create a temporary file: " + std::string(std::strerror(errno)));
     path_ = templ;
     size_t done = 0;
     while (done < contents.size()) {
@@ -45,11 +46,11 @@ class TempTrainingFile {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         ::close(fd);
-        return Status::io_error("cannot write the training file " + path_);
+        return Status::io_error("cannot write the temporary file " + path_);
       }
       done += static_cast<size_t>(n);
     }
-    if (::close(fd) != 0) return Status::io_error("cannot write the training file " + path_);
+    if (::close(fd) != 0) return Status::io_error("cannot write the temporary file " + path_);
     return Status::ok();
   }
   const std::string& path() const { return path_; }
@@ -72,10 +73,10 @@ void shuffle_deterministic(std::vector<T>& items, uint32_t seed) {
 
 int default_epochs(size_t lines) {
   if (lines == 0) return 1;
-  // About 30k example updates in all: a few hundred passes over tiny data, a few dozen over
-  // a thousand examples (training time grows with the data, not with the epochs chosen here).
-  long epochs = static_cast<long>(30000 / lines);
-  return static_cast<int>(std::clamp(epochs, 20L, 300L));
+  // About 20k example updates in all: 100 passes over tiny data (a hundred examples), 20 over a
+  // thousand. More passes only make the softmax more confident, including on nonsense.
+  long epochs = static_cast<long>(20000 / lines);
+  return static_cast<int>(std::clamp(epochs, 20L, 100L));
 }
 
 IntentClassifier::~IntentClassifier() = default;
@@ -113,7 +114,7 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::train(const std::vec
   std::string contents;
   for (const auto& l : lines) contents += l;
 
-  TempTrainingFile file;
+  TempFile file;
   if (Status s = file.write(contents); !s) return s;
 
   fasttext::Args args;
@@ -144,6 +145,13 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::train(const std::vec
   auto ft = std::make_unique<fasttext::FastText>();
   try {
     ft->train(args);
+    // A freshly trained fastText keeps its dictionary's 30M-entry hash table (120 MB); one
+    // loaded from a file sizes it to the vocabulary. Reload, and keep only the matrices' memory.
+    TempFile saved;
+    if (Status s = saved.write(""); !s) return s;
+    ft->saveModel(saved.path());
+    ft = std::make_unique<fasttext::FastText>();
+    ft->loadModel(saved.path());
   } catch (const std::exception& e) {
     return Status::internal(std::string("fastText training failed: ") + e.what());
   }

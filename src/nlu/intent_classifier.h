@@ -26,10 +26,10 @@ struct ClassifierOptions {
   int seed = 17;
   int epochs = 0;           // 0: from the number of training lines (more passes for less data)
   int dim = 32;
-  double lr = 0.8;
+  double lr = 0.5;
   int word_ngrams = 2;
-  int minn = 2, maxn = 5;   // character n-grams, so unseen words and typos land near known ones
-  int bucket = 1 << 17;     // hashed n-gram rows; memory is (words + bucket) * dim floats
+  int minn = 3, maxn = 5;   // character n-grams, so unseen words and typos land near known ones
+  int bucket = 1 << 16;     // hashed n-gram rows; memory is (words + bucket) * dim floats
   int max_oversample = 4;   // small intents are repeated up to this many times to balance classes
 };
 
