@@ -17,8 +17,9 @@ std::atomic<uint64_t> g_next_version{1};
 BuildResult build_bot(const std::string& dir, const std::string& name) {
   BuildResult out;
   LoadResult loaded = load_project(dir);
+  const bool ok = loaded.ok();
   out.diagnostics = std::move(loaded.diagnostics);
-  if (!loaded.ok()) return out;
+  if (!ok) return out;
 
   auto bot = std::make_shared<Bot>();
   bot->project = std::move(loaded.project);

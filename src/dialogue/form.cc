@@ -30,7 +30,8 @@ bool TurnRunner::run_form(const bot::Form& form, const Prediction& p) {
     ctx.add(Event::action(form.name, 0, p.policy, p.confidence));
     ctx.add(Event::active_loop(form.name, 0));
     for (const auto& c : candidates)
-      if (required(form, c.slot) && tracker_.slot(c.slot) != c.value) ctx.add(Event::slot(c.slot, c.value, 0));
+      if ((required(form, c.slot) || c.trigger) && tracker_.slot(c.slot) != c.value)
+        ctx.add(Event::slot(c.slot, c.value, 0));
     for (const auto& s : form.required_slots)
       if (!tracker_.slot(s).is_null()) validate = true;
   } else if (tracker_.latest_action() == "action_listen") {

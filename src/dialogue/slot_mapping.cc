@@ -117,7 +117,7 @@ std::vector<SlotCandidate> extract_slots(const bot::Domain& domain, const Tracke
           break;
       }
       if (found) {
-        out.push_back({slot.name, coerce_slot_value(slot, value)});
+        out.push_back({slot.name, coerce_slot_value(slot, value), m.type == bot::MappingType::kFromTriggerIntent});
         break;
       }
     }

@@ -14,6 +14,7 @@ namespace parley::dialogue {
 struct SlotCandidate {
   std::string slot;
   json::value value;
+  bool trigger = false;  // from a from_trigger_intent mapping: filled when its form activates
 };
 
 // Candidates for every slot with a mapping that applies to the latest user message, in domain

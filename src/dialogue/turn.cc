@@ -1,9 +1,11 @@
 // The turn loop: session handling, NLU, slot extraction, then predict and execute actions until
 // the bot listens again. Custom actions pause the loop (kNeedsAction) and resume with the result.
 #include "dialogue/turn.h"
-#include "dialogue/turn_internal.h"
 
 #include <chrono>
+#include <cmath>
+
+#include "dialogue/turn_internal.h"
 
 #include "dialogue/policy.h"
 #include "dialogue/rasa_json.h"
@@ -18,20 +20,24 @@ namespace {
 constexpr int kMaxPredictions = 10;
 constexpr const char* kDefaultFallbackText = "Sorry, I didn't get that. Can you rephrase?";
 
+// Confidences keep 12 decimals: Boost.JSON 1.81 parses long decimals only approximately, so a
+// full-precision double would read back from the store one bit off, and a tracker served from
+// the store would differ from the same tracker served from the cache.
+double stored_confidence(double c) { return std::round(c * 1e12) / 1e12; }
 
 json::value parse_data_json(const nlu::ParseResult& p, const TurnInput& in) {
   json::array entities;
   for (const auto& e : p.entities) {
     json::object o{{"entity", e.entity}, {"value", e.value},       {"start", e.start},
-                   {"end", e.end},       {"confidence_entity", e.confidence}, {"extractor", e.extractor}};
+                   {"end", e.end},       {"confidence_entity", stored_confidence(e.confidence)}, {"extractor", e.extractor}};
     if (e.role) o["role"] = *e.role;
     if (e.group) o["group"] = *e.group;
     entities.push_back(std::move(o));
   }
   json::array ranking;
-  for (const auto& r : p.ranking) ranking.push_back(json::object{{"name", r.name}, {"confidence", r.confidence}});
+  for (const auto& r : p.ranking) ranking.push_back(json::object{{"name", r.name}, {"confidence", stored_confidence(r.confidence)}});
   json::object o{{"text", in.text},
-                 {"intent", json::object{{"name", p.intent.name}, {"confidence", p.intent.confidence}}},
+                 {"intent", json::object{{"name", p.intent.name}, {"confidence", stored_confidence(p.intent.confidence)}}},
                  {"entities", std::move(entities)},
                  {"intent_ranking", std::move(ranking)}};
   if (!in.message_id.empty()) o["message_id"] = in.message_id;

@@ -40,7 +40,8 @@ struct TurnCtx {
   const TurnInput& input;
 
   void add(Event e) {
-    if (e.timestamp == 0) e.timestamp = now_seconds();
+    // One clock per turn: the caller's timestamp when it gave one.
+    if (e.timestamp == 0) e.timestamp = input.timestamp > 0 ? input.timestamp : now_seconds();
     if (e.type == EventType::kBot) {
       BotMessage m;
       m.text = e.text;

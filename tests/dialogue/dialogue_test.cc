@@ -119,6 +119,18 @@ rules:
   steps:
   - intent: goodbye
   - action: utter_rule
+- rule: affirm
+  steps:
+  - intent: affirm
+  - action: utter_happy
+- rule: deny
+  steps:
+  - intent: deny
+  - action: utter_happy
+- rule: greet
+  steps:
+  - intent: greet
+  - action: utter_greet
 - rule: lookup
   steps:
   - intent: inform
@@ -308,10 +320,14 @@ class FakeActions : public ActionClient {
 
 std::shared_ptr<const bot::Bot> bot_with_actions(const std::string& extra_actions = "") {
   std::string domain = kDomain;
-  domain += extra_actions;
+  const std::string actions = "actions:\n- action_lookup\n";
+  domain.insert(domain.find(actions) + actions.size(), extra_actions);
   TempProject p({{"domain.yml", domain}, {"data/rules.yml", kRules}, {"endpoints.yml",
                  "action_endpoint:\n  url: http://127.0.0.1:9/webhook\n"}});
-  return bot::build_bot(p.dir(), "test").bot;
+  auto built = bot::build_bot(p.dir(), "test");
+  for (const auto& d : built.diagnostics)
+    if (d.severity == bot::Diagnostic::Severity::kError) ADD_FAILURE() << d.to_string();
+  return built.bot;
 }
 
 TEST(Dialogue, custom_action_events_and_responses_are_applied) {
