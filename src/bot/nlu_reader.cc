@@ -44,7 +44,8 @@ std::vector<RawExample> split_examples(const yaml::Doc& doc, const YAML::Node& b
     start = nl + 1;
     if (line.empty()) continue;
     SourceLoc at = block_loc;
-    for (size_t i = cursor; i < doc.lines.size(); ++i) {
+    // A literal block keeps its lines; the window only bounds the search for folded blocks.
+    for (size_t i = cursor; i < doc.lines.size() && i < cursor + 1000; ++i) {
       if (trim(doc.lines[i]) == line) {
         at.line = static_cast<int>(i + 1);
         cursor = i + 1;

@@ -127,7 +127,14 @@ std::optional<Doc> parse_text(std::string_view text, const std::string& display,
     doc.root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 0 : e.mark.line + 1;
-    diags.error({display, line}, "YAML syntax error: " + (e.msg.empty() ? std::string(e.what()) : e.msg));
+    std::string message = "YAML syntax error: " + (e.msg.empty() ? std::string(e.what()) : e.msg);
+    if (line > 0 && static_cast<size_t>(line) <= doc.lines.size()) {
+      const std::string& l = doc.lines[line - 1];
+      size_t indent_end = l.find_first_not_of(" \t");
+      if (l.substr(0, indent_end).find('\t') != std::string::npos)
+        message += " (this line is indented with a tab; YAML indents with spaces only)";
+    }
+    diags.error({display, line}, message);
     return std::nullopt;
   } catch (const std::exception& e) {
     diags.error({display, 0}, std::string("cannot parse YAML: ") + e.what());
