@@ -49,6 +49,16 @@ std::string sentence(int intent, std::mt19937& rng) {
   return s;
 }
 
+// Resident memory of this process, in MB.
+double rss_mb() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * 4096.0 / (1024.0 * 1024.0);
+}
+
 double us(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
 }  // namespace
@@ -78,6 +88,7 @@ int main(int argc, char** argv) {
   opts.epochs = epochs;
   std::vector<double> train_ms;
   std::shared_ptr<const nlu::Model> model;
+  const double rss_before = rss_mb();
   for (int r = 0; r < train_runs; ++r) {
     auto t0 = Clock::now();
     auto m = nlu::train(data, domain, opts);
@@ -90,6 +101,7 @@ int main(int argc, char** argv) {
     model = m.value();
   }
   std::sort(train_ms.begin(), train_ms.end());
+  const double rss_model = rss_mb() - rss_before;  // the one model still held (others were freed)
 
   // Unseen messages from the same distribution (a different seed), some with entities.
   std::mt19937 probe_rng(7);
@@ -125,6 +137,7 @@ int main(int argc, char** argv) {
   std::printf("| measure | value |\n|---|---|\n");
   std::printf("| train (median of %d) | %.0f ms |\n", train_runs, train_ms[train_ms.size() / 2]);
   std::printf("| train (min / max) | %.0f / %.0f ms |\n", train_ms.front(), train_ms.back());
+  std::printf("| resident memory of one trained model | %.1f MB |\n", rss_model);
   std::printf("| parse median (%d messages) | %.1f us |\n", messages, pct(0.5));
   std::printf("| parse p90 | %.1f us |\n", pct(0.9));
   std::printf("| parse p99 | %.1f us |\n", pct(0.99));

@@ -1,6 +1,7 @@
 // Entity extraction through the model: each source, synonyms, offsets, overlaps, domain filter.
 #include <gtest/gtest.h>
 
+#include "nlu/entity_extractor.h"
 #include "nlu/nlu.h"
 #include "nlu_test_data.h"
 
@@ -139,6 +140,18 @@ TEST(NluEntities, RegexIsCaseInsensitive) {
   auto r = m->parse("account ACC-XYZ please");
   ASSERT_EQ(r.entities.size(), 1u);
   EXPECT_EQ(r.entities[0].value, "ACC-XYZ");
+}
+
+TEST(NluEntities, RegexesSkipOverlongMessagesButOtherSourcesDoNot) {
+  auto d = travel_data();
+  d.regexes.push_back({"zipcode", {"[0-9]{5}"}, {}});
+  auto m = must_train(d, domain_for(d, {"zipcode", "city"}));
+  ASSERT_TRUE(m);
+  std::string text = "10115 Berlin " + std::string(kMaxRegexInputBytes, 'x');
+  auto r = m->parse(text);
+  ASSERT_EQ(r.entities.size(), 1u);
+  EXPECT_EQ(r.entities[0].entity, "city");
+  EXPECT_EQ(m->parse("10115 Berlin").entities.size(), 2u);
 }
 
 TEST(NluEntities, InvalidRegexIsAnErrorNamingIt) {

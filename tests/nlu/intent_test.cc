@@ -2,6 +2,8 @@
 // and the fast input path agreeing with fastText's own reader.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "nlu/intent_classifier.h"
 #include "nlu/nlu.h"
 #include "nlu_test_data.h"
@@ -203,6 +205,26 @@ TEST(NluIntent, IntentsListsTrainedAndDefaultIntents) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->intents(), (std::vector<std::string>{"greet", "goodbye", "order_pizza", "check_status", "restart",
                                                     "session_start", "back", "nlu_fallback"}));
+}
+
+TEST(NluIntent, ConcurrentParsesGiveTheSequentialResults) {
+  auto m = must_train(small_data());
+  ASSERT_TRUE(m);
+  std::vector<ParseResult> expected;
+  for (const char* probe : kProbes) expected.push_back(m->parse(probe));
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 200; ++round)
+        for (size_t i = 0; i < std::size(kProbes); ++i) {
+          auto r = m->parse(kProbes[i]);
+          if (r.intent.name != expected[i].intent.name || r.intent.confidence != expected[i].intent.confidence)
+            ++mismatches[t];
+        }
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
 }
 
 TEST(NluIntent, FastInputPathMatchesFastTextsReader) {
