@@ -15,6 +15,7 @@
 #include "core/json.h"
 #include "core/status.h"
 #include "dialogue/turn.h"
+#include "runtime/stats.h"  // EngineStats: the counters ops/ renders in /metrics
 
 namespace parley::runtime {
 
@@ -50,7 +51,8 @@ namespace parley::runtime {
 struct EngineOptions {
   size_t cache_bytes = 256u << 20;          // tracker cache bound, in bytes
   size_t tracker_window = 512;              // events of a session kept in memory per tracker
-  size_t snapshot_every = 16;               // turns between tracker snapshots in the store
+  size_t snapshot_every = 16;               // turns between tracker snapshots in the store (0: never)
+  size_t snapshot_keep_events = 64;         // session events a snapshot keeps (bounds its size)
   size_t max_queue_per_conversation = 64;   // mailbox bound; beyond it: Code::kUnavailable
   size_t max_pending_turns = 20000;         // all mailboxes together; beyond it: kUnavailable
   std::chrono::milliseconds action_timeout{5000};
@@ -63,12 +65,14 @@ struct BotInfo {
   std::string dir;
 };
 
-// Counters and gauges the engine keeps, read by ops/ to render /metrics.
-struct EngineStats;
+class EngineCore;
 
+// Thread-safe. Turns still in flight when the Engine is destroyed finish on the executor (they
+// keep the engine's internals alive), so the executor must outlive them: drain() first.
 class Engine {
  public:
-  // `executor` runs turns (a small fixed pool shared with the network code).
+  // `executor` runs turns (a small fixed pool shared with the network code). `actions` may be
+  // null (custom actions then fail as if their server were down).
   Engine(EngineOptions options, std::shared_ptr<store::ConversationStore> store,
          std::shared_ptr<dialogue::AsyncActionClient> actions, boost::asio::any_io_executor executor);
   ~Engine();
@@ -83,25 +87,32 @@ class Engine {
   std::vector<BotInfo> bots() const;
   std::shared_ptr<const bot::Bot> find_bot(std::string_view name) const;
 
-  // Runs one message through the pipeline; `done` is called exactly once, on an executor thread.
-  // Errors: kNotFound (bot), kInvalidArgument, kUnavailable (queue full, draining), kIOError.
+  // Runs one message through the pipeline; `done` is called exactly once, on an executor thread,
+  // after the turn's records are durably committed (G4). Turns of one conversation run one at a
+  // time in arrival order (G1); a message id seen before gets the stored reply, replayed = true,
+  // and changes nothing (G3).
+  // Errors: kNotFound (bot), kInvalidArgument (empty conversation id), kUnavailable (mailbox
+  // or engine queue full, draining), kIOError / kCorruption (store), kInternal.
   void handle_message(MessageRequest request, ReplyHandler done);
 
-  // Native tracker view: {"conversation", "bot", "version", "slots", "active_loop", "events"}.
+  // Native tracker view: {"conversation", "bot", "version", "turns", "slots", "active_loop"
+  // (name or null), "events" (the full stored history, Rasa event JSON)}. An unknown
+  // conversation gives version 0 and no events. Reads committed state only. Blocking (store).
   Result<json::object> conversation(const std::string& bot, const std::string& conversation);
-  // Rasa tracker shape (shared/rasa/COMPAT.md); include_events: ALL|AFTER_RESTART|APPLIED|NONE.
+  // Rasa tracker shape (shared/rasa/COMPAT.md); include_events: ALL|AFTER_RESTART|APPLIED|NONE
+  // (case-insensitive; "" = AFTER_RESTART), else kInvalidArgument. Blocking (store).
   Result<json::object> rasa_tracker(const std::string& bot, const std::string& conversation,
                                     std::string_view include_events);
 
-  // Stops taking new messages (kUnavailable) and calls `done` once every turn in flight is
-  // committed and answered.
+  // Stops taking new messages (kUnavailable) and calls `done` (on an executor thread) once every
+  // turn in flight is committed and answered and the store is synced. May be called again.
   void drain(std::function<void()> done);
+  // OK when at least one bot is loaded, the engine is not draining and the store takes writes.
   Status ready() const;
   const EngineStats& stats() const;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<EngineCore> core_;
 };
 
 }  // namespace parley::runtime

@@ -1,0 +1,120 @@
+// Loading the bots folder and swapping bot versions in.
+#include "runtime/bot_registry.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace parley::runtime {
+
+namespace {
+
+bool has_errors(const std::vector<bot::Diagnostic>& ds) {
+  return std::any_of(ds.begin(), ds.end(),
+                     [](const bot::Diagnostic& d) { return d.severity == bot::Diagnostic::Severity::kError; });
+}
+
+std::string error_text(const std::vector<bot::Diagnostic>& ds) {
+  std::string out;
+  for (const auto& d : ds) {
+    if (d.severity != bot::Diagnostic::Severity::kError) continue;
+    if (!out.empty()) out += "; ";
+    out += d.to_string();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<const BotRegistry::Table> BotRegistry::table() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return table_;
+}
+
+void BotRegistry::publish(std::shared_ptr<const Table> t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  table_ = std::move(t);
+}
+
+std::shared_ptr<BotShared> BotRegistry::shared_for(const std::string& name) {
+  auto& s = shared_[name];
+  if (!s) {
+    s = std::make_shared<BotShared>();
+    s->counters = &stats_.turns(name);
+  }
+  return s;
+}
+
+Result<std::vector<bot::Diagnostic>> BotRegistry::load_all(const std::string& bots_dir) {
+  std::lock_guard<std::mutex> load_lock(load_mu_);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(bots_dir, ec))
+    return Status::not_found("bots folder '" + bots_dir + "' does not exist");
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& item : std::filesystem::directory_iterator(bots_dir, ec)) {
+    std::string name = item.path().filename().string();
+    if (item.is_directory() && !name.empty() && name[0] != '.') dirs.push_back(item.path());
+  }
+  if (ec) return Status::io_error("cannot list '" + bots_dir + "': " + ec.message());
+  std::sort(dirs.begin(), dirs.end());
+
+  auto next = std::make_shared<Table>();
+  std::vector<bot::Diagnostic> all;
+  for (const auto& dir : dirs) {
+    std::string name = dir.filename().string();
+    bot::BuildResult built = bot::build_bot(dir.string(), name);
+    for (auto& d : built.diagnostics) {
+      d.message = "bot '" + name + "': " + d.message;
+      all.push_back(std::move(d));
+    }
+    if (!built.bot) {
+      spdlog::warn("bot '{}' not loaded: {}", name, error_text(built.diagnostics));
+      continue;
+    }
+    auto entry = std::make_shared<BotEntry>();
+    entry->bot = std::move(built.bot);
+    entry->dir = dir.string();
+    entry->shared = shared_for(name);
+    next->emplace(name, std::move(entry));
+  }
+  if (next->empty()) {
+    std::string why = has_errors(all) ? error_text(all) : "it has no bot folders";
+    return Status::invalid("no bot could be loaded from '" + bots_dir + "': " + why);
+  }
+  publish(std::move(next));
+  return all;
+}
+
+Result<std::vector<bot::Diagnostic>> BotRegistry::reload(const std::string& name) {
+  std::lock_guard<std::mutex> load_lock(load_mu_);
+  auto current = table();
+  auto it = current->find(name);
+  if (it == current->end()) return Status::not_found("unknown bot '" + name + "'");
+  bot::BuildResult built = bot::build_bot(it->second->dir, name);
+  if (!built.bot)
+    return Status::invalid("bot '" + name + "' was not reloaded; the running version keeps serving: " +
+                           error_text(built.diagnostics));
+  auto entry = std::make_shared<BotEntry>(*it->second);
+  entry->bot = std::move(built.bot);
+  auto next = std::make_shared<Table>(*current);
+  (*next)[name] = std::move(entry);
+  publish(std::move(next));
+  return std::move(built.diagnostics);
+}
+
+std::shared_ptr<const BotEntry> BotRegistry::find(std::string_view name) const {
+  auto t = table();
+  auto it = t->find(name);
+  return it == t->end() ? nullptr : it->second;
+}
+
+std::vector<BotInfo> BotRegistry::list() const {
+  std::vector<BotInfo> out;
+  for (const auto& [name, entry] : *table()) out.push_back({name, entry->bot->version, entry->dir});
+  return out;
+}
+
+size_t BotRegistry::size() const { return table()->size(); }
+
+}  // namespace parley::runtime

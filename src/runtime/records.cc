@@ -1,0 +1,77 @@
+// Serializing a turn for the store without serializing anything twice.
+#include "runtime/records.h"
+
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+
+namespace parley::runtime {
+
+std::string random_uuid() {
+  thread_local boost::uuids::random_generator_mt19937 generator;
+  return boost::uuids::to_string(generator());
+}
+
+store::TurnRecord make_turn_record(const TurnOutput& out) {
+  store::TurnRecord rec;
+  rec.expected_version = out.start_version;
+  rec.events.reserve(out.events.size());
+  rec.outbox.reserve(out.events.size());
+  // The parts every outbox record of this turn shares.
+  std::string common = ",\"bot\":" + json::serialize(json::string(out.key.bot)) +
+                       ",\"conversation\":" + json::serialize(json::string(out.key.conversation)) +
+                       ",\"turn\":" + std::to_string(out.turn);
+  uint64_t seq = out.start_version;
+  for (const auto& e : out.events) {
+    std::string text = json::serialize(dialogue::to_json(e));
+    std::string record;
+    record.reserve(text.size() + common.size() + 120);
+    record += "{\"id\":\"";
+    record += random_uuid();
+    record += "\",\"type\":\"";
+    record += dialogue::event_type_name(e.type);  // fixed names, nothing to escape
+    record += '"';
+    record += common;
+    record += ",\"seq\":";
+    record += std::to_string(++seq);
+    record += ",\"ts\":";
+    record += json::serialize(json::value(e.timestamp));
+    record += ",\"data\":";
+    record += text;
+    record += '}';
+    rec.outbox.push_back(std::move(record));
+    rec.events.push_back(std::move(text));
+  }
+  if (!out.message_id.empty()) {
+    rec.message_id = out.message_id;
+    rec.reply = serialize_reply(out.reply);
+  }
+  return rec;
+}
+
+std::string serialize_reply(const MessageReply& reply) {
+  json::array messages;
+  messages.reserve(reply.messages.size());
+  for (const auto& m : reply.messages) messages.push_back(m.to_json());
+  return json::serialize(json::object{
+      {"conversation", reply.conversation}, {"turn", reply.turn}, {"messages", std::move(messages)}});
+}
+
+Result<MessageReply> parse_reply(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return Status(Code::kCorruption, "stored reply is not a JSON object");
+  const auto& o = v.get_object();
+  MessageReply r;
+  if (auto c = json_str(o, "conversation")) r.conversation = *c;
+  if (auto t = json_get(o, "turn"); t && t->is_number()) {
+    boost::system::error_code nec;
+    r.turn = t->to_number<uint64_t>(nec);
+  }
+  if (auto m = json_get(o, "messages"); m && m->is_array())
+    for (const auto& item : m->get_array())
+      if (item.is_object()) r.messages.push_back(dialogue::BotMessage::from_json(item.get_object()));
+  r.replayed = true;
+  return r;
+}
+
+}  // namespace parley::runtime

@@ -1,0 +1,161 @@
+// The turn pipeline, step by step.
+#include "runtime/turn_job.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <exception>
+
+#include "runtime/action_call.h"
+#include "runtime/records.h"
+#include "runtime/tracker_loader.h"
+
+namespace parley::runtime {
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+TurnJob::TurnJob(std::shared_ptr<EngineCore> core, std::shared_ptr<Conversation> conversation, PendingMessage message)
+    : core_(std::move(core)), conv_(std::move(conversation)), msg_(std::move(message)) {}
+
+template <typename F>
+void TurnJob::guarded(F&& step) {
+  try {
+    step();
+  } catch (const std::exception& e) {
+    if (!answered_) fail(Status::internal(std::string("turn failed: ") + e.what()));
+  }
+}
+
+void TurnJob::start() {
+  guarded([this] { begin(); });
+}
+
+void TurnJob::begin() {
+  const auto& key = conv_->key;
+  // G3: a message id seen before gets the stored reply and changes nothing. Checked inside the
+  // mailbox, so a retry that races its original waits for it and then finds its record.
+  if (!msg_.request.message_id.empty()) {
+    auto stored = core_->store->find_reply(key, msg_.request.message_id);
+    if (!stored.ok()) return fail(stored.status());
+    if (stored->has_value()) {
+      auto reply = parse_reply(**stored);
+      if (!reply.ok()) return fail(reply.status());
+      return answer(std::move(reply).value(), TurnOutcome::kReplayed);
+    }
+  }
+  Status s = ensure_tracker();
+  if (!s.is_ok()) return fail(s);
+  start_version_ = conv_->tracker->version();
+  dialogue::TurnInput input;
+  input.text = msg_.request.text;
+  input.message_id = msg_.request.message_id;
+  input.input_channel = msg_.request.input_channel;
+  input.metadata = msg_.request.metadata;
+  runner_.emplace(entry_->bot, *conv_->tracker, std::move(input));
+  drive();
+}
+
+Status TurnJob::ensure_tracker() {
+  entry_ = core_->bots.find(conv_->key.bot);
+  if (!entry_) return Status::not_found("unknown bot '" + conv_->key.bot + "'");
+  const auto& bot = entry_->bot;
+  if (conv_->tracker) {
+    core_->stats.cache_hits.fetch_add(1, std::memory_order_relaxed);
+    if (conv_->bot != bot) {  // the bot was reloaded: keep the conversation, use the new domain
+      conv_->tracker->rebind(&bot->domain());
+      conv_->bot = bot;
+    }
+    return Status::ok();
+  }
+  core_->stats.cache_misses.fetch_add(1, std::memory_order_relaxed);
+  auto loaded = load_tracker(*core_->store, conv_->key, *bot, core_->options.tracker_window);
+  if (!loaded.ok()) return loaded.status();
+  conv_->tracker = std::move(loaded->tracker);
+  conv_->turns = loaded->turns;
+  conv_->bot = bot;
+  return Status::ok();
+}
+
+void TurnJob::drive() {
+  if (runner_->run() == dialogue::TurnRunner::State::kDone) return commit();
+  ActionCallLimits limits{&entry_->shared->actions_in_flight, core_->options.action_max_in_flight_per_bot,
+                          core_->options.action_timeout};
+  call_action(core_->actions.get(), core_->executor, runner_->pending_action(), limits, core_->stats,
+              [self = shared_from_this()](Result<json::value> r) {
+                self->guarded([&] { self->on_action(std::move(r)); });
+              });
+}
+
+void TurnJob::on_action(Result<json::value> result) {
+  runner_->resume(std::move(result));
+  drive();
+}
+
+void TurnJob::commit() {
+  dialogue::Tracker& tracker = *conv_->tracker;
+  uint64_t turn = conv_->turns + 1;
+  reply_.conversation = conv_->key.conversation;
+  reply_.turn = turn;
+  reply_.messages = runner_->messages();
+  store::TurnRecord record = make_turn_record(
+      {conv_->key, start_version_, turn, runner_->new_events(), msg_.request.message_id, reply_});
+  const size_t every = core_->options.snapshot_every;
+  if (every > 0 && turn % every == 0)
+    record.snapshot = json::serialize(tracker.snapshot(core_->options.snapshot_keep_events));
+  core_->store->append_if_version_async(conv_->key, std::move(record), [self = shared_from_this()](Status s) {
+    // On the store's committer thread: hand the rest to the executor at once.
+    boost::asio::post(self->core_->executor, [self, s = std::move(s)]() mutable {
+      self->guarded([&] { self->on_commit(std::move(s)); });
+    });
+  });
+}
+
+void TurnJob::on_commit(Status status) {
+  if (status.is_ok()) {
+    conv_->turns = reply_.turn;
+    runner_.reset();
+    return answer(std::move(reply_), TurnOutcome::kOk);
+  }
+  runner_.reset();
+  conv_->tracker.reset();
+  conv_->bot.reset();
+  if (status.code() == Code::kConflict && !retried_) {
+    // Someone else wrote this conversation: run the turn again on the stored state.
+    retried_ = true;
+    core_->stats.conflicts_retried.fetch_add(1, std::memory_order_relaxed);
+    return begin();
+  }
+  fail(status);
+}
+
+void TurnJob::fail(Status status) {
+  runner_.reset();
+  conv_->tracker.reset();
+  conv_->bot.reset();
+  spdlog::warn("turn failed: bot={} conversation={} message_id={} error={}", conv_->key.bot,
+               conv_->key.conversation, msg_.request.message_id, status.to_string());
+  answer(std::move(status), TurnOutcome::kFailed);
+}
+
+void TurnJob::answer(Result<MessageReply> result, TurnOutcome outcome) {
+  if (answered_) return;
+  answered_ = true;
+  if (outcome != TurnOutcome::kFailed) core_->stats.turn_seconds.observe(seconds_since(msg_.arrived));
+  if (entry_) {
+    entry_->shared->counters->by_outcome[static_cast<size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);
+  } else {
+    core_->stats.count_turn(conv_->key.bot, outcome);
+  }
+  try {
+    msg_.done(std::move(result));
+  } catch (const std::exception& e) {
+    spdlog::error("reply handler threw: {}", e.what());
+  }
+  core_->turn_finished(conv_);
+}
+
+}  // namespace parley::runtime
