@@ -237,11 +237,11 @@ void Api::run_message(runtime::MessageRequest msg, bool rasa_shape, bool stream,
 
   if (draining()) {
     ApiError e{503, "draining", "the server is shutting down", options_.retry_after_s};
-    metrics_.turn(msg.bot, e.code, 0);
+    metrics_.message(msg.bot, e.code, 0);
     return answer(msg.conversation, Status::unavailable(e.message), &e);
   }
   if (auto e = check_rate(msg.bot, msg.conversation)) {
-    metrics_.turn(msg.bot, e->code, 0);
+    metrics_.message(msg.bot, e->code, 0);
     return answer(msg.conversation, Status(Code::kRateLimited, e->message), &*e);
   }
   auto start = Clock::now();
@@ -251,7 +251,7 @@ void Api::run_message(runtime::MessageRequest msg, bool rasa_shape, bool stream,
                           Result<runtime::MessageReply> r) {
         double secs = seconds_since(start);
         std::string outcome = r.ok() ? (r->replayed ? "replayed" : "ok") : code_name(r.status().code());
-        metrics_.turn(bot, outcome, secs);
+        metrics_.message(bot, outcome, secs);
         if (spdlog::should_log(spdlog::level::debug) || !r.ok())
           ops::log(r.ok() ? spdlog::level::debug : spdlog::level::info, "turn",
                    {{"bot", bot},

@@ -1,10 +1,208 @@
-// `parley serve`: not built yet (work in progress).
+// `parley serve`: every bot of a folder over HTTP and WebSocket, on the embedded store. Settings
+// come from the config file, PARLEY_* variables and flags (core/config.h); this file wires the
+// store, the engine, the API, the server and the signal handling together and runs them on a
+// fixed pool of threads.
+#include <boost/asio/io_context.hpp>
 #include <iostream>
+#include <optional>
+#include <thread>
+
+#include "channels/api.h"
+#include "channels/engine_backend.h"
+#include "channels/http_action_client.h"
+#include "channels/server.h"
 #include "cli/commands.h"
+#include "core/config.h"
+#include "ops/lifecycle.h"
+#include "ops/limits.h"
+#include "ops/log.h"
+#include "ops/metrics.h"
+#include "runtime/engine.h"
+#include "store/rocksdb/rocksdb_store.h"
 
 namespace parley::cli {
-void register_serve(CLI::App& app, int* exit_code) {
-  auto* cmd = app.add_subcommand("serve", "not available yet");
-  cmd->callback([exit_code] { std::cerr << "parley serve: not available yet\n"; *exit_code = 2; });
+
+namespace {
+
+struct ServeFlags {
+  std::optional<std::string> config, bots, data, listen, durability, threads, log_level;
+};
+
+// Defaults, then the file, then the environment, then the flags.
+Result<ServeOptions> resolve_options(const ServeFlags& flags) {
+  ServeOptions o;
+  std::optional<std::string> config = flags.config;
+  if (!config)
+    if (const char* env = std::getenv("PARLEY_CONFIG"); env && *env) config = env;
+  if (config)
+    if (Status s = load_serve_config_file(*config, o); !s) return s;
+  if (Status s = apply_serve_env(o); !s) return s;
+  const std::pair<const char*, const std::optional<std::string>*> given[] = {
+      {"bots", &flags.bots},          {"data", &flags.data},       {"listen", &flags.listen},
+      {"durability", &flags.durability}, {"threads", &flags.threads}, {"log_level", &flags.log_level}};
+  for (const auto& [key, value] : given)
+    if (*value)
+      if (Status s = set_serve_option(o, key, **value); !s) return Status::invalid("--" + std::string(key) + ": " + s.message());
+  if (Status s = validate_serve_options(o); !s) return s;
+  return o;
 }
+
+std::string settings_help() {
+  std::string out = "Settings (config file key, environment variable, default):\n";
+  for (const auto& s : serve_settings()) {
+    std::string line = "  " + s.key;
+    line.resize(std::max<size_t>(line.size() + 1, 34), ' ');
+    out += line + s.help + "\n" + std::string(34, ' ') + setting_env_name(s.key) + ", default " +
+           (s.default_value.empty() ? "\"\"" : s.default_value) + "\n";
+  }
+  return out;
+}
+
+store::Durability durability_of(const std::string& s) {
+  if (s == "flush") return store::Durability::kFlush;
+  if (s == "none") return store::Durability::kNone;
+  return store::Durability::kFsync;
+}
+
+int run_serve(const ServeOptions& o) {
+  if (Status s = ops::init_json_logging(o.log_level); !s) {
+    std::cerr << "parley serve: " << s.message() << "\n";
+    return 2;
+  }
+  std::string host;
+  uint16_t port = 0;
+  split_host_port(o.listen, &host, &port);
+  uint64_t fd_limit = ops::raise_open_files_limit();
+  size_t max_connections = o.max_connections;
+  if (fd_limit < max_connections + 128) {
+    max_connections = fd_limit > 256 ? fd_limit - 128 : 128;
+    ops::log(spdlog::level::warn, "max_connections lowered to fit the open files limit",
+             {{"max_connections", max_connections}, {"open_files_limit", fd_limit}});
+  }
+  unsigned threads = o.threads ? static_cast<unsigned>(o.threads) : std::max(1u, std::thread::hardware_concurrency());
+
+  // Declared before the io_context: connection slots count into it until the last handler goes.
+  ops::ServerMetrics metrics;
+  boost::asio::io_context ioc(static_cast<int>(threads));
+
+  store::RocksDbStoreOptions store_options;
+  store_options.durability = durability_of(o.durability);
+  auto store = store::open_rocksdb_store(o.data, store_options);
+  if (!store.ok()) {
+    ops::log(spdlog::level::err, "cannot open the store", {{"data", o.data}, {"error", store.status().message()}});
+    return 1;
+  }
+
+  runtime::EngineOptions eo;
+  eo.cache_bytes = o.cache_bytes;
+  eo.tracker_window = o.tracker_window;
+  eo.snapshot_every = o.snapshot_every;
+  eo.max_queue_per_conversation = o.max_queue_per_conversation;
+  eo.max_pending_turns = o.max_pending_turns;
+  eo.action_timeout = std::chrono::milliseconds(o.action_timeout_ms);
+  eo.action_max_in_flight_per_bot = o.action_max_in_flight;
+  auto engine = std::make_shared<runtime::Engine>(
+      eo, *store, channels::make_async_http_action_client(ioc.get_executor()), ioc.get_executor());
+  auto loaded = engine->load_bots(o.bots);
+  if (!loaded.ok()) {
+    ops::log(spdlog::level::err, "no bot to serve", {{"bots", o.bots}, {"error", loaded.status().message()}});
+    return 1;
+  }
+  for (const auto& d : *loaded)
+    ops::log(d.severity == bot::Diagnostic::Severity::kError ? spdlog::level::err : spdlog::level::warn,
+             "bot diagnostic", {{"diagnostic", d.to_string()}});
+
+  channels::ApiOptions ao;
+  ao.limits.max_text_bytes = o.max_text_bytes;
+  ao.limits.max_id_bytes = o.max_id_bytes;
+  ao.retry_after_s = static_cast<unsigned>(o.retry_after_s);
+  ao.conversation_rate = {o.rate_limit_conversation_per_s, o.rate_limit_conversation_burst};
+  ao.bot_rate = {o.rate_limit_bot_per_s, o.rate_limit_bot_burst};
+  auto api = std::make_unique<channels::Api>(ao, channels::make_engine_backend(engine), metrics);
+
+  channels::ServerOptions so;
+  so.host = host;
+  so.port = port;
+  so.max_connections = max_connections;
+  so.max_header_bytes = o.max_header_bytes;
+  so.max_body_bytes = o.max_body_bytes;
+  so.read_timeout = std::chrono::milliseconds(o.read_timeout_ms);
+  so.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+  so.write_timeout = std::chrono::milliseconds(o.write_timeout_ms);
+  so.retry_after_s = static_cast<unsigned>(o.retry_after_s);
+  auto server = std::make_unique<channels::Server>(ioc, so, *api, metrics);
+  if (Status s = server->listen(); !s) {
+    ops::log(spdlog::level::err, "cannot listen", {{"listen", o.listen}, {"error", s.message()}});
+    return 1;
+  }
+
+  ops::LifecycleHooks hooks;
+  hooks.stop_accepting = [&] {
+    server->stop_accepting();
+    api->set_draining(true);
+  };
+  hooks.drain = [&](std::function<void()> done) { engine->drain(std::move(done)); };
+  hooks.requests_in_flight = [&] { return server->requests_in_flight(); };
+  hooks.reload_all = [&] { return engine->reload_all(); };
+  ops::Lifecycle lifecycle(ioc, hooks, std::chrono::milliseconds(o.drain_timeout_ms));
+  lifecycle.start();
+  server->start();
+
+  json::array bot_names;
+  for (const auto& b : engine->bots()) bot_names.push_back(json::string(b.name));
+  ops::log(spdlog::level::info, "listening",
+           {{"host", host}, {"port", server->port()}, {"bots", bot_names}, {"data", o.data},
+            {"durability", o.durability}, {"threads", threads}, {"max_connections", max_connections},
+            {"try", "curl -s -XPOST http://" + host + ":" + std::to_string(server->port()) + "/v1/bots/" +
+                        std::string(bot_names.empty() ? "BOT" : bot_names[0].as_string().c_str()) +
+                        "/conversations/me/messages -d '{\"id\":\"m1\",\"text\":\"hi\"}'"}});
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+
+  int code = lifecycle.exit_code();
+  if (code != 0) {
+    // Turns still running hold the engine's internals and would need the stopped executor:
+    // leave without destructors; the store's WAL keeps every acknowledged turn (G2).
+    spdlog::default_logger()->flush();
+    std::_Exit(code);
+  }
+  server.reset();
+  api.reset();
+  engine.reset();
+  store = Status::unavailable("closed");  // closes the store: completes queued appends, syncs
+  ops::log(spdlog::level::info, "stopped");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("serve", "Serve every bot of a folder over HTTP and WebSocket");
+  auto flags = std::make_shared<ServeFlags>();
+  auto opt = [&](const char* name, std::optional<std::string>* target, const char* help) {
+    cmd->add_option_function<std::string>(name, [target](const std::string& v) { *target = v; }, help);
+  };
+  opt("--config", &flags->config, "YAML config file with any of the settings below (env PARLEY_CONFIG)");
+  opt("--bots", &flags->bots, "folder whose subfolders are the bots, each named by its folder");
+  opt("--data", &flags->data, "folder of the embedded store");
+  opt("--listen", &flags->listen, "HOST:PORT to listen on (port 0 picks a free one)");
+  opt("--durability", &flags->durability, "fsync | flush | none");
+  opt("--threads", &flags->threads, "I/O and turn threads (0 = number of cores)");
+  opt("--log-level", &flags->log_level, "trace | debug | info | warn | error | off");
+  cmd->footer(settings_help());
+  cmd->callback([flags, exit_code] {
+    auto options = resolve_options(*flags);
+    if (!options.ok()) {
+      std::cerr << "parley serve: " << options.status().message() << "\n";
+      *exit_code = 2;
+      return;
+    }
+    *exit_code = run_serve(*options);
+  });
+}
+
 }  // namespace parley::cli

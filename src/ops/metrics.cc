@@ -3,7 +3,7 @@
 
 namespace parley::ops {
 
-ServerMetrics::ServerMetrics() : turn_latency_(Histogram::latency_bounds()) {}
+ServerMetrics::ServerMetrics() : message_seconds_(store::Histogram::latency_bounds()) {}
 
 void ServerMetrics::connection_opened() {
   open_.fetch_add(1, std::memory_order_relaxed);
@@ -29,17 +29,17 @@ void ServerMetrics::response(unsigned status) { bump(mu_, responses_, std::to_st
 void ServerMetrics::error(std::string_view code) { bump(mu_, errors_, code); }
 void ServerMetrics::rate_limited(std::string_view scope) { bump(mu_, rate_limited_, scope); }
 
-void ServerMetrics::turn(std::string_view bot, std::string_view outcome, double seconds) {
+void ServerMetrics::message(std::string_view bot, std::string_view outcome, double seconds) {
   std::string key(bot);
   key += '\n';
   key += outcome;
-  bump(mu_, turns_, key);
-  turn_latency_.observe(seconds);
+  bump(mu_, messages_, key);
+  message_seconds_.observe(seconds);
 }
 
 uint64_t ServerMetrics::errors(std::string_view code) const { return read(mu_, errors_, code); }
-uint64_t ServerMetrics::turns(std::string_view bot, std::string_view outcome) const {
-  return read(mu_, turns_, std::string(bot) + "\n" + std::string(outcome));
+uint64_t ServerMetrics::messages(std::string_view bot, std::string_view outcome) const {
+  return read(mu_, messages_, std::string(bot) + "\n" + std::string(outcome));
 }
 
 void ServerMetrics::render(PromWriter& w) const {
@@ -57,13 +57,15 @@ void ServerMetrics::render(PromWriter& w) const {
   for (const auto& [code, n] : errors_) w.sample("parley_errors_total", {{"code", code}}, n);
   w.family("parley_rate_limited_total", "Requests refused by a rate limit, by scope.", "counter");
   for (const auto& [scope, n] : rate_limited_) w.sample("parley_rate_limited_total", {{"scope", scope}}, n);
-  w.family("parley_turns_total", "Message turns answered, by bot and outcome.", "counter");
-  for (const auto& [key, n] : turns_) {
+  w.family("parley_message_requests_total",
+           "Message requests (HTTP and WebSocket) answered, by bot and outcome (ok, replayed, error code).",
+           "counter");
+  for (const auto& [key, n] : messages_) {
     size_t nl = key.find('\n');
-    w.sample("parley_turns_total", {{"bot", key.substr(0, nl)}, {"outcome", key.substr(nl + 1)}}, n);
+    w.sample("parley_message_requests_total", {{"bot", key.substr(0, nl)}, {"outcome", key.substr(nl + 1)}}, n);
   }
-  w.family("parley_turn_latency_seconds", "Time from a message's arrival to its reply.", "histogram");
-  turn_latency_.render(w, "parley_turn_latency_seconds");
+  w.family("parley_message_request_seconds", "Time from a message request's arrival to its reply.", "histogram");
+  render_histogram(w, "parley_message_request_seconds", message_seconds_);
 }
 
 }  // namespace parley::ops

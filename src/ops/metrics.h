@@ -1,6 +1,7 @@
 // The server's own numbers for /metrics: connections, responses, errors by code, rate-limited
-// requests, and turns by bot and outcome with their latency as the channel sees it. The engine's
-// numbers (store, cache) are rendered beside these (ops/engine_metrics.h). Thread-safe.
+// requests, and message requests by bot and outcome with their latency as the channel sees them
+// (including those refused at the edge). The engine's numbers (turns, store, cache) are rendered
+// beside these (ops/engine_metrics.h). Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -26,12 +27,13 @@ class ServerMetrics {
   void response(unsigned status);             // every HTTP response and WebSocket answer
   void error(std::string_view code);          // the `code` of each JSON error sent
   void rate_limited(std::string_view scope);  // "conversation" or "bot"
-  // A message turn: outcome "ok", "replayed" or the error code; seconds from request to reply.
-  void turn(std::string_view bot, std::string_view outcome, double seconds);
+  // A message request: outcome "ok", "replayed" or the error code; seconds from its arrival to
+  // its reply.
+  void message(std::string_view bot, std::string_view outcome, double seconds);
 
   // Reads, for tests.
   uint64_t errors(std::string_view code) const;
-  uint64_t turns(std::string_view bot, std::string_view outcome) const;
+  uint64_t messages(std::string_view bot, std::string_view outcome) const;
 
   void render(PromWriter& w) const;
 
@@ -47,8 +49,8 @@ class ServerMetrics {
   CounterMap responses_;      // status code
   CounterMap errors_;         // error code
   CounterMap rate_limited_;   // scope
-  CounterMap turns_;          // bot '\n' outcome
-  Histogram turn_latency_;
+  CounterMap messages_;       // bot '\n' outcome
+  store::Histogram message_seconds_;
 };
 
 }  // namespace parley::ops

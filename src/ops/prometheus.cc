@@ -63,34 +63,18 @@ void PromWriter::sample(std::string_view name, const Labels& labels, double valu
   out_ += '\n';
 }
 
-Histogram::Histogram(std::vector<double> upper_bounds)
-    : bounds_(std::move(upper_bounds)), buckets_(bounds_.size() + 1) {}
-
-void Histogram::observe(double value) {
-  size_t i = 0;
-  while (i < bounds_.size() && value > bounds_[i]) ++i;
-  buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
-  if (value > 0) sum_micro_.fetch_add(static_cast<uint64_t>(value * 1e6), std::memory_order_relaxed);
-}
-
-double Histogram::sum() const { return sum_micro_.load(std::memory_order_relaxed) / 1e6; }
-
-void Histogram::render(PromWriter& w, std::string_view name, const Labels& labels) const {
+void render_histogram(PromWriter& w, std::string_view name, const store::Histogram& h, const Labels& labels) {
   std::string bucket = std::string(name) + "_bucket";
+  const auto& bounds = h.bounds();
   uint64_t cumulative = 0;
-  for (size_t i = 0; i <= bounds_.size(); ++i) {
-    cumulative += buckets_[i].load(std::memory_order_relaxed);
+  for (size_t i = 0; i <= bounds.size(); ++i) {
+    cumulative += h.bucket(i);
     Labels l = labels;
-    l.emplace_back("le", i < bounds_.size() ? format_value(bounds_[i]) : "+Inf");
+    l.emplace_back("le", i < bounds.size() ? format_value(bounds[i]) : "+Inf");
     w.sample(bucket, l, static_cast<double>(cumulative));
   }
-  w.sample(std::string(name) + "_sum", labels, sum());
+  w.sample(std::string(name) + "_sum", labels, h.sum());
   w.sample(std::string(name) + "_count", labels, static_cast<double>(cumulative));
-}
-
-std::vector<double> Histogram::latency_bounds() {
-  return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
 }  // namespace parley::ops

@@ -322,8 +322,8 @@ TEST(ChannelServer, health_readiness_and_metrics) {
   auto m = c.get("/metrics");
   ASSERT_EQ(m.status, 200u);
   EXPECT_NE(m.header("content-type").find("text/plain"), std::string::npos);
-  for (const char* needle : {"parley_open_connections 1", "parley_turns_total{bot=\"echo\",outcome=\"ok\"} 1",
-                             "parley_turn_latency_seconds_bucket{le=\"+Inf\"} 1", "fake_backend_up 1",
+  for (const char* needle : {"parley_open_connections 1", "parley_message_requests_total{bot=\"echo\",outcome=\"ok\"} 1",
+                             "parley_message_request_seconds_bucket{le=\"+Inf\"} 1", "fake_backend_up 1",
                              "parley_errors_total{code=\"not_ready\"} 1"})
     EXPECT_NE(m.body.find(needle), std::string::npos) << needle << "\n" << m.body;
 }
