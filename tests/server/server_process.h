@@ -1,0 +1,186 @@
+// A real `parley serve` child process on loopback for end-to-end tests: started on a free port
+// (--listen 127.0.0.1:0, the port read from its "listening" log line), waited for until /readyz
+// answers 200, stopped with SIGTERM (graceful) or SIGKILL (crash) and restartable on the same
+// data folder. Its stderr (JSON logs) is kept in a file for failure messages.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/client.h"
+
+namespace parley::testing {
+
+// A fresh folder under the system temp folder, removed with the object.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& prefix = "parley-e2e") {
+    std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+inline std::string source_dir() { return PARLEY_SOURCE_DIR; }
+inline std::string examples_dir() { return source_dir() + "/examples/bots"; }
+
+struct ServerOptions {
+  std::string bots = examples_dir();
+  std::string data;                            // required: the store folder
+  std::vector<std::string> extra_args;         // e.g. {"--durability", "flush"}
+  std::map<std::string, std::string> env;      // e.g. {{"PARLEY_RATE_LIMIT_CONVERSATION_PER_S", "0"}}
+  std::string config_yaml;                     // written to <data>.yml and passed as --config when set
+  std::chrono::milliseconds start_timeout{20000};
+};
+
+class ServerProcess {
+ public:
+  explicit ServerProcess(ServerOptions options) : options_(std::move(options)) {}
+  ~ServerProcess() { kill_now(); }
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Starts the server and waits until /readyz answers 200. False (with log() explaining) when it
+  // exits or does not become ready in time.
+  bool start() {
+    kill_now();
+    port_ = 0;
+    log_path_ = options_.data + ".stderr.log";
+    std::vector<std::string> args{PARLEY_BINARY, "serve", "--bots", options_.bots, "--data", options_.data,
+                                  "--listen", "127.0.0.1:0"};
+    if (!options_.config_yaml.empty()) {
+      std::string cfg = options_.data + ".config.yml";
+      std::ofstream(cfg) << options_.config_yaml;
+      args.push_back("--config");
+      args.push_back(cfg);
+    }
+    for (const auto& a : options_.extra_args) args.push_back(a);
+    pid_ = ::fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 2);
+        ::close(fd);
+      }
+      int null = ::open("/dev/null", O_WRONLY);
+      if (null >= 0) ::dup2(null, 1);
+      for (const auto& [k, v] : options_.env) ::setenv(k.c_str(), v.c_str(), 1);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
+    static const std::regex kPort(R"("msg":"listening".*?"port":(\d+))");
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (exited()) return false;
+      if (port_ == 0) {
+        std::smatch m;
+        std::string text = log();
+        if (std::regex_search(text, m, kPort)) port_ = static_cast<uint16_t>(std::stoi(m[1]));
+      }
+      if (port_ != 0) {
+        HttpClient c(port_, std::chrono::milliseconds(1000));
+        if (c.get("/readyz").status == 200) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  bool running() { return pid_ > 0 && !exited(); }
+
+  // Sends a signal without waiting (SIGHUP reloads, SIGTERM drains).
+  void signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
+
+  // SIGKILL, then reaps the child: a crash at an arbitrary moment.
+  void kill_now() {
+    if (pid_ <= 0) return;
+    if (!exited()) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      exit_status_ = status;
+    }
+    pid_ = -1;
+  }
+
+  // SIGTERM and waits up to `timeout` for the exit; returns the exit code, or -1 when it had to be
+  // killed or died from a signal.
+  int terminate(std::chrono::milliseconds timeout = std::chrono::milliseconds(15000)) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    return wait_exit(timeout);
+  }
+
+  // Waits for the process to exit by itself; the exit code, or -1 (then it is killed).
+  int wait_exit(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (exited()) {
+        pid_ = -1;
+        return WIFEXITED(exit_status_) ? WEXITSTATUS(exit_status_) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    kill_now();
+    return -1;
+  }
+
+  // The server's stderr so far (JSON log lines).
+  std::string log() const {
+    std::ifstream in(log_path_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+ private:
+  bool exited() {
+    if (pid_ <= 0) return true;
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exit_status_ = status;
+      return true;
+    }
+    return r < 0;
+  }
+
+  ServerOptions options_;
+  pid_t pid_ = -1;
+  int exit_status_ = 0;
+  uint16_t port_ = 0;
+  std::string log_path_;
+};
+
+}  // namespace parley::testing
