@@ -412,6 +412,20 @@ rules:
   EXPECT_TRUE(found);
 }
 
+TEST(Dialogue, a_yaml_syntax_error_yields_no_bot_and_names_the_line) {
+  std::string domain = kDomain;
+  domain += "- stray_item_after_a_mapping\n";
+  TempProject p({{"domain.yml", domain}, {"data/rules.yml", kRules}});
+  auto built = bot::build_bot(p.dir(), "test");
+  EXPECT_FALSE(built.bot);
+  bool found = false;
+  for (const auto& d : built.diagnostics)
+    if (d.severity == bot::Diagnostic::Severity::kError && d.message.find("YAML syntax error") != std::string::npos &&
+        d.loc.file.find("domain.yml") != std::string::npos && d.loc.line > 0)
+      found = true;
+  EXPECT_TRUE(found);
+}
+
 TEST(Dialogue, fill_template_leaves_unknown_names_and_escapes_braces) {
   SlotMap slots{{"name", json::value("Alice")}, {"n", json::value(nullptr)}};
   EXPECT_EQ(fill_template("Hi {name}, {n}, {x}, {{lit}}", slots, nullptr), "Hi Alice, None, {x}, {lit}");
