@@ -1,6 +1,7 @@
 // Rendering JSON values as template text.
 #include "core/json.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -24,6 +25,50 @@ std::string json_to_display(const json::value& v) {
     }
     default: return json::serialize(v);
   }
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  size_t run = 0;  // start of the pending run of characters that need no escaping
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+void append_json_number(std::string& out, double d) {
+  if (!std::isfinite(d)) {  // JSON has no NaN or infinity
+    out += "null";
+    return;
+  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  out.append(buf, r.ptr);
+}
+
+void append_json_value(std::string& out, const json::value& v) {
+  json::serializer sr;
+  sr.reset(&v);
+  char buf[1024];
+  while (!sr.done()) out.append(sr.read(buf));
 }
 
 }  // namespace parley

@@ -26,4 +26,11 @@ inline const json::value* json_get(const json::object& obj, std::string_view key
 // booleans as "True"/"False", numbers without a trailing ".0" when integral.
 std::string json_to_display(const json::value& v);
 
+// Writers that append JSON text to `out` without building a DOM first (hot paths: stored
+// events). Strings are escaped as RFC 8259 requires; doubles use the shortest text that reads
+// back to the same value ("1" for 1.0); values are written as json::serialize writes them.
+void append_json_string(std::string& out, std::string_view s);
+void append_json_number(std::string& out, double d);
+void append_json_value(std::string& out, const json::value& v);
+
 }  // namespace parley

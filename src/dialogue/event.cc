@@ -143,6 +143,87 @@ json::object to_json(const Event& e) {
   return o;
 }
 
+namespace {
+
+void append_key(std::string& out, std::string_view key) {
+  out += ",\"";
+  out += key;  // keys are fixed names, nothing to escape
+  out += "\":";
+}
+
+void append_name_or_null(std::string& out, std::string_view key, const std::string& name) {
+  append_key(out, key);
+  if (name.empty())
+    out += "null";
+  else
+    append_json_string(out, name);
+}
+
+void append_object_or_empty(std::string& out, std::string_view key, const json::value& v) {
+  append_key(out, key);
+  if (v.is_null())
+    out += "{}";
+  else
+    append_json_value(out, v);
+}
+
+}  // namespace
+
+void append_event_json(std::string& out, const Event& e) {
+  out += "{\"event\":\"";
+  out += event_type_name(e.type);
+  out += '"';
+  append_key(out, "timestamp");
+  append_json_number(out, e.timestamp);
+  switch (e.type) {
+    case EventType::kUser:
+      append_key(out, "text");
+      append_json_string(out, e.text);
+      append_object_or_empty(out, "parse_data", e.value);
+      append_name_or_null(out, "input_channel", e.input_channel);
+      append_name_or_null(out, "message_id", e.message_id);
+      break;
+    case EventType::kBot:
+      append_name_or_null(out, "text", e.text);
+      append_object_or_empty(out, "data", e.value);
+      break;
+    case EventType::kAction:
+      append_key(out, "name");
+      append_json_string(out, e.name);
+      append_name_or_null(out, "policy", e.policy);
+      append_key(out, "confidence");
+      append_json_number(out, e.confidence);
+      break;
+    case EventType::kSlot:
+      append_key(out, "name");
+      append_json_string(out, e.name);
+      append_key(out, "value");
+      append_json_value(out, e.value);
+      break;
+    case EventType::kActiveLoop:
+      append_name_or_null(out, "name", e.name);
+      break;
+    case EventType::kFollowup:
+    case EventType::kActionExecutionRejected:
+      append_key(out, "name");
+      append_json_string(out, e.name);
+      break;
+    case EventType::kLoopInterrupted:
+      append_key(out, "is_interrupted");
+      out += e.value.is_bool() && e.value.get_bool() ? "true" : "false";
+      break;
+    case EventType::kError:
+      append_key(out, "code");
+      append_json_string(out, e.name);
+      append_key(out, "message");
+      append_json_string(out, e.text);
+      break;
+    default:
+      break;
+  }
+  out += '}';
+}
+
 Result<Event> event_from_json(const json::value& v) {
   if (!v.is_object()) return Status::invalid("event is not a JSON object");
   const auto& o = v.as_object();

@@ -53,6 +53,8 @@ const char* event_type_name(EventType type);
 
 // Rasa's JSON shape: {"event": "...", "timestamp": ..., ...}.
 json::object to_json(const Event& e);
+// The same shape written straight to text (what the store keeps): appends to `out`.
+void append_event_json(std::string& out, const Event& e);
 // Parses the Rasa JSON shape (as stored, or as returned by an action server).
 Result<Event> event_from_json(const json::value& v);
 

@@ -22,7 +22,8 @@ store::TurnRecord make_turn_record(const TurnOutput& out) {
                        ",\"turn\":" + std::to_string(out.turn);
   uint64_t seq = out.start_version;
   for (const auto& e : out.events) {
-    std::string text = json::serialize(dialogue::to_json(e));
+    std::string text;
+    dialogue::append_event_json(text, e);
     std::string record;
     record.reserve(text.size() + common.size() + 120);
     record += "{\"id\":\"";
