@@ -134,17 +134,49 @@ State Featurizer::featurize(const Tracker::Derived& d, bool for_memo) const {
   return s;
 }
 
+namespace {
+
+// The step shared by the full replay and the cache: a state before each action executed after a
+// user message, then the event itself.
+void add_event(std::vector<State>& states, Tracker::Derived& d, const Event& e, const Featurizer& f,
+               bool for_memo, const bot::Domain& domain) {
+  if (e.type == EventType::kAction && e.name != "action_session_start" && d.has_message)
+    states.push_back(f.featurize(d, for_memo));
+  Tracker::apply_to(d, e, domain);
+}
+
+}  // namespace
+
 std::vector<State> tracker_states(const Tracker& tracker, const Featurizer& featurizer, bool for_memo) {
   std::vector<State> states;
   Tracker::Derived d = tracker.base_state();
   const auto& domain = tracker.domain();
-  for (const auto& e : tracker.events()) {
-    if (e.type == EventType::kAction && e.name != "action_session_start" && d.has_message)
-      states.push_back(featurizer.featurize(d, for_memo));
-    Tracker::apply_to(d, e, domain);
-  }
+  for (const auto& e : tracker.events()) add_event(states, d, e, featurizer, for_memo, domain);
   states.push_back(featurizer.featurize(d, for_memo));
   return states;
+}
+
+const std::vector<State>& StatesCache::get(const Tracker& tracker, const Featurizer& featurizer,
+                                           bool for_memo) {
+  Variant& v = variants_[for_memo ? 1 : 0];
+  const auto& events = tracker.events();
+  const bool appended_only = v.valid && v.size <= events.size() && tracker.version() >= v.version &&
+                             tracker.version() - v.version == events.size() - v.size;
+  size_t from = v.size;
+  if (appended_only) {
+    v.states.pop_back();  // the previous "current" state
+  } else {
+    v.states.clear();
+    v.d = tracker.base_state();
+    from = 0;
+  }
+  const auto& domain = tracker.domain();
+  for (size_t i = from; i < events.size(); ++i) add_event(v.states, v.d, events[i], featurizer, for_memo, domain);
+  v.states.push_back(featurizer.featurize(v.d, for_memo));
+  v.valid = true;
+  v.version = tracker.version();
+  v.size = events.size();
+  return v.states;
 }
 
 }  // namespace parley::dialogue

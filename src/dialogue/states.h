@@ -45,6 +45,25 @@ class Featurizer {
 // message (session start and the initial listen are left out), then the current state.
 std::vector<State> tracker_states(const Tracker& tracker, const Featurizer& featurizer, bool for_memo);
 
+// tracker_states() kept up to date across the predictions of one turn: the events applied since
+// the previous call extend the states instead of replaying the whole session; when events were
+// removed in between (rewind, undo, restart, the window dropping its oldest), it replays.
+// One cache per tracker and featurizer; not thread-safe.
+class StatesCache {
+ public:
+  const std::vector<State>& get(const Tracker& tracker, const Featurizer& featurizer, bool for_memo);
+
+ private:
+  struct Variant {
+    bool valid = false;
+    uint64_t version = 0;  // tracker.version() when last extended
+    size_t size = 0;       // tracker.events().size() then
+    Tracker::Derived d;    // the state after those events
+    std::vector<State> states;  // states before each action, then the state after the events
+  };
+  Variant variants_[2];
+};
+
 // Feature names, for readable debug output.
 std::string slot_feature_name(std::string_view slot);
 std::string slot_value_feature_name(std::string_view slot, std::string_view value);

@@ -136,9 +136,9 @@ Prediction TurnRunner::predict() {
 
   std::optional<PolicyPrediction> chosen;
   if (config.rules_enabled)
-    chosen = policies.predict_rule(tracker_states(tracker_, policies.featurizer(), false), im.exclude);
+    chosen = policies.predict_rule(im.states.get(tracker_, policies.featurizer(), false), im.exclude);
   if (!chosen && config.memoization_enabled)
-    chosen = policies.predict_memo(tracker_states(tracker_, policies.featurizer(), true), im.exclude);
+    chosen = policies.predict_memo(im.states.get(tracker_, policies.featurizer(), true), im.exclude);
 
   // After an interruption was handled, the loop resumes (asks for its slot again) instead of
   // listening, unless a rule or story said what to do next.

@@ -7,6 +7,7 @@
 
 #include "dialogue/responses.h"
 #include "dialogue/slot_mapping.h"
+#include "dialogue/states.h"
 #include "dialogue/turn.h"
 
 namespace parley::dialogue {
@@ -26,6 +27,7 @@ struct TurnRunner::Impl {
   std::string exclude;
   uint64_t seed = 0;
   std::vector<SlotCandidate> extracted;
+  StatesCache states;  // the policies' input, extended between the predictions of this turn
 };
 
 // Appends events to the tracker and the turn, turning bot events into messages.
