@@ -111,6 +111,28 @@ TEST(RocksDbStore, read_events_returns_the_requested_range) {
   EXPECT_EQ(store->read_events(kAlice, 0, SIZE_MAX).value().size(), 300u);
 }
 
+TEST(RocksDbStore, ranges_across_turns_start_and_end_inside_a_turn) {
+  TempDir dir;
+  auto store = open_store(dir);
+  // Three turns of 3, 1 and 2 events: 0-2, 3, 4-5.
+  ASSERT_TRUE(store->append_if_version(kAlice, turn(0, {"e0", "e1", "e2"})).is_ok());
+  ASSERT_TRUE(store->append_if_version(kAlice, turn(3, {"e3"})).is_ok());
+  ASSERT_TRUE(store->append_if_version(kAlice, turn(4, {"e4", "e5"})).is_ok());
+  EXPECT_EQ(store->read_events(kAlice, 1, 4).value(), (std::vector<std::string>{"e1", "e2", "e3", "e4"}));
+  EXPECT_EQ(store->read_events(kAlice, 2, 1).value(), (std::vector<std::string>{"e2"}));
+  EXPECT_EQ(store->read_events(kAlice, 3, 1).value(), (std::vector<std::string>{"e3"}));
+  EXPECT_EQ(store->read_events(kAlice, 5, 9).value(), (std::vector<std::string>{"e5"}));
+  EXPECT_TRUE(store->read_events(kAlice, 6, 9).value().empty());
+  auto loaded = store->load(kAlice, 2);  // the last two events only
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->events, (std::vector<std::string>{"e4", "e5"}));
+  EXPECT_EQ(loaded->first_loaded, 4u);
+  // A conversation whose id sorts just before: its blocks are never read as alice's.
+  ConversationKey before{kAlice.bot, kAlice.conversation.substr(0, kAlice.conversation.size() - 1)};
+  ASSERT_TRUE(store->append_if_version(before, turn(0, {"x0", "x1"})).is_ok());
+  EXPECT_EQ(store->read_events(kAlice, 0, 1).value(), (std::vector<std::string>{"e0"}));
+}
+
 TEST(RocksDbStore, ids_containing_separators_do_not_collide) {
   TempDir dir;
   auto store = open_store(dir);

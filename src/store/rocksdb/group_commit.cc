@@ -114,8 +114,8 @@ void RocksDbStore::Impl::commit_group(std::vector<Pending>& group) {
       stats.conflicts.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    for (size_t j = 0; j < t.events.size(); ++j)
-      batch.Put(rocks::event_key(p.key, cur.meta.version + j), t.events[j]);
+    if (!t.events.empty())
+      batch.Put(rocks::event_key(p.key, cur.meta.version), rocks::encode_event_block(t.events));
     cur.meta.version += t.events.size();
     cur.meta.turns += 1;
     if (!t.message_id.empty()) batch.Put(rocks::dedup_key(p.key, t.message_id), t.reply);

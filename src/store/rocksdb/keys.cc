@@ -5,7 +5,7 @@ namespace parley::store::rocks {
 
 namespace {
 
-constexpr char kMetaFormat = 1;
+constexpr char kMetaFormat = 2;  // 2: events stored as one block per turn
 
 void put_varint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -29,7 +29,40 @@ std::string conversation_key(std::string_view tag, const ConversationKey& key, s
   return out;
 }
 
+bool get_varint(std::string_view& in, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
+    auto byte = static_cast<unsigned char>(in.front());
+    in.remove_prefix(1);
+    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if (byte < 0x80) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::string encode_event_block(const std::vector<std::string>& events) {
+  size_t bytes = 10;
+  for (const auto& e : events) bytes += e.size() + 5;
+  std::string out;
+  out.reserve(bytes);
+  put_varint(out, events.size());
+  for (const auto& e : events) put_component(out, e);
+  return out;
+}
+
+bool decode_event_block(std::string_view in, std::vector<std::string_view>& out) {
+  uint64_t count = 0;
+  if (!get_varint(in, count)) return false;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t len = 0;
+    if (!get_varint(in, len) || len > in.size()) return false;
+    out.push_back(in.substr(0, len));
+    in.remove_prefix(len);
+  }
+  return in.empty();
+}
 
 void put_be64(std::string& out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));

@@ -2,9 +2,10 @@
 // followed by x's bytes, so ids may hold any byte ('/' included) and two different
 // (bot, conversation) pairs never share a key or a key prefix.
 //
-//   m/ L(bot) L(conv)                  -> meta: format byte 1, version, snapshot version, turns
+//   m/ L(bot) L(conv)                  -> meta: format byte 2, version, snapshot version, turns
 //                                         (each 8 bytes big-endian)
-//   e/ L(bot) L(conv) seq(8 bytes BE)  -> event seq (0-based) as JSON text
+//   e/ L(bot) L(conv) seq(8 bytes BE)  -> the events of one turn, the first being event seq
+//                                         (0-based): varint count, then L(JSON text) each
 //   s/ L(bot) L(conv)                  -> latest tracker snapshot (JSON text)
 //   d/ L(bot) L(conv) L(message id)    -> stored reply (JSON text)
 //   o/ seq(8 bytes BE)                 -> outbox record (JSON text); seq is global, increasing in
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/conversation_store.h"
 
@@ -41,6 +43,11 @@ std::string dedup_key(const ConversationKey& key, std::string_view message_id);
 std::string outbox_key(uint64_t seq);
 inline constexpr std::string_view kOutboxPrefix = "o/";
 inline constexpr std::string_view kHealthKey = "h/";
+
+// A turn's events as one value (one memtable insert per turn instead of one per event).
+std::string encode_event_block(const std::vector<std::string>& events);
+// Appends the block's events to `out`; false when `in` is not a well-formed block.
+bool decode_event_block(std::string_view in, std::vector<std::string_view>& out);
 
 std::string encode_meta(const Meta& m);
 // False when `in` is not a meta record this version can read.

@@ -75,7 +75,9 @@ struct SnapshotGuard {
   ~SnapshotGuard() { db->ReleaseSnapshot(snapshot); }
 };
 
-// Reads events [from, end) with `ro`; kCorruption when one is missing.
+// Reads events [from, end) with `ro`; kCorruption when one is missing. Events are stored in
+// blocks, one per turn, keyed by their first event: the block holding `from` is the last key at
+// or before event_key(from).
 Status read_range(rocksdb::DB& db, rocksdb::ReadOptions ro, const ConversationKey& key,
                   uint64_t from, uint64_t end, std::vector<std::string>& out) {
   if (from >= end) return Status::ok();
@@ -84,14 +86,27 @@ Status read_range(rocksdb::DB& db, rocksdb::ReadOptions ro, const ConversationKe
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro));
   const std::string prefix = rocks::event_prefix(key);
+  const std::string start = rocks::event_key(key, from);
+  auto in_conversation = [&](const rocksdb::Slice& k) {
+    return k.size() == prefix.size() + 8 && k.starts_with(prefix);
+  };
+  it->SeekForPrev(start);
+  if (!it->Valid() || !in_conversation(it->key())) it->Seek(start);
   uint64_t expected = from;
-  for (it->Seek(rocks::event_key(key, from)); it->Valid(); it->Next()) {
+  std::vector<std::string_view> block;
+  for (; it->Valid() && expected < end; it->Next()) {
     rocksdb::Slice k = it->key();
-    if (k.size() != prefix.size() + 8 || !k.starts_with(prefix)) break;
+    if (!in_conversation(k)) break;
     uint64_t seq = rocks::get_be64(std::string_view(k.data() + prefix.size(), 8));
-    if (seq != expected) return Status(Code::kCorruption, "event " + std::to_string(expected) + " is missing");
-    out.emplace_back(it->value().data(), it->value().size());
-    ++expected;
+    block.clear();
+    if (!rocks::decode_event_block(std::string_view(it->value().data(), it->value().size()), block))
+      return Status(Code::kCorruption, "event block " + std::to_string(seq) + " cannot be decoded");
+    if (seq > expected) return Status(Code::kCorruption, "event " + std::to_string(expected) + " is missing");
+    for (size_t j = 0; j < block.size() && expected < end; ++j, ++seq) {
+      if (seq < expected) continue;
+      out.emplace_back(block[j]);
+      ++expected;
+    }
   }
   if (!it->status().ok()) return from_rocksdb(it->status(), "reading events");
   return Status::ok();
