@@ -184,6 +184,27 @@ TEST(RocksDbStore, outbox_records_get_increasing_global_sequence_numbers) {
   EXPECT_EQ(store->next_outbox_seq(), (*out)[2].seq + 1);
 }
 
+TEST(RocksDbStore, outbox_reads_start_inside_a_turn_and_stop_at_max_and_numbering_survives_reopen) {
+  TempDir dir;
+  {
+    auto store = open_store(dir);
+    ASSERT_TRUE(store->append_if_version(kAlice, turn(0, {"e0"}, "", "", {"a0", "a1", "a2"})).is_ok());
+    ASSERT_TRUE(store->append_if_version(kAlice, turn(1, {"e1"}, "", "", {"b0", "b1"})).is_ok());
+    auto mid = store->read_outbox(1, 3).value();
+    ASSERT_EQ(mid.size(), 3u);
+    EXPECT_EQ(mid[0].record, "a1");
+    EXPECT_EQ(mid[1].record, "a2");
+    EXPECT_EQ(mid[2].record, "b0");
+    EXPECT_EQ(mid[2].seq, 3u);
+    EXPECT_EQ(store->read_outbox(4, 10).value().front().record, "b1");
+    EXPECT_TRUE(store->read_outbox(5, 10).value().empty());
+  }
+  auto store = open_store(dir);
+  EXPECT_EQ(store->next_outbox_seq(), 5u);
+  ASSERT_TRUE(store->append_if_version(kAlice, turn(2, {"e2"}, "", "", {"c0"})).is_ok());
+  EXPECT_EQ(store->read_outbox(5, 10).value().front().seq, 5u);
+}
+
 TEST(RocksDbStore, reopen_after_close_keeps_everything) {
   TempDir dir;
   for (auto durability : {Durability::kFsync, Durability::kFlush, Durability::kNone}) {

@@ -123,8 +123,9 @@ void RocksDbStore::Impl::commit_group(std::vector<Pending>& group) {
       batch.Put(rocks::snapshot_key(p.key), t.snapshot);
       cur.meta.snapshot_version = cur.meta.version;
     }
-    for (const auto& record : t.outbox)
-      batch.Put(rocks::outbox_key(next_outbox_seq.fetch_add(1, std::memory_order_relaxed)), record);
+    if (!t.outbox.empty())  // one value per turn; its records are numbered from the key on
+      batch.Put(rocks::outbox_key(next_outbox_seq.fetch_add(t.outbox.size(), std::memory_order_relaxed)),
+                rocks::encode_event_block(t.outbox));
     cur.dirty = true;
     bytes += p.bytes;
     accepted.push_back(i);

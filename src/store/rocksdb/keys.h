@@ -8,8 +8,10 @@
 //                                         (0-based): varint count, then L(JSON text) each
 //   s/ L(bot) L(conv)                  -> latest tracker snapshot (JSON text)
 //   d/ L(bot) L(conv) L(message id)    -> stored reply (JSON text)
-//   o/ seq(8 bytes BE)                 -> outbox record (JSON text); seq is global, increasing in
-//                                         commit order (gaps possible after a failed write)
+//   o/ seq(8 bytes BE)                 -> the outbox records of one turn, numbered seq, seq+1, ...
+//                                         (a block like the events'); numbers are global,
+//                                         increasing in commit order (gaps possible after a
+//                                         failed write)
 //   h/                                 -> health probe (check_writable)
 //
 // Big-endian sequence numbers make RocksDB's byte order the numeric order, so a conversation's
@@ -44,7 +46,7 @@ std::string outbox_key(uint64_t seq);
 inline constexpr std::string_view kOutboxPrefix = "o/";
 inline constexpr std::string_view kHealthKey = "h/";
 
-// A turn's events as one value (one memtable insert per turn instead of one per event).
+// A turn's events (or outbox records) as one value (one memtable insert per turn instead of one per event).
 std::string encode_event_block(const std::vector<std::string>& events);
 // Appends the block's events to `out`; false when `in` is not a well-formed block.
 bool decode_event_block(std::string_view in, std::vector<std::string_view>& out);

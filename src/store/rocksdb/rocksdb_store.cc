@@ -60,7 +60,8 @@ rocksdb::Options make_options(const RocksDbStoreOptions& o) {
   return options;
 }
 
-// The highest outbox sequence number in the database, plus one (0 when the outbox is empty).
+// One past the highest outbox sequence number in the database (0 when the outbox is empty): the
+// last block's first number plus its record count.
 Result<uint64_t> find_next_outbox_seq(rocksdb::DB& db) {
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
   std::string last(rocks::kOutboxPrefix);
@@ -72,7 +73,10 @@ Result<uint64_t> find_next_outbox_seq(rocksdb::DB& db) {
   if (!k.starts_with(rocksdb::Slice(rocks::kOutboxPrefix.data(), rocks::kOutboxPrefix.size())) ||
       k.size() != rocks::kOutboxPrefix.size() + 8)
     return uint64_t{0};
-  return rocks::get_be64(std::string_view(k.data() + rocks::kOutboxPrefix.size(), 8)) + 1;
+  std::vector<std::string_view> block;
+  if (!rocks::decode_event_block(std::string_view(it->value().data(), it->value().size()), block))
+    return Status(Code::kCorruption, "the last outbox block cannot be decoded");
+  return rocks::get_be64(std::string_view(k.data() + rocks::kOutboxPrefix.size(), 8)) + block.size();
 }
 
 // Releases a RocksDB snapshot at the end of a read.
@@ -82,41 +86,54 @@ struct SnapshotGuard {
   ~SnapshotGuard() { db->ReleaseSnapshot(snapshot); }
 };
 
-// Reads events [from, end) with `ro`; kCorruption when one is missing. Events are stored in
-// blocks, one per turn, keyed by their first event: the block holding `from` is the last key at
-// or before event_key(from).
-Status read_range(rocksdb::DB& db, rocksdb::ReadOptions ro, const ConversationKey& key,
-                  uint64_t from, uint64_t end, std::vector<std::string>& out) {
+// Visits the numbered items [from, end) stored in blocks under `prefix` (key = prefix + the
+// first item's number, 8 bytes big-endian; value = an event block): the block holding `from` is
+// the last key at or before prefix + from. `visit(number, text)` returns false to stop early.
+// `gapless`: a missing number is kCorruption (a conversation's events); otherwise gaps are
+// skipped (the outbox, after a failed write).
+template <typename Visit>
+Status read_blocks(rocksdb::DB& db, rocksdb::ReadOptions ro, const std::string& prefix, uint64_t from,
+                   uint64_t end, bool gapless, const char* what, Visit&& visit) {
   if (from >= end) return Status::ok();
-  std::string upper = rocks::event_key(key, end);
+  std::string upper = prefix;
+  rocks::put_be64(upper, end);
   rocksdb::Slice upper_slice(upper);
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro));
-  const std::string prefix = rocks::event_prefix(key);
-  const std::string start = rocks::event_key(key, from);
-  auto in_conversation = [&](const rocksdb::Slice& k) {
-    return k.size() == prefix.size() + 8 && k.starts_with(prefix);
-  };
+  std::string start = prefix;
+  rocks::put_be64(start, from);
+  auto ours = [&](const rocksdb::Slice& k) { return k.size() == prefix.size() + 8 && k.starts_with(prefix); };
   it->SeekForPrev(start);
-  if (!it->Valid() || !in_conversation(it->key())) it->Seek(start);
+  if (!it->Valid() || !ours(it->key())) it->Seek(start);
   uint64_t expected = from;
   std::vector<std::string_view> block;
   for (; it->Valid() && expected < end; it->Next()) {
     rocksdb::Slice k = it->key();
-    if (!in_conversation(k)) break;
-    uint64_t seq = rocks::get_be64(std::string_view(k.data() + prefix.size(), 8));
+    if (!ours(k)) break;
+    uint64_t n = rocks::get_be64(std::string_view(k.data() + prefix.size(), 8));
     block.clear();
     if (!rocks::decode_event_block(std::string_view(it->value().data(), it->value().size()), block))
-      return Status(Code::kCorruption, "event block " + std::to_string(seq) + " cannot be decoded");
-    if (seq > expected) return Status(Code::kCorruption, "event " + std::to_string(expected) + " is missing");
-    for (size_t j = 0; j < block.size() && expected < end; ++j, ++seq) {
-      if (seq < expected) continue;
-      out.emplace_back(block[j]);
-      ++expected;
+      return Status(Code::kCorruption, std::string(what) + " block " + std::to_string(n) + " cannot be decoded");
+    if (gapless && n > expected)
+      return Status(Code::kCorruption, std::string(what) + " " + std::to_string(expected) + " is missing");
+    for (size_t j = 0; j < block.size() && n < end; ++j, ++n) {
+      if (n < expected) continue;
+      if (!visit(n, block[j])) return Status::ok();
+      expected = n + 1;
     }
   }
-  if (!it->status().ok()) return from_rocksdb(it->status(), "reading events");
+  if (!it->status().ok()) return from_rocksdb(it->status(), std::string("reading ") + what);
   return Status::ok();
+}
+
+// Reads events [from, end) with `ro`; kCorruption when one is missing.
+Status read_range(rocksdb::DB& db, rocksdb::ReadOptions ro, const ConversationKey& key,
+                  uint64_t from, uint64_t end, std::vector<std::string>& out) {
+  return read_blocks(db, ro, rocks::event_prefix(key), from, end, /*gapless=*/true, "event",
+                     [&](uint64_t, std::string_view text) {
+                       out.emplace_back(text);
+                       return true;
+                     });
 }
 
 }  // namespace
@@ -237,19 +254,13 @@ const StoreStats* RocksDbStore::stats() const { return &impl_->stats; }
 
 Result<std::vector<OutboxRecord>> RocksDbStore::read_outbox(uint64_t from_seq, size_t max) {
   std::vector<OutboxRecord> out;
-  std::string upper(rocks::kOutboxPrefix);
-  upper.append(8, '\xff');
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
-  const size_t plen = rocks::kOutboxPrefix.size();
-  for (it->Seek(rocks::outbox_key(from_seq)); it->Valid() && out.size() < max; it->Next()) {
-    rocksdb::Slice k = it->key();
-    if (k.size() != plen + 8) continue;
-    out.push_back({rocks::get_be64(std::string_view(k.data() + plen, 8)), it->value().ToString()});
-  }
-  if (!it->status().ok()) return from_rocksdb(it->status(), "reading the outbox");
+  if (max == 0) return out;
+  Status s = read_blocks(*impl_->db, rocksdb::ReadOptions(), std::string(rocks::kOutboxPrefix), from_seq, UINT64_MAX,
+                         /*gapless=*/false, "outbox", [&](uint64_t seq, std::string_view text) {
+                           out.push_back({seq, std::string(text)});
+                           return out.size() < max;
+                         });
+  if (!s.is_ok()) return s;
   return out;
 }
 
