@@ -78,10 +78,11 @@ class ServerProcess {
       args.push_back(cfg);
     }
     for (const auto& a : options_.extra_args) args.push_back(a);
+    std::ofstream(log_path_, std::ios::trunc).close();  // before the fork: no stale port is read
     pid_ = ::fork();
     if (pid_ < 0) return false;
     if (pid_ == 0) {
-      int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       if (fd >= 0) {
         ::dup2(fd, 2);
         ::close(fd);
