@@ -1,0 +1,59 @@
+// A one-intent bot for load, order and crash tests: every message gets "Got <text>.", so each
+// reply names the message it answers.
+#pragma once
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace parley::testing {
+
+// Writes the bot into `bots_dir`/echo.
+inline void write_echo_bot(const std::string& bots_dir) {
+  auto write = [&](const std::string& path, const std::string& text) {
+    auto p = std::filesystem::path(bots_dir) / "echo" / path;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  };
+  write("domain.yml", R"(version: "3.1"
+intents:
+  - say
+slots:
+  last_text:
+    type: text
+    influence_conversation: false
+    mappings:
+      - type: from_text
+responses:
+  utter_echo:
+    - text: "Got {last_text}."
+)");
+  write("data/nlu.yml", R"(version: "3.1"
+nlu:
+- intent: say
+  examples: |
+    - message 1
+    - c3 m12
+    - hello there
+)");
+  write("data/rules.yml", R"(version: "3.1"
+rules:
+- rule: echo
+  steps:
+  - intent: say
+  - action: utter_echo
+)");
+  write("config.yml", "recipe: default.v1\nlanguage: en\npolicies:\n  - name: RulePolicy\n");
+}
+
+// The texts of the user events in a native conversation view, in order.
+inline std::vector<std::string> user_texts(const boost::json::value& view) {
+  std::vector<std::string> out;
+  for (const auto& e : view.at("events").as_array())
+    if (e.at("event").as_string() == "user") out.emplace_back(e.at("text").as_string());
+  return out;
+}
+
+}  // namespace parley::testing
