@@ -2,10 +2,16 @@
 #include "channels/api.h"
 
 #include <boost/asio/post.hpp>
+#include <charconv>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "channels/target.h"
+#include "events/relay.h"
 #include "ops/log.h"
+#include "ops/sink_metrics.h"
 
 namespace parley::channels {
 
@@ -23,6 +29,10 @@ enum class RouteId {
   kRasaWebhook,
   kRasaStatus,
   kRasaTracker,
+  kEvents,
+  kSinks,
+  kDeadLetters,
+  kReplay,
 };
 
 // "{bot}" and "{conv}" match any segment; a route without {bot} on a Rasa path uses the only bot.
@@ -47,6 +57,10 @@ const std::vector<RouteSpec>& routes() {
       {RouteId::kRasaWebhook, V::post, {"bots", "{bot}", "webhooks", "rest", "webhook"}},
       {RouteId::kRasaStatus, V::get, {"bots", "{bot}", "webhooks", "rest"}},
       {RouteId::kRasaTracker, V::get, {"bots", "{bot}", "conversations", "{conv}", "tracker"}},
+      {RouteId::kEvents, V::get, {"v1", "bots", "{bot}", "conversations", "{conv}", "events"}},
+      {RouteId::kSinks, V::get, {"v1", "events", "sinks"}},
+      {RouteId::kDeadLetters, V::get, {"v1", "events", "sinks", "{sink}", "dead-letters"}},
+      {RouteId::kReplay, V::post, {"v1", "events", "sinks", "{sink}", "replay"}},
       {RouteId::kRasaWebhook, V::post, {"webhooks", "rest", "webhook"}, true},
       {RouteId::kRasaStatus, V::get, {"webhooks", "rest"}, true},
       {RouteId::kRasaTracker, V::get, {"conversations", "{conv}", "tracker"}, true},
@@ -73,12 +87,14 @@ struct Api::Match {
   std::string bot;
   std::string conv;
   bool single_bot = false;
+  std::string sink;
 };
 
-Api::Api(ApiOptions options, std::shared_ptr<Backend> backend, ops::ServerMetrics& metrics)
+Api::Api(ApiOptions options, std::shared_ptr<Backend> backend, ops::ServerMetrics& metrics, events::Relay* relay)
     : options_(std::move(options)),
       backend_(std::move(backend)),
       metrics_(metrics),
+      relay_(relay),
       conversation_limiter_(options_.conversation_rate),
       bot_limiter_(options_.bot_rate) {}
 
@@ -120,6 +136,7 @@ void Api::handle(Request request, Respond respond) {
         const std::string& seg = target->segments[i];
         if (spec.pattern[i] == "{bot}") candidate.bot = seg;
         else if (spec.pattern[i] == "{conv}") candidate.conv = seg;
+        else if (spec.pattern[i] == "{sink}") candidate.sink = seg;
         else ok = spec.pattern[i] == seg;
       }
       if (!ok) continue;
@@ -173,6 +190,14 @@ void Api::handle(Request request, Respond respond) {
       return get_rasa_tracker(m, request, respond);
     case RouteId::kReload:
       return post_reload(m, std::move(respond));
+    case RouteId::kEvents:
+      return get_events(m, request, respond);
+    case RouteId::kSinks:
+      return get_sinks(respond);
+    case RouteId::kDeadLetters:
+      return get_dead_letters(m, request, respond);
+    case RouteId::kReplay:
+      return post_replay(m, request, respond);
     case RouteId::kNativeMessage:
     case RouteId::kRasaWebhook: {
       bool rasa = m.id == RouteId::kRasaWebhook;
@@ -276,13 +301,23 @@ void Api::get_readyz(Respond& respond) {
   if (draining()) return respond(error({503, "draining", "the server is shutting down", options_.retry_after_s}));
   Status s = backend_->ready();
   if (!s) return respond(error({503, "not_ready", s.message(), options_.retry_after_s}));
-  respond(json_response(200, R"({"status":"ready"})"));
+  json::object body{{"status", "ready"}};
+  if (relay_) {
+    // A sink that is down degrades the pipeline, not the server: turns still commit and its
+    // events wait in the outbox.
+    json::object sinks;
+    for (const auto& st : relay_->status())
+      sinks[st.name] = st.breaker == "closed" && st.lag_seconds < 60 ? "ok" : "degraded";
+    body["sinks"] = std::move(sinks);
+  }
+  respond(json_response(200, json::serialize(body)));
 }
 
 void Api::get_metrics(Respond& respond) {
   ops::PromWriter w;
   metrics_.render(w);
   backend_->render_metrics(w);
+  if (relay_) ops::render_sink_metrics(w, relay_->status());
   Response res = json_response(200, w.take());
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   respond(std::move(res));
@@ -340,6 +375,141 @@ void Api::post_reload(const Match& m, Respond respond) {
     respond(json_response(200, json::serialize(json::object{
                                    {"bot", bot}, {"version", version}, {"warnings", std::move(diags)}})));
   });
+}
+
+namespace {
+
+// ?name=N as an unsigned number: nullopt when absent; an error when not a number.
+std::optional<uint64_t> query_number(const Target& target, const std::string& name, std::optional<ApiError>& bad) {
+  auto it = target.query.find(name);
+  if (it == target.query.end()) return std::nullopt;
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (it->second.empty() || ec != std::errc() || end != it->second.data() + it->second.size()) {
+    bad = ApiError{400, "bad_query", name + " must be a non-negative integer, not '" + it->second + "'"};
+    return std::nullopt;
+  }
+  return v;
+}
+
+// Unix seconds ("1732350000.5") or ISO 8601 UTC ("2026-11-23T10:00:00Z").
+std::optional<double> parse_time(const json::value& v) {
+  if (v.is_number()) {
+    boost::system::error_code ec;
+    double d = v.to_number<double>(ec);
+    return ec ? std::nullopt : std::optional<double>(d);
+  }
+  if (!v.is_string()) return std::nullopt;
+  std::string s(v.as_string());
+  std::tm tm{};
+  std::istringstream in(s);
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (in.fail()) return std::nullopt;
+  std::string rest;
+  in >> rest;
+  if (!rest.empty() && rest != "Z" && rest != "+00:00") return std::nullopt;
+  return static_cast<double>(timegm(&tm));
+}
+
+}  // namespace
+
+void Api::get_events(const Match& m, const Request& request, Respond& respond) {
+  auto target = parse_target(request.target());
+  std::optional<ApiError> bad;
+  uint64_t after = query_number(*target, "after", bad).value_or(0);
+  uint64_t limit = std::min<uint64_t>(query_number(*target, "limit", bad).value_or(1000), 10000);
+  if (bad) return respond(error(*bad));
+  auto r = backend_->event_records(m.bot, m.conv, after, limit);
+  if (!r.ok()) return respond(error(error_from_status(r.status(), options_.retry_after_s)));
+  // The records as stored, byte for byte: what every sink received.
+  std::string body = json::serialize(json::object{
+      {"bot", m.bot}, {"conversation", m.conv}, {"after", after}, {"next_after", after + r->size()}});
+  body.pop_back();
+  body += ",\"events\":[";
+  for (size_t i = 0; i < r->size(); ++i) {
+    if (i) body += ',';
+    body += (*r)[i];
+  }
+  body += "]}";
+  respond(json_response(200, std::move(body)));
+}
+
+namespace {
+
+json::object sink_json(const events::SinkStatus& s) {
+  return json::object{{"name", s.name},
+                      {"type", s.type},
+                      {"breaker", s.breaker},
+                      {"cursor", s.cursor},
+                      {"outbox_end", s.outbox_end},
+                      {"lag_events", s.lag_events},
+                      {"lag_seconds", s.lag_seconds},
+                      {"delivered", s.delivered},
+                      {"failed_tries", s.failed_tries},
+                      {"dead_lettered", s.dead_lettered},
+                      {"dead_letters_redelivered", s.dead_letters_redelivered},
+                      {"breaker_opened", s.breaker_opened},
+                      {"window_bytes", s.window_bytes},
+                      {"timeout_ms", s.timeout_ms}};
+}
+
+}  // namespace
+
+void Api::get_sinks(Respond& respond) {
+  json::array sinks;
+  if (relay_)
+    for (const auto& s : relay_->status()) sinks.push_back(sink_json(s));
+  respond(json_response(200, json::serialize(json::object{{"sinks", std::move(sinks)}})));
+}
+
+void Api::get_dead_letters(const Match& m, const Request& request, Respond& respond) {
+  if (!relay_ || !relay_->has_sink(m.sink))
+    return respond(error({404, "unknown_sink", "no sink named '" + m.sink + "'"}));
+  auto target = parse_target(request.target());
+  std::optional<ApiError> bad;
+  uint64_t after = query_number(*target, "after", bad).value_or(0);
+  uint64_t limit = std::min<uint64_t>(query_number(*target, "limit", bad).value_or(1000), 10000);
+  if (bad) return respond(error(*bad));
+  auto r = relay_->dead_letters(m.sink, after, limit);
+  if (!r.ok()) return respond(error(error_from_status(r.status(), options_.retry_after_s)));
+  json::array out;
+  for (auto& d : *r) {
+    boost::system::error_code ec;
+    json::value event = json::parse(d.record, ec);
+    out.push_back(json::object{{"position", d.seq}, {"event", ec ? json::value(d.record) : std::move(event)}});
+  }
+  respond(json_response(200, json::serialize(json::object{{"sink", m.sink}, {"dead_letters", std::move(out)}})));
+}
+
+void Api::post_replay(const Match& m, const Request& request, Respond& respond) {
+  if (!relay_ || !relay_->has_sink(m.sink))
+    return respond(error({404, "unknown_sink", "no sink named '" + m.sink + "'"}));
+  boost::system::error_code ec;
+  json::value body = json::parse(request.body(), ec);
+  if (ec || !body.is_object())
+    return respond(error({400, "malformed_json", "the body must be a JSON object: {\"dead_letters\": true}, "
+                                                 "{\"from\": POSITION} or {\"from_time\": TIME}"}));
+  const auto& o = body.get_object();
+  if (auto d = json_get(o, "dead_letters"); d && d->is_bool() && d->get_bool()) {
+    if (Status s = relay_->replay_dead_letters(m.sink); !s) return respond(error(error_from_status(s, 1)));
+    return respond(json_response(202, json::serialize(json::object{{"sink", m.sink}, {"replay", "dead_letters"}})));
+  }
+  std::optional<uint64_t> from;
+  if (auto f = json_get(o, "from")) {
+    if (!f->is_uint64() && !(f->is_int64() && f->get_int64() >= 0))
+      return respond(error({422, "wrong_type", "'from' must be a non-negative outbox position"}));
+    from = f->to_number<uint64_t>(ec);
+  } else if (auto t = json_get(o, "from_time")) {
+    auto ts = parse_time(*t);
+    if (!ts) return respond(error({422, "wrong_type", "'from_time' must be Unix seconds or ISO 8601 UTC"}));
+    auto pos = relay_->position_at(*ts);
+    if (!pos.ok()) return respond(error(error_from_status(pos.status(), options_.retry_after_s)));
+    from = *pos;
+  } else {
+    return respond(error({422, "missing_field", "name what to replay: dead_letters, from or from_time"}));
+  }
+  if (Status s = relay_->replay_from(m.sink, *from); !s) return respond(error(error_from_status(s, 1)));
+  respond(json_response(202, json::serialize(json::object{{"sink", m.sink}, {"replay", "from"}, {"from", *from}})));
 }
 
 std::variant<std::string, Response> Api::accept_websocket(const Request& request) {

@@ -9,6 +9,11 @@
 //   GET  /bots/{bot}/webhooks/rest                      {"status":"ok"}
 //   GET  /bots/{bot}/conversations/{conv}/tracker       Rasa tracker (?include_events=)
 //   /webhooks/rest/webhook, /webhooks/rest, /conversations/{conv}/tracker: the same, when one bot is served
+//   GET  /v1/bots/{bot}/conversations/{conv}/events     event records (?after=SEQ&limit=N)
+//   GET  /v1/events/sinks                               each sink's state, cursor, lag, counts
+//   GET  /v1/events/sinks/{sink}/dead-letters           ?after=POSITION&limit=N
+//   POST /v1/events/sinks/{sink}/replay                 {"dead_letters": true} | {"from": POSITION}
+//                                                       | {"from_time": UNIX-SECONDS or ISO 8601}
 //   GET  /healthz, /readyz, /metrics
 // Errors use {"error": {"code","message"}} (http_errors.h). Message routes check per-conversation
 // and per-bot token buckets before the engine sees the message. Thread-safe.
@@ -28,6 +33,10 @@
 #include "ops/metrics.h"
 #include "ops/rate_limiter.h"
 
+namespace parley::events {
+class Relay;
+}
+
 namespace parley::channels {
 
 using Request = http::request<http::string_body>;
@@ -44,7 +53,10 @@ class Api {
   using Respond = std::function<void(Response)>;
   using Reply = std::function<void(std::string)>;
 
-  Api(ApiOptions options, std::shared_ptr<Backend> backend, ops::ServerMetrics& metrics);
+  // `relay` (may be null: no sinks) serves the /v1/events routes, /readyz's sink report and the
+  // sink families of /metrics; it must outlive the Api.
+  Api(ApiOptions options, std::shared_ptr<Backend> backend, ops::ServerMetrics& metrics,
+      events::Relay* relay = nullptr);
   ~Api();  // waits for reloads in progress
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
@@ -82,10 +94,15 @@ class Api {
   void get_conversation(const Match& m, Respond& respond);
   void get_rasa_tracker(const Match& m, const Request& request, Respond& respond);
   void post_reload(const Match& m, Respond respond);
+  void get_events(const Match& m, const Request& request, Respond& respond);
+  void get_sinks(Respond& respond);
+  void get_dead_letters(const Match& m, const Request& request, Respond& respond);
+  void post_replay(const Match& m, const Request& request, Respond& respond);
 
   ApiOptions options_;
   std::shared_ptr<Backend> backend_;
   ops::ServerMetrics& metrics_;
+  events::Relay* relay_ = nullptr;
   ops::RateLimiter conversation_limiter_;
   ops::RateLimiter bot_limiter_;
   std::atomic<bool> draining_{false};

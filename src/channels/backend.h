@@ -27,6 +27,9 @@ class Backend {
   // Rasa tracker shape; include_events: ALL | AFTER_RESTART | APPLIED | NONE.
   virtual Result<json::object> rasa_tracker(const std::string& bot, const std::string& conversation,
                                             std::string_view include_events) = 0;
+  // The conversation's event records with seq > after (events/record.h), at most `limit`.
+  virtual Result<std::vector<std::string>> event_records(const std::string& bot, const std::string& conversation, uint64_t after,
+                                            size_t limit) = 0;
   // Loads a new version beside the old one; kInvalidArgument with diagnostics when broken.
   // Blocking (it trains the NLU model): called off the I/O threads.
   virtual Result<std::vector<bot::Diagnostic>> reload_bot(const std::string& bot) = 0;

@@ -23,6 +23,10 @@ class EngineBackend : public Backend {
                                     std::string_view include_events) override {
     return engine_->rasa_tracker(bot, conversation, include_events);
   }
+  Result<std::vector<std::string>> event_records(const std::string& bot, const std::string& conversation, uint64_t after,
+                                    size_t limit) override {
+    return engine_->event_records(bot, conversation, after, limit);
+  }
   Result<std::vector<bot::Diagnostic>> reload_bot(const std::string& bot) override {
     return engine_->reload_bot(bot);
   }

@@ -13,6 +13,8 @@
 #include "channels/server.h"
 #include "cli/commands.h"
 #include "core/config.h"
+#include "events/config.h"
+#include "events/relay.h"
 #include "ops/lifecycle.h"
 #include "ops/limits.h"
 #include "ops/log.h"
@@ -28,14 +30,23 @@ struct ServeFlags {
   std::optional<std::string> config, bots, data, listen, durability, threads, log_level;
 };
 
-// Defaults, then the file, then the environment, then the flags.
-Result<ServeOptions> resolve_options(const ServeFlags& flags) {
-  ServeOptions o;
+struct Resolved {
+  ServeOptions options;
+  events::EventsConfig events;
+};
+
+// Defaults, then the file, then the environment, then the flags. The `events:` section (sinks)
+// comes from the file only.
+Result<Resolved> resolve_options(const ServeFlags& flags) {
+  Resolved r;
+  ServeOptions& o = r.options;
   std::optional<std::string> config = flags.config;
   if (!config)
     if (const char* env = std::getenv("PARLEY_CONFIG"); env && *env) config = env;
-  if (config)
+  if (config) {
     if (Status s = load_serve_config_file(*config, o); !s) return s;
+    if (Status s = events::load_events_config(*config, r.events); !s) return s;
+  }
   if (Status s = apply_serve_env(o); !s) return s;
   const std::pair<const char*, const std::optional<std::string>*> given[] = {
       {"bots", &flags.bots},          {"data", &flags.data},       {"listen", &flags.listen},
@@ -44,7 +55,7 @@ Result<ServeOptions> resolve_options(const ServeFlags& flags) {
     if (*value)
       if (Status s = set_serve_option(o, key, **value); !s) return Status::invalid("--" + std::string(key) + ": " + s.message());
   if (Status s = validate_serve_options(o); !s) return s;
-  return o;
+  return r;
 }
 
 std::string settings_help() {
@@ -64,7 +75,7 @@ store::Durability durability_of(const std::string& s) {
   return store::Durability::kFsync;
 }
 
-int run_serve(const ServeOptions& o) {
+int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) {
   if (Status s = ops::init_json_logging(o.log_level); !s) {
     std::cerr << "parley serve: " << s.message() << "\n";
     return 2;
@@ -87,10 +98,29 @@ int run_serve(const ServeOptions& o) {
 
   store::RocksDbStoreOptions store_options;
   store_options.durability = durability_of(o.durability);
-  auto store = store::open_rocksdb_store(o.data, store_options);
+  auto store = store::RocksDbStore::open(o.data, store_options);
   if (!store.ok()) {
     ops::log(spdlog::level::err, "cannot open the store", {{"data", o.data}, {"error", store.status().message()}});
     return 1;
+  }
+
+  // The event relay: one runner per sink over the store's outbox (none configured: no outbox).
+  std::unique_ptr<events::Relay> relay;
+  if (!events_config.sinks.empty()) {
+    auto made = events::Relay::create(**store, events_config);
+    if (!made.ok()) {
+      ops::log(spdlog::level::err, "cannot set up the event sinks", {{"error", made.status().message()}});
+      return 1;
+    }
+    relay = std::move(made).value();
+    events::Relay* r = relay.get();
+    (*store)->set_commit_listener([r] { r->notify(); });
+    if (Status s = relay->start(); !s) {
+      ops::log(spdlog::level::err, "cannot start the event relay", {{"error", s.message()}});
+      return 1;
+    }
+    for (const auto& sink : events_config.sinks)
+      ops::log(spdlog::level::info, "event sink", {{"sink", sink.name}, {"type", sink.type}});
   }
 
   runtime::EngineOptions eo;
@@ -101,6 +131,8 @@ int run_serve(const ServeOptions& o) {
   eo.max_pending_turns = o.max_pending_turns;
   eo.action_timeout = std::chrono::milliseconds(o.action_timeout_ms);
   eo.action_max_in_flight_per_bot = o.action_max_in_flight;
+  eo.write_outbox = relay != nullptr;
+  eo.max_event_bytes = events_config.max_event_bytes;
   auto engine = std::make_shared<runtime::Engine>(
       eo, *store, channels::make_async_http_action_client(ioc.get_executor()), ioc.get_executor());
   auto loaded = engine->load_bots(o.bots);
@@ -118,7 +150,7 @@ int run_serve(const ServeOptions& o) {
   ao.retry_after_s = static_cast<unsigned>(o.retry_after_s);
   ao.conversation_rate = {o.rate_limit_conversation_per_s, o.rate_limit_conversation_burst};
   ao.bot_rate = {o.rate_limit_bot_per_s, o.rate_limit_bot_burst};
-  auto api = std::make_unique<channels::Api>(ao, channels::make_engine_backend(engine), metrics);
+  auto api = std::make_unique<channels::Api>(ao, channels::make_engine_backend(engine), metrics, relay.get());
 
   channels::ServerOptions so;
   so.host = host;
@@ -172,6 +204,8 @@ int run_serve(const ServeOptions& o) {
   server.reset();
   api.reset();
   engine.reset();
+  if (relay) relay->stop();  // undelivered events stay in the outbox for the next start
+  relay.reset();
   store = Status::unavailable("closed");  // closes the store: completes queued appends, syncs
   ops::log(spdlog::level::info, "stopped");
   spdlog::default_logger()->flush();
@@ -201,7 +235,7 @@ void register_serve(CLI::App& app, int* exit_code) {
       *exit_code = 2;
       return;
     }
-    *exit_code = run_serve(*options);
+    *exit_code = run_serve(options->options, options->events);
   });
 }
 

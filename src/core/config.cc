@@ -179,6 +179,7 @@ Status load_serve_config_file(const std::string& path, ServeOptions& options) {
   for (const auto& kv : root) {
     std::string where = path + ":" + std::to_string(kv.first.Mark().line + 1);
     std::string key = kv.first.Scalar();
+    if (key == "events") continue;  // the event pipeline's section: events/config.h reads it
     if (!find_setting(key)) return Status::invalid(where + ": unknown setting '" + key + "'");
     if (!kv.second.IsScalar())
       return Status::invalid(where + ": setting '" + key + "' needs a single value");

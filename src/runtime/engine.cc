@@ -2,8 +2,10 @@
 // Engine facade over EngineCore.
 #include "runtime/engine.h"
 
+
 #include <boost/asio/post.hpp>
 
+#include "events/record.h"
 #include "runtime/engine_core.h"
 #include "runtime/turn_job.h"
 
@@ -147,6 +149,31 @@ Result<json::object> Engine::conversation(const std::string& bot, const std::str
 Result<json::object> Engine::rasa_tracker(const std::string& bot, const std::string& conversation,
                                           std::string_view include_events) {
   return core_->rasa_tracker_view(bot, conversation, include_events);
+}
+
+Result<std::vector<std::string>> Engine::event_records(const std::string& bot, const std::string& conversation, uint64_t after,
+                                          size_t limit) {
+  if (!core_->bots.find(bot)) return Status::not_found("unknown bot '" + bot + "'");
+  auto stored = core_->store->read_turn_events({bot, conversation}, after, limit);
+  if (!stored.ok()) return stored.status();
+  std::vector<std::string> out;
+  out.reserve(stored->size());
+  uint64_t seq = after;
+  for (const auto& e : *stored) {
+    ++seq;
+    boost::system::error_code ec;
+    json::value v = json::parse(e.text, ec);
+    if (ec || !v.is_object()) return Status(Code::kCorruption, "stored event " + std::to_string(seq) + " is not JSON");
+    const auto& o = v.get_object();
+    std::string_view name = json_str(o, "event").value_or("");
+    double ts = 0;
+    if (auto t = json_get(o, "timestamp"); t && t->is_number()) ts = t->to_number<double>(ec);
+    std::string record;
+    events::append_event_record(record, {bot, conversation, seq, e.turn, ts, events::event_type(name)}, e.text,
+                                core_->options.max_event_bytes);
+    out.push_back(std::move(record));
+  }
+  return out;
 }
 
 void Engine::drain(std::function<void()> done) { core_->drain(std::move(done)); }

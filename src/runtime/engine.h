@@ -57,6 +57,8 @@ struct EngineOptions {
   size_t max_pending_turns = 20000;         // all mailboxes together; beyond it: kUnavailable
   std::chrono::milliseconds action_timeout{5000};
   size_t action_max_in_flight_per_bot = 64; // bulkhead per bot's action server
+  bool write_outbox = true;                 // outbox records for the event relay (off: no sinks)
+  size_t max_event_bytes = 64u << 10;       // event records longer than this are truncated
 };
 
 struct BotInfo {
@@ -103,6 +105,12 @@ class Engine {
   // (case-insensitive; "" = AFTER_RESTART), else kInvalidArgument. Blocking (store).
   Result<json::object> rasa_tracker(const std::string& bot, const std::string& conversation,
                                     std::string_view include_events);
+
+  // The conversation's event records (events/record.h) with seq > after, at most `limit`, as
+  // every sink receives them (JSON text, byte for byte). An unknown conversation gives none.
+  // Blocking (store).
+  Result<std::vector<std::string>> event_records(const std::string& bot, const std::string& conversation, uint64_t after,
+                                    size_t limit);
 
   // Stops taking new messages (kUnavailable) and calls `done` (on an executor thread) once every
   // turn in flight is committed and answered and the store is synced. May be called again.

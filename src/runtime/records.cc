@@ -1,45 +1,29 @@
 // Serializing a turn for the store without serializing anything twice.
 #include "runtime/records.h"
 
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid_io.hpp>
+#include "events/record.h"
+
 
 namespace parley::runtime {
-
-std::string random_uuid() {
-  thread_local boost::uuids::random_generator_mt19937 generator;
-  return boost::uuids::to_string(generator());
-}
 
 store::TurnRecord make_turn_record(const TurnOutput& out) {
   store::TurnRecord rec;
   rec.expected_version = out.start_version;
   rec.events.reserve(out.events.size());
-  rec.outbox.reserve(out.events.size());
-  // The parts every outbox record of this turn shares.
-  std::string common = ",\"bot\":" + json::serialize(json::string(out.key.bot)) +
-                       ",\"conversation\":" + json::serialize(json::string(out.key.conversation)) +
-                       ",\"turn\":" + std::to_string(out.turn);
+  if (out.max_event_bytes > 0) rec.outbox.reserve(out.events.size());
   uint64_t seq = out.start_version;
   for (const auto& e : out.events) {
     std::string text;
     dialogue::append_event_json(text, e);
-    std::string record;
-    record.reserve(text.size() + common.size() + 120);
-    record += "{\"id\":\"";
-    record += random_uuid();
-    record += "\",\"type\":\"";
-    record += dialogue::event_type_name(e.type);  // fixed names, nothing to escape
-    record += '"';
-    record += common;
-    record += ",\"seq\":";
-    record += std::to_string(++seq);
-    record += ",\"ts\":";
-    record += json::serialize(json::value(e.timestamp));
-    record += ",\"data\":";
-    record += text;
-    record += '}';
-    rec.outbox.push_back(std::move(record));
+    if (out.max_event_bytes > 0) {
+      std::string record;
+      record.reserve(text.size() + out.key.bot.size() + out.key.conversation.size() + 160);
+      events::append_event_record(record,
+                                  {out.key.bot, out.key.conversation, ++seq, out.turn, e.timestamp,
+                                   events::event_type(dialogue::event_type_name(e.type))},
+                                  text, out.max_event_bytes);
+      rec.outbox.push_back(std::move(record));
+    }
     rec.events.push_back(std::move(text));
   }
   if (!out.message_id.empty()) {

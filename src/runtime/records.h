@@ -2,10 +2,7 @@
 // one outbox record per event, the dedup record (the serialized reply) and, every few turns, a
 // tracker snapshot. Each event is serialized once; its outbox record embeds that same text.
 //
-// Outbox record (shared/ARCHITECTURE.md, G6):
-//   {"id": UUID v4, "type": event name ("user", "bot", "action", ...), "bot", "conversation",
-//    "seq": the event's 1-based position in the conversation (the version after it),
-//    "turn": the conversation's 1-based turn number, "ts": event time (seconds), "data": event}
+// Outbox records: events/record.h (one per event; none when the server has no event sink).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +23,7 @@ struct TurnOutput {
   const std::vector<dialogue::Event>& events;   // the turn's new events, in order
   const std::string& message_id;                // "" = no dedup record
   const MessageReply& reply;
+  size_t max_event_bytes = 0;                   // 0 = write no outbox records; else their size cap
 };
 
 store::TurnRecord make_turn_record(const TurnOutput& out);
@@ -33,8 +31,5 @@ store::TurnRecord make_turn_record(const TurnOutput& out);
 // The reply as stored in the dedup record: {"conversation", "turn", "messages": [native]}.
 std::string serialize_reply(const MessageReply& reply);
 Result<MessageReply> parse_reply(std::string_view text);
-
-// A random (version 4) UUID in its text form; thread-safe.
-std::string random_uuid();
 
 }  // namespace parley::runtime

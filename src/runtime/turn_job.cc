@@ -102,7 +102,8 @@ void TurnJob::commit() {
   reply_.turn = turn;
   reply_.messages = runner_->messages();
   store::TurnRecord record = make_turn_record(
-      {conv_->key, start_version_, turn, runner_->new_events(), msg_.request.message_id, reply_});
+      {conv_->key, start_version_, turn, runner_->new_events(), msg_.request.message_id, reply_,
+       core_->options.write_outbox ? core_->options.max_event_bytes : 0});
   const size_t every = core_->options.snapshot_every;
   if (every > 0 && turn % every == 0)
     record.snapshot = json::serialize(tracker.snapshot(core_->options.snapshot_keep_events));

@@ -80,6 +80,14 @@ class ConversationStore {
   // Reads events [from, from+count) of a conversation (fewer when it has fewer).
   virtual Result<std::vector<std::string>> read_events(const ConversationKey& key, uint64_t from,
                                                        size_t count) = 0;
+  // Events [from, from+count) of a conversation with the 1-based number of the turn that
+  // appended each (for the events route: the turn is not inside the event).
+  struct TurnEvent {
+    uint64_t turn = 0;
+    std::string text;
+  };
+  virtual Result<std::vector<TurnEvent>> read_turn_events(const ConversationKey& key, uint64_t from,
+                                                          size_t count) = 0;
   // True when the store accepts writes (for /readyz).
   virtual Status check_writable() = 0;
   // Makes every completed append durable on disk whatever the durability (for drain).

@@ -73,6 +73,13 @@ class FakeBackend : public channels::Backend {
                                     std::string_view include) override {
     return json::object{{"sender_id", conv}, {"include", std::string(include)}};
   }
+  Result<std::vector<std::string>> event_records(const std::string&, const std::string& conv, uint64_t after,
+                                    size_t limit) override {
+    std::vector<std::string> out;
+    for (uint64_t seq = after + 1; seq <= std::min<uint64_t>(3, after + limit); ++seq)
+      out.push_back(json::serialize(json::object{{"conversation", conv}, {"seq", seq}}));
+    return out;
+  }
   Result<std::vector<bot::Diagnostic>> reload_bot(const std::string& bot) override {
     std::lock_guard l(mu_);
     if (bot == "broken") return Status::invalid("domain.yml:3: error: bad slot\ndomain.yml:9: error: bad form");

@@ -165,6 +165,7 @@ void RocksDbStore::Impl::commit_group(std::vector<Pending>& group) {
     if (!group[i].sync_only) stats.commit_seconds.observe(seconds_between(group[i].queued, now));
     group[i].done(std::move(results[i]));
   }
+  if (!accepted.empty() && commit_listener) commit_listener();
 }
 
 }  // namespace parley::store

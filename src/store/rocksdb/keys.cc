@@ -82,6 +82,18 @@ std::string event_key(const ConversationKey& key, uint64_t seq) {
   return out;
 }
 
+std::string cursor_key(std::string_view sink) {
+  std::string out = "c/";
+  put_component(out, sink);
+  return out;
+}
+
+std::string dead_letter_prefix(std::string_view sink) {
+  std::string out = "x/";
+  put_component(out, sink);
+  return out;
+}
+
 std::string meta_key(const ConversationKey& key) { return conversation_key("m/", key, 0); }
 
 std::string snapshot_key(const ConversationKey& key) { return conversation_key("s/", key, 0); }

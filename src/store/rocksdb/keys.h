@@ -12,6 +12,8 @@
 //                                         (a block like the events'); numbers are global,
 //                                         increasing in commit order (gaps possible after a
 //                                         failed write)
+//   c/ L(sink)                         -> the sink's outbox cursor (8 bytes big-endian)
+//   x/ L(sink) position(8 bytes BE)    -> a dead-lettered outbox record of the sink
 //   h/                                 -> health probe (check_writable)
 //
 // Big-endian sequence numbers make RocksDB's byte order the numeric order, so a conversation's
@@ -44,6 +46,8 @@ std::string snapshot_key(const ConversationKey& key);
 std::string dedup_key(const ConversationKey& key, std::string_view message_id);
 std::string outbox_key(uint64_t seq);
 inline constexpr std::string_view kOutboxPrefix = "o/";
+std::string cursor_key(std::string_view sink);
+std::string dead_letter_prefix(std::string_view sink);
 inline constexpr std::string_view kHealthKey = "h/";
 
 // A turn's events (or outbox records) as one value (one memtable insert per turn instead of one per event).

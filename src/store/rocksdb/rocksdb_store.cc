@@ -234,6 +234,34 @@ Result<std::vector<std::string>> RocksDbStore::read_events(const ConversationKey
   return out;
 }
 
+Result<std::vector<ConversationStore::TurnEvent>> RocksDbStore::read_turn_events(const ConversationKey& key,
+                                                                                 uint64_t from, size_t count) {
+  // One block per turn, in order: a block's ordinal is its turn number.
+  const std::string prefix = rocks::event_prefix(key);
+  std::string upper = prefix;
+  upper.append(9, '\xff');
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
+  std::vector<TurnEvent> out;
+  uint64_t turn = 0;
+  std::vector<std::string_view> block;
+  for (it->Seek(prefix); it->Valid() && out.size() < count; it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (k.size() != prefix.size() + 8 || !k.starts_with(prefix)) continue;
+    ++turn;
+    uint64_t n = rocks::get_be64(std::string_view(k.data() + prefix.size(), 8));
+    block.clear();
+    if (!rocks::decode_event_block(std::string_view(it->value().data(), it->value().size()), block))
+      return Status(Code::kCorruption, "event block " + std::to_string(n) + " cannot be decoded");
+    for (size_t j = 0; j < block.size() && out.size() < count; ++j, ++n)
+      if (n >= from) out.push_back({turn, std::string(block[j])});
+  }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "reading events");
+  return out;
+}
+
 Status RocksDbStore::check_writable() {
   rocksdb::WriteOptions wo;
   rocksdb::Status s = impl_->db->Put(wo, std::string(rocks::kHealthKey), "1");
@@ -252,10 +280,10 @@ Status RocksDbStore::sync() {
 
 const StoreStats* RocksDbStore::stats() const { return &impl_->stats; }
 
-Result<std::vector<OutboxRecord>> RocksDbStore::read_outbox(uint64_t from_seq, size_t max) {
+Result<std::vector<OutboxRecord>> RocksDbStore::read_outbox(uint64_t from, size_t max) {
   std::vector<OutboxRecord> out;
   if (max == 0) return out;
-  Status s = read_blocks(*impl_->db, rocksdb::ReadOptions(), std::string(rocks::kOutboxPrefix), from_seq, UINT64_MAX,
+  Status s = read_blocks(*impl_->db, rocksdb::ReadOptions(), std::string(rocks::kOutboxPrefix), from, UINT64_MAX,
                          /*gapless=*/false, "outbox", [&](uint64_t seq, std::string_view text) {
                            out.push_back({seq, std::string(text)});
                            return out.size() < max;
@@ -265,5 +293,113 @@ Result<std::vector<OutboxRecord>> RocksDbStore::read_outbox(uint64_t from_seq, s
 }
 
 uint64_t RocksDbStore::next_outbox_seq() const { return impl_->next_outbox_seq.load(); }
+
+Result<uint64_t> RocksDbStore::first_outbox_seq() {
+  std::string prefix(rocks::kOutboxPrefix);
+  std::string upper = prefix;
+  upper.append(8, '\xff');
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
+  it->Seek(prefix);
+  if (!it->status().ok()) return from_rocksdb(it->status(), "reading the outbox");
+  if (!it->Valid() || it->key().size() != prefix.size() + 8) return next_outbox_seq();
+  return rocks::get_be64(std::string_view(it->key().data() + prefix.size(), 8));
+}
+
+Status RocksDbStore::trim_outbox(uint64_t below) {
+  // The block holding `below` stays (it may hold records at or above it); every block before
+  // it goes in one range deletion.
+  std::string prefix(rocks::kOutboxPrefix);
+  std::string probe = prefix;
+  rocks::put_be64(probe, below);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  it->SeekForPrev(probe);
+  if (!it->status().ok()) return from_rocksdb(it->status(), "reading the outbox");
+  if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + 8) return Status::ok();
+  std::string end = it->key().ToString();
+  std::vector<std::string_view> block;
+  if (rocks::decode_event_block(std::string_view(it->value().data(), it->value().size()), block) &&
+      rocks::get_be64(std::string_view(end.data() + prefix.size(), 8)) + block.size() <= below) {
+    end = prefix;
+    rocks::put_be64(end, below);  // the block is wholly below too
+  }
+  std::string begin = prefix;
+  rocks::put_be64(begin, 0);
+  if (begin >= end) return Status::ok();
+  rocksdb::Status s = impl_->db->DeleteRange(rocksdb::WriteOptions(), impl_->db->DefaultColumnFamily(), begin, end);
+  return s.ok() ? Status::ok() : from_rocksdb(s, "trimming the outbox");
+}
+
+void RocksDbStore::set_commit_listener(std::function<void()> listener) {
+  impl_->commit_listener = std::move(listener);
+}
+
+Result<std::optional<uint64_t>> RocksDbStore::load_cursor(const std::string& sink) {
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), rocks::cursor_key(sink), &value);
+  if (s.IsNotFound()) return std::optional<uint64_t>();
+  if (!s.ok()) return from_rocksdb(s, "reading a sink cursor");
+  if (value.size() != 8) return Status(Code::kCorruption, "the cursor of sink '" + sink + "' cannot be decoded");
+  return std::optional<uint64_t>(rocks::get_be64(value));
+}
+
+Status RocksDbStore::save_cursor(const std::string& sink, uint64_t cursor) {
+  // Not synced: a cursor lost in a crash only delivers some events again (at least once).
+  std::string value;
+  rocks::put_be64(value, cursor);
+  rocksdb::Status s = impl_->db->Put(rocksdb::WriteOptions(), rocks::cursor_key(sink), value);
+  return s.ok() ? Status::ok() : from_rocksdb(s, "saving a sink cursor");
+}
+
+Status RocksDbStore::put_dead_letters(const std::string& sink, const std::vector<OutboxRecord>& records) {
+  if (records.empty()) return Status::ok();
+  rocksdb::WriteBatch batch;
+  const std::string prefix = rocks::dead_letter_prefix(sink);
+  for (const auto& r : records) {
+    std::string key = prefix;
+    rocks::put_be64(key, r.seq);
+    batch.Put(key, r.record);
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->options.durability == Durability::kFsync;  // the records may be trimmed next
+  rocksdb::Status s = impl_->db->Write(wo, &batch);
+  return s.ok() ? Status::ok() : from_rocksdb(s, "writing dead letters");
+}
+
+Result<std::vector<OutboxRecord>> RocksDbStore::read_dead_letters(const std::string& sink, uint64_t from, size_t max) {
+  const std::string prefix = rocks::dead_letter_prefix(sink);
+  std::string upper = prefix;
+  upper.append(8, '\xff');
+  upper.push_back('\xff');
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
+  std::string start = prefix;
+  rocks::put_be64(start, from);
+  std::vector<OutboxRecord> out;
+  for (it->Seek(start); it->Valid() && out.size() < max; it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (k.size() != prefix.size() + 8 || !k.starts_with(prefix)) continue;
+    out.push_back({rocks::get_be64(std::string_view(k.data() + prefix.size(), 8)), it->value().ToString()});
+  }
+  if (!it->status().ok()) return from_rocksdb(it->status(), "reading dead letters");
+  return out;
+}
+
+Status RocksDbStore::delete_dead_letters(const std::string& sink, const std::vector<uint64_t>& positions) {
+  if (positions.empty()) return Status::ok();
+  rocksdb::WriteBatch batch;
+  const std::string prefix = rocks::dead_letter_prefix(sink);
+  for (uint64_t p : positions) {
+    std::string key = prefix;
+    rocks::put_be64(key, p);
+    batch.Delete(key);
+  }
+  rocksdb::Status s = impl_->db->Write(rocksdb::WriteOptions(), &batch);
+  return s.ok() ? Status::ok() : from_rocksdb(s, "deleting dead letters");
+}
 
 }  // namespace parley::store

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "store/conversation_store.h"
+#include "store/outbox.h"
 #include "store/stats.h"
 
 namespace rocksdb {
@@ -46,13 +47,7 @@ struct RocksDbStoreOptions {
   rocksdb::Env* env = nullptr;
 };
 
-// An outbox record as stored: its global sequence number and JSON text.
-struct OutboxRecord {
-  uint64_t seq = 0;
-  std::string record;
-};
-
-class RocksDbStore final : public ConversationStore {
+class RocksDbStore final : public ConversationStore, public Outbox {
  public:
   // Opens (or creates) the store in `dir`. Fails with kIOError when the folder cannot be used
   // (for example: another process holds it open) and kCorruption when it cannot be read.
@@ -70,14 +65,23 @@ class RocksDbStore final : public ConversationStore {
                                                 const std::string& message_id) override;
   Result<std::vector<std::string>> read_events(const ConversationKey& key, uint64_t from,
                                                size_t count) override;
+  Result<std::vector<TurnEvent>> read_turn_events(const ConversationKey& key, uint64_t from,
+                                                  size_t count) override;
   Status check_writable() override;
   Status sync() override;
   const StoreStats* stats() const override;
 
-  // Outbox records with seq >= from_seq, in order, at most `max` (for the relay and tests).
-  Result<std::vector<OutboxRecord>> read_outbox(uint64_t from_seq, size_t max);
-  // The sequence number the next outbox record will get.
-  uint64_t next_outbox_seq() const;
+  // Outbox (store/outbox.h).
+  Result<std::vector<OutboxRecord>> read_outbox(uint64_t from, size_t max) override;
+  uint64_t next_outbox_seq() const override;
+  Result<uint64_t> first_outbox_seq() override;
+  Status trim_outbox(uint64_t below) override;
+  void set_commit_listener(std::function<void()> listener) override;
+  Result<std::optional<uint64_t>> load_cursor(const std::string& sink) override;
+  Status save_cursor(const std::string& sink, uint64_t cursor) override;
+  Status put_dead_letters(const std::string& sink, const std::vector<OutboxRecord>& records) override;
+  Result<std::vector<OutboxRecord>> read_dead_letters(const std::string& sink, uint64_t from, size_t max) override;
+  Status delete_dead_letters(const std::string& sink, const std::vector<uint64_t>& positions) override;
 
   struct Impl;
 

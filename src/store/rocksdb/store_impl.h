@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -36,6 +37,7 @@ struct RocksDbStore::Impl {
   rocksdb::WriteOptions write_options;
   StoreStats stats;
   std::atomic<uint64_t> next_outbox_seq{0};  // written by the committer only
+  std::function<void()> commit_listener;      // set before appends start
 
   std::mutex mu;
   std::condition_variable cv;

@@ -1,0 +1,56 @@
+#include "events/record.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace parley::events {
+namespace {
+
+TEST(EventRecord, ids_are_name_based_stable_and_distinct) {
+  EXPECT_EQ(event_id("pizza", "c1", 1), event_id("pizza", "c1", 1));
+  EXPECT_NE(event_id("pizza", "c1", 1), event_id("pizza", "c1", 2));
+  EXPECT_NE(event_id("pizza", "c1", 1), event_id("pizza", "c11", 1));
+  EXPECT_NE(event_id("pizz", "ac1", 1), event_id("pizza", "c1", 1));  // no ambiguity across fields
+  std::string id = event_id("b", "c", 7);
+  ASSERT_EQ(id.size(), 36u);
+  EXPECT_EQ(id[14], '5');  // version 5
+}
+
+TEST(EventRecord, has_the_documented_shape) {
+  std::string out;
+  append_event_record(out, {"pizza", "c\"1", 3, 2, 1700000000.25, event_type("parley_error")},
+                      R"({"event":"parley_error","timestamp":1700000000.25})", 65536);
+  auto v = boost::json::parse(out).as_object();
+  EXPECT_EQ(v.at("id").as_string(), event_id("pizza", "c\"1", 3));
+  EXPECT_EQ(v.at("type").as_string(), "error");
+  EXPECT_EQ(v.at("bot").as_string(), "pizza");
+  EXPECT_EQ(v.at("conversation").as_string(), "c\"1");
+  EXPECT_EQ(v.at("seq").as_int64(), 3);
+  EXPECT_EQ(v.at("turn").as_int64(), 2);
+  EXPECT_DOUBLE_EQ(v.at("ts").as_double(), 1700000000.25);
+  EXPECT_EQ(v.at("data").at("event").as_string(), "parley_error");
+  EXPECT_FALSE(v.contains("truncated"));
+}
+
+TEST(EventRecord, an_oversized_event_is_truncated_flagged_and_fits_the_cap) {
+  for (size_t cap : {size_t{1024}, size_t{4096}, size_t{65536}}) {
+    // Quotes double when escaped, multi-byte characters must not be split.
+    std::string text;
+    for (int i = 0; i < 50000; ++i) text += i % 3 == 0 ? "\\\"" : "é";
+    std::string data = R"({"event":"user","timestamp":1,"text":")" + text + R"("})";
+    std::string out;
+    append_event_record(out, {"bot", "conv", 1, 1, 1, "user"}, data, cap);
+    EXPECT_LE(out.size(), cap);
+    auto v = boost::json::parse(out).as_object();  // still valid JSON (and valid UTF-8)
+    EXPECT_TRUE(v.at("truncated").as_bool());
+    EXPECT_EQ(v.at("data").at("event").as_string(), "user");
+    EXPECT_EQ(v.at("data").at("original_bytes").as_int64(), static_cast<int64_t>(data.size()));
+    std::string preview(v.at("data").at("preview").as_string());
+    EXPECT_GT(preview.size(), cap / 4);
+    EXPECT_EQ(data.compare(0, preview.size(), preview), 0);
+  }
+}
+
+}  // namespace
+}  // namespace parley::events
