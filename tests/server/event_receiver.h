@@ -8,7 +8,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <sys/socket.h>
+
 #include <atomic>
+#include <set>
 #include <map>
 #include <mutex>
 #include <random>
@@ -47,6 +50,8 @@ class EventReceiver {
     {
       std::lock_guard<std::mutex> lock(mu_);
       threads.swap(connections_);
+      // Wake connection threads blocked reading an idle keep-alive connection.
+      for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
     }
     for (auto& t : threads) t.join();
   }
@@ -71,11 +76,17 @@ class EventReceiver {
       acceptor_.accept(s, ec);
       if (ec || stopping_) break;
       std::lock_guard<std::mutex> lock(mu_);
-      connections_.emplace_back([this, sock = std::move(s)]() mutable { serve(std::move(sock)); });
+      open_fds_.insert(s.native_handle());
+      connections_.emplace_back([this, sock = std::move(s)]() mutable {
+        int fd = sock.native_handle();
+        serve(sock);
+        std::lock_guard<std::mutex> l(mu_);
+        open_fds_.erase(fd);  // before the socket closes, so the number is not reused meanwhile
+      });
     }
   }
 
-  void serve(boost::asio::ip::tcp::socket s) {
+  void serve(boost::asio::ip::tcp::socket& s) {
     namespace http = boost::beast::http;
     boost::beast::flat_buffer buf;
     std::mt19937_64 rng(std::hash<std::thread::id>{}(std::this_thread::get_id()));
@@ -127,6 +138,7 @@ class EventReceiver {
   std::thread accept_thread_;
   mutable std::mutex mu_;
   std::vector<std::thread> connections_;
+  std::set<int> open_fds_;
   std::map<std::string, boost::json::value> events_;
   std::atomic<size_t> received_{0};
   std::atomic<size_t> requests_{0};
