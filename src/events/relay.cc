@@ -78,7 +78,8 @@ class Relay::Runner {
       if (stopping_) return;
       stopping_ = true;
     }
-    cv_.notify_all();
+    cv_reader_.notify_all();
+    cv_lanes_.notify_all();
     for (auto& t : threads_) t.join();
     threads_.clear();
     std::lock_guard<std::mutex> lock(mu_);
@@ -88,9 +89,11 @@ class Relay::Runner {
   void notify() {
     {
       std::lock_guard<std::mutex> lock(mu_);
+      // A full window waits for a lane to finish, not for new records.
+      if (wake_ || window_full_locked()) return;
       wake_ = true;
     }
-    cv_.notify_all();
+    cv_reader_.notify_one();
   }
 
   uint64_t cursor() const {
@@ -125,7 +128,7 @@ class Relay::Runner {
       rewind_to_ = from;
       wake_ = true;
     }
-    cv_.notify_all();
+    cv_reader_.notify_one();
   }
 
   void replay_dead_letters() {
@@ -135,7 +138,7 @@ class Relay::Runner {
       dead_next_ = 0;
       wake_ = true;
     }
-    cv_.notify_all();
+    cv_reader_.notify_one();
   }
 
  private:
@@ -221,10 +224,10 @@ class Relay::Runner {
           progressed = true;
         }
       }
-      if (progressed) cv_.notify_all();
+      if (progressed) cv_lanes_.notify_all();
       save_cursor_locked(/*force=*/false);
       if (!progressed || window_full_locked()) {
-        cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_ || wake_; });
+        cv_reader_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_ || wake_; });
         wake_ = false;
       }
     }
@@ -233,7 +236,7 @@ class Relay::Runner {
   void lane_loop(size_t lane) {
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
-      cv_.wait(lock, [&] { return stopping_ || !lanes_[lane].empty(); });
+      cv_lanes_.wait(lock, [&] { return stopping_ || !lanes_[lane].empty(); });
       if (stopping_) return;
       std::vector<std::shared_ptr<OutEvent>> taken;
       auto& q = lanes_[lane];
@@ -257,7 +260,7 @@ class Relay::Runner {
         return;
       }
       wake_ = true;
-      cv_.notify_all();
+      cv_reader_.notify_one();
     }
   }
 
@@ -273,7 +276,7 @@ class Relay::Runner {
       auto now = Clock::now();
       if (!breaker_.allow(now)) {
         auto until = breaker_.state() == Breaker::State::kOpen ? breaker_.reopens_at() : now + std::chrono::milliseconds(50);
-        cv_.wait_until(lock, until, [&] { return stopping_; });
+        cv_lanes_.wait_until(lock, until, [&] { return stopping_; });
         continue;
       }
       auto timeout = timeout_locked();
@@ -314,7 +317,7 @@ class Relay::Runner {
         attempt = config_.retry.max_attempts - 1;  // cannot park them: keep trying the sink
       }
       auto delay = backoff_delay(config_.retry, attempt, rng_);
-      cv_.wait_for(lock, delay, [&] { return stopping_; });
+      cv_lanes_.wait_for(lock, delay, [&] { return stopping_; });
     }
     return false;
   }
@@ -324,7 +327,8 @@ class Relay::Runner {
   std::unique_ptr<Sink> sink_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_reader_;  // new records, a lane done, a replay request
+  std::condition_variable cv_lanes_;   // events queued for the lanes
   Breaker breaker_;
   std::vector<std::deque<std::shared_ptr<OutEvent>>> lanes_;
   std::map<uint64_t, double> unacked_;  // position -> event time, read and not yet done
