@@ -53,46 +53,11 @@ class HangingServer {
 
 // The echo bot plus a "lookup" intent answered by a custom action.
 void write_action_bot(const std::string& bots_dir, uint16_t action_port) {
-  write_echo_bot(bots_dir);
+  write_echo_bot(bots_dir, {.intents = "  - lookup\n",
+                            .actions = "  - action_lookup\n",
+                            .nlu = "- intent: lookup\n  examples: |\n    - look it up\n    - lookup please\n",
+                            .rules = "- rule: lookup\n  steps:\n  - intent: lookup\n  - action: action_lookup\n"});
   std::string dir = bots_dir + "/echo";
-  std::ofstream(dir + "/domain.yml") << R"(version: "3.1"
-intents:
-  - say
-  - lookup
-slots:
-  last_text:
-    type: text
-    influence_conversation: false
-    mappings:
-      - type: from_text
-responses:
-  utter_echo:
-    - text: "Got {last_text}."
-actions:
-  - action_lookup
-)";
-  std::ofstream(dir + "/data/nlu.yml") << R"(version: "3.1"
-nlu:
-- intent: say
-  examples: |
-    - message 1
-    - hello there
-- intent: lookup
-  examples: |
-    - look it up
-    - lookup please
-)";
-  std::ofstream(dir + "/data/rules.yml") << R"(version: "3.1"
-rules:
-- rule: echo
-  steps:
-  - intent: say
-  - action: utter_echo
-- rule: lookup
-  steps:
-  - intent: lookup
-  - action: action_lookup
-)";
   std::ofstream(dir + "/endpoints.yml") << "action_endpoint:\n  url: http://127.0.0.1:" << action_port << "/webhook\n";
 }
 

@@ -10,8 +10,16 @@
 
 namespace parley::testing {
 
+// More for the echo bot: intents with their NLU examples and rules (YAML list items), and actions.
+struct EchoBotExtras {
+  std::string intents;   // e.g. "  - lookup\n"
+  std::string actions;   // e.g. "  - action_lookup\n"
+  std::string nlu;       // e.g. "- intent: lookup\n  examples: |\n    - look it up\n"
+  std::string rules;     // e.g. "- rule: lookup\n  steps:\n  - intent: lookup\n  - action: action_lookup\n"
+};
+
 // Writes the bot into `bots_dir`/echo.
-inline void write_echo_bot(const std::string& bots_dir) {
+inline void write_echo_bot(const std::string& bots_dir, const EchoBotExtras& extras = {}) {
   auto write = [&](const std::string& path, const std::string& text) {
     auto p = std::filesystem::path(bots_dir) / "echo" / path;
     std::filesystem::create_directories(p.parent_path());
@@ -20,7 +28,7 @@ inline void write_echo_bot(const std::string& bots_dir) {
   write("domain.yml", R"(version: "3.1"
 intents:
   - say
-slots:
+)" + extras.intents + R"(slots:
   last_text:
     type: text
     influence_conversation: false
@@ -29,7 +37,7 @@ slots:
 responses:
   utter_echo:
     - text: "Got {last_text}."
-)");
+)" + (extras.actions.empty() ? std::string() : "actions:\n" + extras.actions));
   write("data/nlu.yml", R"(version: "3.1"
 nlu:
 - intent: say
@@ -37,14 +45,14 @@ nlu:
     - message 1
     - c3 m12
     - hello there
-)");
+)" + extras.nlu);
   write("data/rules.yml", R"(version: "3.1"
 rules:
 - rule: echo
   steps:
   - intent: say
   - action: utter_echo
-)");
+)" + extras.rules);
   write("config.yml", "recipe: default.v1\nlanguage: en\npolicies:\n  - name: RulePolicy\n");
 }
 
