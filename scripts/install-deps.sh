@@ -6,6 +6,7 @@ PKGS=(
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   librocksdb-dev libyaml-cpp-dev libfasttext-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libssl-dev zlib1g-dev
+  librdkafka-dev libnats-dev nats-server
 )
 # `install-deps.sh bench` adds what bench/compare needs (the peers and the charts).
 if [ "${1:-}" = "bench" ]; then
