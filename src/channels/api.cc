@@ -130,7 +130,7 @@ void Api::handle(Request request, Respond respond) {
   if (!target->has_empty_segment) {
     for (const auto& spec : routes()) {
       if (spec.pattern.size() != target->segments.size()) continue;
-      Match candidate{spec.id, {}, {}, spec.single_bot};
+      Match candidate{spec.id, {}, {}, spec.single_bot, {}};
       bool ok = true;
       for (size_t i = 0; i < spec.pattern.size() && ok; ++i) {
         const std::string& seg = target->segments[i];

@@ -67,6 +67,16 @@ Event Event::error(std::string code, std::string message, double ts) {
   return e;
 }
 
+Event Event::action_call(std::string action, std::string outcome, double duration_ms, double ts) {
+  Event e;
+  e.type = EventType::kActionCall;
+  e.name = std::move(action);
+  e.text = std::move(outcome);
+  e.value = duration_ms;
+  e.timestamp = ts;
+  return e;
+}
+
 const char* event_type_name(EventType type) {
   switch (type) {
     case EventType::kUser: return "user";
@@ -82,6 +92,7 @@ const char* event_type_name(EventType type) {
     case EventType::kActionExecutionRejected: return "action_execution_rejected";
     case EventType::kLoopInterrupted: return "loop_interrupted";
     case EventType::kError: return "parley_error";
+    case EventType::kActionCall: return "parley_action_call";
   }
   return "unknown";
 }
@@ -136,6 +147,11 @@ json::object to_json(const Event& e) {
     case EventType::kError:
       o["code"] = e.name;
       o["message"] = e.text;
+      break;
+    case EventType::kActionCall:
+      o["name"] = e.name;
+      o["outcome"] = e.text;
+      o["duration_ms"] = e.value.is_number() ? e.value : json::value(0);
       break;
     default:
       break;
@@ -218,6 +234,14 @@ void append_event_json(std::string& out, const Event& e) {
       append_key(out, "message");
       append_json_string(out, e.text);
       break;
+    case EventType::kActionCall:
+      append_key(out, "name");
+      append_json_string(out, e.name);
+      append_key(out, "outcome");
+      append_json_string(out, e.text);
+      append_key(out, "duration_ms");
+      append_json_number(out, e.value.is_number() ? e.value.to_number<double>() : 0.0);
+      break;
     default:
       break;
   }
@@ -274,6 +298,13 @@ Result<Event> event_from_json(const json::value& v) {
     e.type = EventType::kLoopInterrupted;
     auto b = json_get(o, "is_interrupted");
     e.value = b && b->is_bool() ? b->get_bool() : false;
+  } else if (k == "parley_action_call") {
+    e.type = EventType::kActionCall;
+    e.name = string_field(o, "name");
+    e.text = string_field(o, "outcome");
+    auto d = json_get(o, "duration_ms");
+    boost::system::error_code ec;
+    e.value = d && d->is_number() ? d->to_number<double>(ec) : 0.0;
   } else if (k == "parley_error") {
     e.type = EventType::kError;
     e.name = string_field(o, "code");

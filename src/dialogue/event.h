@@ -26,6 +26,8 @@ enum class EventType : uint8_t {
   kActionExecutionRejected,  // "action_execution_rejected": name
   kLoopInterrupted,          // "loop_interrupted": value = is_interrupted (bool)
   kError,                    // "parley_error": name = code, text = message (Parley's own)
+  kActionCall,               // "parley_action_call": name = action, text = outcome (ok, error,
+                             // timeout, rejected), value = duration in ms (Parley's own)
 };
 
 struct Event {
@@ -46,6 +48,7 @@ struct Event {
   static Event active_loop(std::string name, double ts);
   static Event simple(EventType type, double ts);
   static Event error(std::string code, std::string message, double ts);
+  static Event action_call(std::string action, std::string outcome, double duration_ms, double ts);
 };
 
 // Rasa's name for the type ("user", "bot", "action", "slot", ...).

@@ -218,10 +218,16 @@ bool TurnRunner::execute(const Prediction& p) {
 }
 
 ActionRequest TurnRunner::make_request(const std::string& action) const {
+  impl_->call_started = std::chrono::steady_clock::now();
   ActionRequest r;
   r.action = action;
   r.url = bot_->project.endpoints.action_endpoint_url;
-  json::array events = session_events_json(tracker_);
+  // Parley's call records are not Rasa events: an action server (rasa_sdk's slots_to_validate,
+  // for one) reads the event list and must not meet them.
+  json::array events;
+  events.reserve(tracker_.events().size());
+  for (const auto& e : tracker_.events())
+    if (e.type != EventType::kActionCall) events.push_back(to_json(e));
   r.payload = json::object{{"next_action", action},
                            {"sender_id", tracker_.sender_id()},
                            {"tracker", rasa_tracker_json(tracker_, &events)},
@@ -289,6 +295,15 @@ void TurnRunner::resume(Result<json::value> response) {
   im.pending = Impl::Pending::kNone;
   std::string action = pending_ ? pending_->action : std::string();
   pending_.reset();
+  {
+    // Every custom action call is an event with its outcome and duration (for the event sinks).
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - im.call_started).count();
+    const char* outcome = response.ok()                                                          ? "ok"
+                          : response.status().code() == Code::kTimeout                           ? "timeout"
+                          : response.status().code() == Code::kInvalidArgument && kind == Impl::Pending::kCustom ? "rejected"
+                                                                                                  : "error";
+    ctx.add(Event::action_call(action, outcome, std::round(ms * 1000.0) / 1000.0, 0));
+  }
   if (!response.ok()) {
     if (response.status().code() == Code::kInvalidArgument && kind == Impl::Pending::kCustom) {
       // The action server rejected the action (Rasa's ActionExecutionRejection).

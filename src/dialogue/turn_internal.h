@@ -20,6 +20,7 @@ inline double now_seconds() {
 struct TurnRunner::Impl {
   enum class Pending { kNone, kCustom, kFormValidate, kFormAsk };
   Pending pending = Pending::kNone;
+  std::chrono::steady_clock::time_point call_started{};  // of the pending custom action call
   std::string pending_form;
   bool started = false;
   bool done = false;

@@ -13,7 +13,7 @@ namespace parley::events {
 const std::vector<std::string>& event_type_names() {
   static const std::vector<std::string> names = {
       "user",    "bot",  "action", "slot",   "active_loop", "session_started", "restart", "followup",
-      "rewind",  "undo", "action_execution_rejected", "loop_interrupted", "error"};
+      "rewind",  "undo", "action_execution_rejected", "loop_interrupted", "error", "action_call"};
   return names;
 }
 

@@ -51,6 +51,7 @@ std::string event_id(std::string_view bot, std::string_view conversation, uint64
 
 std::string_view event_type(std::string_view rasa_event_name) {
   if (rasa_event_name == "parley_error") return "error";
+  if (rasa_event_name == "parley_action_call") return "action_call";
   return rasa_event_name;
 }
 

@@ -2,6 +2,9 @@
 // interruptions, fallback, templates and conditional responses, custom actions.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "bot/bot.h"
 #include "dialogue/policy.h"
 #include "dialogue/responses.h"
@@ -362,10 +365,53 @@ TEST(Dialogue, failing_action_server_records_an_error_and_falls_back) {
   turn.run_blocking(&fake);
   ASSERT_EQ(turn.messages().size(), 1u);
   EXPECT_EQ(turn.messages()[0].text, "Come again?");
-  bool error = false;
-  for (const auto& e : turn.new_events())
+  bool error = false, call = false;
+  for (const auto& e : turn.new_events()) {
     if (e.type == EventType::kError && e.name == "action_timeout") error = true;
+    if (e.type == EventType::kActionCall) {
+      call = true;
+      EXPECT_EQ(e.name, "action_lookup");
+      EXPECT_EQ(e.text, "timeout");
+    }
+  }
   EXPECT_TRUE(error);
+  EXPECT_TRUE(call) << "the call is recorded with its outcome";
+}
+
+TEST(Dialogue, each_custom_action_call_is_an_event_with_outcome_and_duration_not_shown_to_action_servers) {
+  auto b = bot_with_actions();
+  ASSERT_TRUE(b);
+  Convo c(b);
+  FakeActions fake;
+  int calls = 0;
+  fake.answer = [&](const ActionRequest& r) -> Result<json::value> {
+    for (const auto& e : r.payload.at("tracker").at("events").as_array())
+      EXPECT_NE(e.at("event"), json::value("parley_action_call")) << "Parley's own record leaked to the action server";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ++calls;
+    return json::parse(R"({"events":[],"responses":[{"text":"Looked it up."}]})");
+  };
+  c.client = &fake;
+  c.say("/inform");
+  c.say("/inform");
+  ASSERT_EQ(calls, 2);
+  size_t recorded = 0;
+  for (const auto& e : c.tracker.events()) {
+    if (e.type != EventType::kActionCall) continue;
+    ++recorded;
+    EXPECT_EQ(e.name, "action_lookup");
+    EXPECT_EQ(e.text, "ok");
+    EXPECT_GE(e.value.to_number<double>(), 5.0);
+    // Stored and read back as the same event.
+    auto back = event_from_json(to_json(e));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->type, EventType::kActionCall);
+    EXPECT_EQ(back->text, "ok");
+    std::string text;
+    append_event_json(text, e);
+    EXPECT_EQ(json::parse(text), json::value(to_json(e)));
+  }
+  EXPECT_EQ(recorded, 2u);
 }
 
 TEST(Dialogue, form_validation_action_can_refuse_a_value) {
