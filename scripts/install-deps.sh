@@ -7,6 +7,7 @@ PKGS=(
   librocksdb-dev libyaml-cpp-dev libfasttext-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libssl-dev zlib1g-dev
   librdkafka-dev libnats-dev nats-server
+  libhiredis-dev redis-server haproxy
 )
 # `install-deps.sh bench` adds what bench/compare needs (the peers and the charts).
 if [ "${1:-}" = "bench" ]; then

@@ -20,6 +20,7 @@
 #include "ops/log.h"
 #include "ops/metrics.h"
 #include "runtime/engine.h"
+#include "store/redis/redis_store.h"
 #include "store/rocksdb/rocksdb_store.h"
 
 namespace parley::cli {
@@ -96,25 +97,44 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   ops::ServerMetrics metrics;
   boost::asio::io_context ioc(static_cast<int>(threads));
 
-  store::RocksDbStoreOptions store_options;
-  store_options.durability = durability_of(o.durability);
-  auto store = store::RocksDbStore::open(o.data, store_options);
-  if (!store.ok()) {
-    ops::log(spdlog::level::err, "cannot open the store", {{"data", o.data}, {"error", store.status().message()}});
-    return 1;
+  // The store: embedded RocksDB, or Redis shared by every replica.
+  std::shared_ptr<store::ConversationStore> conversations;
+  store::Outbox* outbox = nullptr;
+  std::shared_ptr<store::RocksDbStore> rocks;
+  if (o.store == "redis") {
+    store::RedisStoreOptions ro;
+    ro.url = o.redis_url;
+    auto opened = store::open_redis_store(ro);
+    if (!opened.ok()) {
+      ops::log(spdlog::level::err, "cannot open the store", {{"redis_url", o.redis_url}, {"error", opened.status().message()}});
+      return 1;
+    }
+    outbox = opened->get();
+    conversations = std::move(opened).value();
+  } else {
+    store::RocksDbStoreOptions store_options;
+    store_options.durability = durability_of(o.durability);
+    auto opened = store::RocksDbStore::open(o.data, store_options);
+    if (!opened.ok()) {
+      ops::log(spdlog::level::err, "cannot open the store", {{"data", o.data}, {"error", opened.status().message()}});
+      return 1;
+    }
+    rocks = std::move(opened).value();
+    outbox = rocks.get();
+    conversations = rocks;
   }
 
   // The event relay: one runner per sink over the store's outbox (none configured: no outbox).
   std::unique_ptr<events::Relay> relay;
   if (!events_config.sinks.empty()) {
-    auto made = events::Relay::create(**store, events_config);
+    auto made = events::Relay::create(*outbox, events_config);
     if (!made.ok()) {
       ops::log(spdlog::level::err, "cannot set up the event sinks", {{"error", made.status().message()}});
       return 1;
     }
     relay = std::move(made).value();
     events::Relay* r = relay.get();
-    (*store)->set_commit_listener([r] { r->notify(); });
+    outbox->set_commit_listener([r] { r->notify(); });
     if (Status s = relay->start(); !s) {
       ops::log(spdlog::level::err, "cannot start the event relay", {{"error", s.message()}});
       return 1;
@@ -134,7 +154,7 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   eo.write_outbox = relay != nullptr;
   eo.max_event_bytes = events_config.max_event_bytes;
   auto engine = std::make_shared<runtime::Engine>(
-      eo, *store, channels::make_async_http_action_client(ioc.get_executor()), ioc.get_executor());
+      eo, conversations, channels::make_async_http_action_client(ioc.get_executor()), ioc.get_executor());
   auto loaded = engine->load_bots(o.bots);
   if (!loaded.ok()) {
     ops::log(spdlog::level::err, "no bot to serve", {{"bots", o.bots}, {"error", loaded.status().message()}});
@@ -183,7 +203,7 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   json::array bot_names;
   for (const auto& b : engine->bots()) bot_names.push_back(json::string(b.name));
   ops::log(spdlog::level::info, "listening",
-           {{"host", host}, {"port", server->port()}, {"bots", bot_names}, {"data", o.data},
+           {{"host", host}, {"port", server->port()}, {"bots", bot_names}, {"store", o.store}, {"data", o.store == "redis" ? o.redis_url : o.data},
             {"durability", o.durability}, {"threads", threads}, {"max_connections", max_connections},
             {"try", "curl -s -XPOST http://" + host + ":" + std::to_string(server->port()) + "/v1/bots/" +
                         std::string(bot_names.empty() ? "BOT" : bot_names[0].as_string().c_str()) +
@@ -206,7 +226,8 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   engine.reset();
   if (relay) relay->stop();  // undelivered events stay in the outbox for the next start
   relay.reset();
-  store = Status::unavailable("closed");  // closes the store: completes queued appends, syncs
+  rocks.reset();
+  conversations.reset();  // closes the store: completes queued appends, syncs
   ops::log(spdlog::level::info, "stopped");
   spdlog::default_logger()->flush();
   return 0;

@@ -24,6 +24,8 @@ struct ServeOptions {
 
   // Store and engine.
   std::string durability = "fsync";        // fsync | flush | none: what a reply waits for
+  std::string store = "rocksdb";           // rocksdb (embedded) | redis (shared by replicas)
+  std::string redis_url = "redis://127.0.0.1:6379";
   uint64_t cache_bytes = 256ull << 20;     // tracker cache bound
   uint64_t tracker_window = 512;           // events of a session kept in memory per tracker
   uint64_t snapshot_every = 16;            // turns between tracker snapshots in the store

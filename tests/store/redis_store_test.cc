@@ -1,0 +1,187 @@
+// The Redis store against a real redis-server started by the test.
+#include "store/redis/redis_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "events/relay.h"
+#include "support/redis_server.h"
+
+namespace parley::store {
+namespace {
+
+using parley::testing::RedisServer;
+
+TurnRecord turn(uint64_t expected, std::vector<std::string> events, std::string id = {}, std::string reply = {},
+                std::vector<std::string> outbox = {}) {
+  TurnRecord t;
+  t.expected_version = expected;
+  t.events = std::move(events);
+  t.message_id = std::move(id);
+  t.reply = std::move(reply);
+  t.outbox = std::move(outbox);
+  return t;
+}
+
+std::shared_ptr<RedisStore> open(const RedisServer& redis) {
+  RedisStoreOptions o;
+  o.url = redis.url();
+  auto s = open_redis_store(o);
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
+TEST(RedisStore, appends_atomically_if_the_version_matches_and_reads_back) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ready());
+  auto store = open(redis);
+  ASSERT_TRUE(store);
+  ConversationKey key{"pizza", "c/1"};
+  EXPECT_EQ(store->load(key, 0)->version, 0u);
+  ASSERT_TRUE(store->append_if_version(key, turn(0, {"e0", "e1"}, "m1", "r1", {"o0", "o1"})).is_ok());
+  ASSERT_TRUE(store->append_if_version(key, turn(2, {"e2"}, "m2", "r2", {"o2"})).is_ok());
+  // A writer that started from an old version cannot write (no fork).
+  EXPECT_EQ(store->append_if_version(key, turn(2, {"x"}, "m3", "r3", {"ox"})).code(), Code::kConflict);
+  auto c = store->load(key, 0);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->version, 3u);
+  EXPECT_EQ(c->turns, 2u);
+  EXPECT_EQ(c->events, (std::vector<std::string>{"e0", "e1", "e2"}));
+  EXPECT_EQ(store->load(key, 1)->events, (std::vector<std::string>{"e2"}));
+  EXPECT_EQ(store->find_reply(key, "m1").value(), std::optional<std::string>("r1"));
+  EXPECT_FALSE(store->find_reply(key, "m3").value().has_value()) << "the refused turn wrote nothing";
+  EXPECT_EQ(store->read_events(key, 1, 5).value(), (std::vector<std::string>{"e1", "e2"}));
+  auto te = store->read_turn_events(key, 1, 10).value();
+  ASSERT_EQ(te.size(), 2u);
+  EXPECT_EQ(te[0].turn, 1u);
+  EXPECT_EQ(te[1].turn, 2u);
+  EXPECT_EQ(te[1].text, "e2");
+  // Another conversation with a confusable name is separate.
+  EXPECT_EQ(store->load({"pizza", "c/1x"}, 0)->version, 0u);
+  EXPECT_EQ(store->load({"pizzac", "/1"}, 0)->version, 0u);
+  // Snapshots.
+  TurnRecord snap = turn(3, {"e3"});
+  snap.snapshot = "S";
+  ASSERT_TRUE(store->append_if_version(key, std::move(snap)).is_ok());
+  ASSERT_TRUE(store->append_if_version(key, turn(4, {"e4"})).is_ok());
+  c = store->load(key, 0);
+  EXPECT_EQ(c->snapshot, "S");
+  EXPECT_EQ(c->snapshot_version, 4u);
+  EXPECT_EQ(c->first_loaded, 4u);
+  EXPECT_EQ(c->events, (std::vector<std::string>{"e4"}));
+  // The outbox, in commit order.
+  auto out = store->read_outbox(0, 10).value();
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].seq, 0u);
+  EXPECT_EQ(out[2].record, "o2");
+  EXPECT_EQ(store->next_outbox_seq(), 3u);
+  EXPECT_EQ(store->read_outbox(2, 10)->front().record, "o2");
+  ASSERT_TRUE(store->trim_outbox(2).is_ok());
+  EXPECT_EQ(store->first_outbox_seq().value(), 2u);
+  // Cursors and dead letters.
+  EXPECT_FALSE(store->load_cursor("s").value().has_value());
+  ASSERT_TRUE(store->save_cursor("s", 7).is_ok());
+  EXPECT_EQ(store->load_cursor("s").value(), std::optional<uint64_t>(7));
+  ASSERT_TRUE(store->put_dead_letters("s", {{5, "d5"}, {3, "d3"}}).is_ok());
+  auto dead = store->read_dead_letters("s", 0, 10).value();
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_EQ(dead[0].seq, 3u);
+  EXPECT_EQ(dead[1].record, "d5");
+  ASSERT_TRUE(store->delete_dead_letters("s", {3}).is_ok());
+  EXPECT_EQ(store->read_dead_letters("s", 0, 10)->size(), 1u);
+  EXPECT_TRUE(store->check_writable().is_ok());
+}
+
+TEST(RedisStore, two_writers_racing_on_one_conversation_never_fork_it) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ready());
+  auto a = open(redis);
+  auto b = open(redis);
+  ConversationKey key{"bot", "shared"};
+  std::atomic<int> applied{0};
+  auto writer = [&](RedisStore* s, const std::string& name) {
+    for (int i = 0; i < 200; ++i) {
+      while (true) {
+        uint64_t v = s->load(key, 1)->version;
+        Status st = s->append_if_version(key, turn(v, {name + std::to_string(i)}));
+        if (st.is_ok()) break;
+        ASSERT_EQ(st.code(), Code::kConflict);
+      }
+      ++applied;
+    }
+  };
+  std::thread ta(writer, a.get(), "a");
+  std::thread tb(writer, b.get(), "b");
+  ta.join();
+  tb.join();
+  auto c = a->load(key, 0).value();
+  EXPECT_EQ(c.version, 400u);
+  EXPECT_EQ(c.turns, 400u);
+  // Each writer's events appear once each, in its own order.
+  int next_a = 0, next_b = 0;
+  for (const auto& e : c.events) {
+    if (e[0] == 'a') EXPECT_EQ(e, "a" + std::to_string(next_a++));
+    else EXPECT_EQ(e, "b" + std::to_string(next_b++));
+  }
+  EXPECT_EQ(next_a, 200);
+  EXPECT_EQ(next_b, 200);
+}
+
+TEST(RedisStore, a_redis_crash_keeps_every_acknowledged_turn_and_the_store_reconnects) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ready());
+  auto store = open(redis);
+  ConversationKey key{"bot", "crash"};
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(store->append_if_version(key, turn(i, {"e" + std::to_string(i)})).is_ok());
+  redis.kill();  // SIGKILL: with appendfsync always, every acknowledged write is in the AOF
+  EXPECT_FALSE(store->check_writable().is_ok());
+  EXPECT_EQ(store->append_if_version(key, turn(50, {"lost"})).code(), Code::kUnavailable);
+  redis.start();
+  ASSERT_TRUE(redis.ready());
+  auto c = store->load(key, 0);  // the same store object: it reconnects, and reloads its scripts
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->version, 50u);
+  ASSERT_TRUE(store->append_if_version(key, turn(50, {"e50"})).is_ok());
+  EXPECT_TRUE(store->check_writable().is_ok());
+}
+
+TEST(RedisStore, carries_the_event_relay) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ready());
+  auto store = open(redis);
+  class Collect : public events::Sink {
+   public:
+    std::atomic<size_t>* n;
+    Status deliver(const events::Batch& b, std::chrono::milliseconds) override {
+      *n += b.size();
+      return Status::ok();
+    }
+  };
+  std::atomic<size_t> delivered{0};
+  events::EventsConfig config;
+  events::SinkConfig sc;
+  sc.name = "s";
+  sc.type = "test";
+  config.sinks = {sc};
+  std::vector<std::unique_ptr<events::Sink>> sinks;
+  auto c = std::make_unique<Collect>();
+  c->n = &delivered;
+  sinks.push_back(std::move(c));
+  auto relay = events::Relay::create(*store, config, std::move(sinks)).value();
+  store->set_commit_listener([r = relay.get()] { r->notify(); });
+  ASSERT_TRUE(relay->start().is_ok());
+  for (int i = 0; i < 100; ++i) {
+    std::string rec = R"({"id":"i)" + std::to_string(i) + R"(","type":"user","bot":"b","conversation":"c","seq":)" +
+                      std::to_string(i + 1) + R"(,"turn":1,"ts":1,"data":{}})";
+    ASSERT_TRUE(store->append_if_version({"b", "c"}, turn(i, {"e"}, "", "", {rec})).is_ok());
+  }
+  for (int i = 0; i < 400 && delivered < 100; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(delivered.load(), 100u);
+  relay->stop();
+  EXPECT_EQ(store->load_cursor("s").value(), std::optional<uint64_t>(100));
+}
+
+}  // namespace
+}  // namespace parley::store
