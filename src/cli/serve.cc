@@ -152,6 +152,7 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   eo.action_timeout = std::chrono::milliseconds(o.action_timeout_ms);
   eo.action_max_in_flight_per_bot = o.action_max_in_flight;
   eo.write_outbox = relay != nullptr;
+  eo.shared_store = o.store == "redis";
   eo.max_event_bytes = events_config.max_event_bytes;
   auto engine = std::make_shared<runtime::Engine>(
       eo, conversations, channels::make_async_http_action_client(ioc.get_executor()), ioc.get_executor());

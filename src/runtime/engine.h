@@ -58,6 +58,10 @@ struct EngineOptions {
   std::chrono::milliseconds action_timeout{5000};
   size_t action_max_in_flight_per_bot = 64; // bulkhead per bot's action server
   bool write_outbox = true;                 // outbox records for the event relay (off: no sinks)
+  // Other processes write the same store (replicas on Redis): a cached tracker may be behind, so
+  // views read the store; turns still start from the cache and the append's version check
+  // catches a stale one (the turn then runs again on the stored state).
+  bool shared_store = false;
   size_t max_event_bytes = 64u << 10;       // event records longer than this are truncated
 };
 
