@@ -146,6 +146,7 @@ struct Reader {
       Status s;
       if (k == "max_event_bytes") s = number(kv.second, k, out.max_event_bytes, kMinEventBytes, 64 << 20);
       else if (k == "retain_acknowledged_s") s = number(kv.second, k, out.retain_acknowledged_s, 0, 1e9);
+      else if (k == "relay_claim_ms") s = number(kv.second, k, out.relay_claim_ms, 300, 3600000);
       else if (k == "sinks") {
         if (!kv.second.IsSequence()) return bad(kv.second, "'sinks' needs a list");
         std::set<std::string> names;

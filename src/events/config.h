@@ -54,6 +54,7 @@ struct SinkConfig {
 struct EventsConfig {
   size_t max_event_bytes = 64u << 10;   // larger events are truncated and flagged
   uint64_t retain_acknowledged_s = 300; // acknowledged outbox records kept this long for replay
+  uint64_t relay_claim_ms = 6000;       // replicas on a shared store: one delivers; its claim lasts this long
   std::vector<SinkConfig> sinks;
 };
 

@@ -10,6 +10,8 @@
 #include <random>
 #include <thread>
 
+#include <unistd.h>
+
 #include "core/json.h"
 #include "events/breaker.h"
 
@@ -67,6 +69,15 @@ class Relay::Runner {
     }
     next_read_ = from;
     saved_cursor_ = from;
+    // A fresh start (also after stop(): a replica that lost the relay claim and won it back).
+    stopping_ = false;
+    wake_ = false;
+    for (auto& q : lanes_) q.clear();
+    unacked_.clear();
+    window_bytes_ = 0;
+    dead_in_flight_ = 0;
+    replay_dead_ = false;
+    rewind_to_.reset();
     threads_.emplace_back([this] { read_loop(); });
     for (size_t i = 0; i < lanes_.size(); ++i) threads_.emplace_back([this, i] { lane_loop(i); });
     return Status::ok();
@@ -75,7 +86,7 @@ class Relay::Runner {
   void stop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) return;
+      if (stopping_ || threads_.empty()) return;
       stopping_ = true;
     }
     cv_reader_.notify_all();
@@ -360,6 +371,8 @@ struct Relay::State {
   std::thread trimmer;
   std::deque<std::pair<Clock::time_point, uint64_t>> checkpoints;  // (when, every sink's cursor)
   uint64_t trimmed = 0;  // everything below is trimmed
+  std::string owner;     // this process, for the relay claim
+  std::atomic<bool> running{false};  // runners started (this process holds the claim)
 
   State(store::Outbox& o, EventsConfig c) : outbox(o), config(std::move(c)) {}
 };
@@ -385,22 +398,58 @@ Result<std::unique_ptr<Relay>> Relay::create(store::Outbox& outbox, EventsConfig
 
 Relay::~Relay() { stop(); }
 
+namespace {
+
+std::string process_owner() {
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(::getpid()) + ":" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+}  // namespace
+
+Status Relay::claim_and_run() {
+  auto claimed = state_->outbox.claim_relay(state_->owner, std::chrono::milliseconds(state_->config.relay_claim_ms));
+  bool holds = claimed.ok() && *claimed;  // a store that cannot answer: not ours for now
+  if (holds && !state_->running) {
+    for (auto& r : state_->runners)
+      if (Status s = r->start(); !s) return s;
+    state_->running = true;
+  } else if (!holds && state_->running) {
+    for (auto& r : state_->runners) r->stop();
+    state_->running = false;
+  }
+  return Status::ok();
+}
+
 Status Relay::start() {
-  for (auto& r : state_->runners)
-    if (Status s = r->start(); !s) return s;
+  state_->owner = process_owner();
+  if (Status s = claim_and_run(); !s) return s;
   state_->started = true;
   state_->trimmer = std::thread([this] {
     std::unique_lock<std::mutex> lock(state_->mu);
+    const auto every = std::chrono::milliseconds(state_->config.relay_claim_ms / 3);
+    auto next_claim = Clock::now() + every;
+    auto next_trim = Clock::now() + std::chrono::seconds(1);
     while (!state_->stopping) {
-      state_->cv.wait_for(lock, std::chrono::seconds(1), [&] { return state_->stopping; });
+      state_->cv.wait_until(lock, std::min(next_claim, next_trim), [&] { return state_->stopping; });
       if (state_->stopping) break;
       lock.unlock();
-      trim_now(Clock::now());
+      if (Clock::now() >= next_claim) {
+        claim_and_run();
+        next_claim = Clock::now() + every;
+      }
+      if (Clock::now() >= next_trim) {
+        if (state_->running) trim_now(Clock::now());
+        next_trim = Clock::now() + std::chrono::seconds(1);
+      }
       lock.lock();
     }
   });
   return Status::ok();
 }
+
+bool Relay::delivering() const { return state_->running; }
 
 void Relay::stop() {
   {

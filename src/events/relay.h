@@ -70,12 +70,16 @@ class Relay {
   Result<std::vector<store::OutboxRecord>> dead_letters(const std::string& sink, uint64_t from, size_t max);
   // Trims what every sink acknowledged (called by the relay's own thread; public for tests).
   Status trim_now(std::chrono::steady_clock::time_point now);
+  // True while this process holds the relay claim and delivers (replicas on a shared store:
+  // one at a time; the embedded store: always).
+  bool delivering() const;
 
   class Runner;
 
  private:
   Relay(store::Outbox& outbox, EventsConfig config);
   Runner* find(const std::string& name) const;
+  Status claim_and_run();
 
   struct State;
   std::unique_ptr<State> state_;

@@ -6,6 +6,7 @@
 // write). Implementations are thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -48,6 +49,12 @@ class Outbox {
   virtual Result<std::vector<OutboxRecord>> read_dead_letters(const std::string& sink, uint64_t from,
                                                               size_t max) = 0;
   virtual Status delete_dead_letters(const std::string& sink, const std::vector<uint64_t>& positions) = 0;
+
+  // Claims (or renews) the right to run the relay for `ttl`: true while `owner` holds it. Replicas
+  // on a shared store call it every ttl/3 and only the holder delivers, so events are not sent
+  // once per replica; when the holder dies its claim expires and another takes over. A store
+  // only one process opens (RocksDB) always grants it.
+  virtual Result<bool> claim_relay(const std::string&, std::chrono::milliseconds) { return true; }
 };
 
 }  // namespace parley::store

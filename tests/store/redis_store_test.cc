@@ -185,3 +185,61 @@ TEST(RedisStore, carries_the_event_relay) {
 
 }  // namespace
 }  // namespace parley::store
+
+namespace parley::store {
+namespace {
+
+TEST(RedisStore, one_replica_at_a_time_runs_the_relay_and_another_takes_over_when_it_stops) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ready());
+  auto store = open(redis);
+  struct Count : events::Sink {
+    std::atomic<size_t>* n;
+    Status deliver(const events::Batch& b, std::chrono::milliseconds) override {
+      *n += b.size();
+      return Status::ok();
+    }
+  };
+  std::atomic<size_t> got_a{0}, got_b{0};
+  auto make = [&](std::atomic<size_t>* n) {
+    events::EventsConfig config;
+    config.relay_claim_ms = 600;
+    events::SinkConfig sc;
+    sc.name = "s";
+    sc.type = "test";
+    config.sinks = {sc};
+    std::vector<std::unique_ptr<events::Sink>> sinks;
+    auto c = std::make_unique<Count>();
+    c->n = n;
+    sinks.push_back(std::move(c));
+    return events::Relay::create(*store, config, std::move(sinks)).value();
+  };
+  auto a = make(&got_a);
+  auto b = make(&got_b);
+  ASSERT_TRUE(a->start().is_ok());
+  ASSERT_TRUE(b->start().is_ok());
+  EXPECT_TRUE(a->delivering());
+  EXPECT_FALSE(b->delivering()) << "the claim is held by the first relay";
+  auto write = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      std::string rec = R"({"id":"i)" + std::to_string(i) + R"(","type":"user","bot":"b","conversation":"c","seq":)" +
+                        std::to_string(i + 1) + R"(,"turn":1,"ts":1,"data":{}})";
+      ASSERT_TRUE(store->append_if_version({"b", "c"}, turn(i, {"e"}, "", "", {rec})).is_ok());
+    }
+    a->notify();
+    b->notify();
+  };
+  write(0, 50);
+  for (int i = 0; i < 300 && got_a < 50; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(got_a.load(), 50u);
+  EXPECT_EQ(got_b.load(), 0u);
+  a->stop();  // the holder goes away; its claim expires
+  write(50, 80);
+  for (int i = 0; i < 500 && got_b < 30; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(b->delivering());
+  EXPECT_GE(got_b.load(), 30u) << "the other replica took over from the saved cursor";
+  EXPECT_LE(got_b.load(), 80u);
+}
+
+}  // namespace
+}  // namespace parley::store

@@ -543,4 +543,19 @@ Status RedisStore::delete_dead_letters(const std::string& sink, const std::vecto
   return Status::ok();
 }
 
+Result<bool> RedisStore::claim_relay(const std::string& owner, std::chrono::milliseconds ttl) {
+  // Take the claim when free, renew it when ours; one script so the check and the renewal are atomic.
+  static constexpr const char* kClaim = R"lua(
+local cur = redis.call('GET', KEYS[1])
+if not cur then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); return 1 end
+if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1 end
+return 0
+)lua";
+  std::string ms = std::to_string(ttl.count());
+  auto conn = impl_->borrow();
+  auto r = conn->run({"EVAL", kClaim, "1", "parley:relay:claim", owner, ms});
+  if (!r.ok()) return r.status();
+  return (*r)->integer == 1;
+}
+
 }  // namespace parley::store

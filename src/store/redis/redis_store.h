@@ -61,6 +61,7 @@ class RedisStore final : public ConversationStore, public Outbox {
   Status put_dead_letters(const std::string& sink, const std::vector<OutboxRecord>& records) override;
   Result<std::vector<OutboxRecord>> read_dead_letters(const std::string& sink, uint64_t from, size_t max) override;
   Status delete_dead_letters(const std::string& sink, const std::vector<uint64_t>& positions) override;
+  Result<bool> claim_relay(const std::string& owner, std::chrono::milliseconds ttl) override;
 
   struct Impl;
   explicit RedisStore(std::unique_ptr<Impl> impl);
