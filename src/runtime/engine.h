@@ -62,6 +62,10 @@ struct EngineOptions {
   // views read the store; turns still start from the cache and the append's version check
   // catches a stale one (the turn then runs again on the stored state).
   bool shared_store = false;
+  // With a shared store a turn runs under the conversation's lease (ConversationStore::
+  // acquire_lease); it lasts this long unless the turn's commit releases it first. Longer than a
+  // turn with its custom action calls; a holder that dies blocks the conversation this long.
+  std::chrono::milliseconds lease_ttl{8000};
   size_t max_event_bytes = 64u << 10;       // event records longer than this are truncated
 };
 

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <exception>
 
 #include "runtime/action_call.h"
@@ -36,6 +37,15 @@ void TurnJob::start() {
 
 void TurnJob::begin() {
   const auto& key = conv_->key;
+  // Replicas on a shared store: the turn runs under the conversation's lease, so two replicas do
+  // not run turns of one conversation at once (the append's version and fence checks make a
+  // lapsed holder's write fail; correctness never rests on the lease alone).
+  if (core_->options.shared_store) {
+    auto lease = core_->store->acquire_lease(key, core_->options.lease_ttl, fence_);
+    if (!lease.ok() && lease.status().code() == Code::kConflict) return wait_for_lease();
+    if (!lease.ok()) return fail(lease.status());
+    fence_ = *lease;
+  }
   // G3: a message id seen before gets the stored reply and changes nothing. Checked inside the
   // mailbox, so a retry that races its original waits for it and then finds its record.
   if (!msg_.request.message_id.empty()) {
@@ -44,6 +54,10 @@ void TurnJob::begin() {
     if (stored->has_value()) {
       auto reply = parse_reply(**stored);
       if (!reply.ok()) return fail(reply.status());
+      if (fence_ != 0) {
+        core_->store->release_lease(key, fence_);
+        fence_ = 0;
+      }
       return answer(std::move(reply).value(), TurnOutcome::kReplayed);
     }
   }
@@ -104,6 +118,7 @@ void TurnJob::commit() {
   store::TurnRecord record = make_turn_record(
       {conv_->key, start_version_, turn, runner_->new_events(), msg_.request.message_id, reply_,
        core_->options.write_outbox ? core_->options.max_event_bytes : 0});
+  record.fence = fence_;
   const size_t every = core_->options.snapshot_every;
   if (every > 0 && turn % every == 0)
     record.snapshot = json::serialize(tracker.snapshot(core_->options.snapshot_keep_events));
@@ -117,6 +132,7 @@ void TurnJob::commit() {
 
 void TurnJob::on_commit(Status status) {
   if (status.is_ok()) {
+    fence_ = 0;  // the append released the lease
     conv_->turns = reply_.turn;
     runner_.reset();
     return answer(std::move(reply_), TurnOutcome::kOk);
@@ -133,7 +149,23 @@ void TurnJob::on_commit(Status status) {
   fail(status);
 }
 
+void TurnJob::wait_for_lease() {
+  auto now = std::chrono::steady_clock::now();
+  if (lease_wait_started_ == std::chrono::steady_clock::time_point{}) lease_wait_started_ = now;
+  if (now - lease_wait_started_ > core_->options.lease_ttl + std::chrono::seconds(1))
+    return fail(Status::unavailable("conversation '" + conv_->key.conversation +
+                                    "' is busy on another replica; retry"));
+  auto timer = std::make_shared<boost::asio::steady_timer>(core_->executor, std::chrono::milliseconds(5));
+  timer->async_wait([self = shared_from_this(), timer](const boost::system::error_code&) {
+    self->guarded([&] { self->begin(); });
+  });
+}
+
 void TurnJob::fail(Status status) {
+  if (fence_ != 0) {
+    core_->store->release_lease(conv_->key, fence_);
+    fence_ = 0;
+  }
   runner_.reset();
   conv_->tracker.reset();
   conv_->bot.reset();

@@ -4,6 +4,7 @@
 // a post, so no thread blocks on I/O.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -29,6 +30,7 @@ class TurnJob : public std::enable_shared_from_this<TurnJob> {
   void answer(Result<MessageReply> result, TurnOutcome outcome);
   // Drops the tracker (it may hold uncommitted changes) and answers with the error.
   void fail(Status status);
+  void wait_for_lease();
   // Runs a step, turning an exception from below into a failed turn.
   template <typename F>
   void guarded(F&& step);
@@ -41,6 +43,8 @@ class TurnJob : public std::enable_shared_from_this<TurnJob> {
   uint64_t start_version_ = 0;
   MessageReply reply_;
   bool retried_ = false;
+  uint64_t fence_ = 0;                  // the conversation lease this turn holds (shared store)
+  std::chrono::steady_clock::time_point lease_wait_started_{};
   bool answered_ = false;
 };
 

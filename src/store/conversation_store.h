@@ -5,6 +5,7 @@
 // postgres/. Implementations are thread-safe: every method may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,6 +32,9 @@ struct TurnRecord {
   std::string message_id;              // "" = no dedup record
   std::string reply;                   // serialized reply stored under message_id
   std::vector<std::string> outbox;     // serialized outbox records for the event pipeline
+  // The conversation lease this turn ran under (acquire_lease), 0 = none. The append is refused
+  // (kConflict) when another writer holds the lease now; a successful append releases it.
+  uint64_t fence = 0;
   // "" = none; otherwise the tracker's state after this turn's events (it covers
   // expected_version + events.size() events) and replaces the previous snapshot.
   std::string snapshot;
@@ -88,6 +92,14 @@ class ConversationStore {
   };
   virtual Result<std::vector<TurnEvent>> read_turn_events(const ConversationKey& key, uint64_t from,
                                                           size_t count) = 0;
+  // A lease on the conversation for `ttl`, for replicas sharing the store: a fencing token (> 0,
+  // increasing) when granted, kConflict while another holder has it. 0 = this store needs none
+  // (one process owns it). `held`: a token this caller holds already (then it is renewed and
+  // returned). release_lease gives it back early (after a failed turn).
+  virtual Result<uint64_t> acquire_lease(const ConversationKey&, std::chrono::milliseconds, uint64_t /*held*/) {
+    return uint64_t{0};
+  }
+  virtual void release_lease(const ConversationKey&, uint64_t) {}
   // True when the store accepts writes (for /readyz).
   virtual Status check_writable() = 0;
   // Makes every completed append durable on disk whatever the durability (for drain).

@@ -243,3 +243,35 @@ TEST(RedisStore, one_replica_at_a_time_runs_the_relay_and_another_takes_over_whe
 
 }  // namespace
 }  // namespace parley::store
+
+namespace parley::store {
+namespace {
+
+TEST(RedisStore, leases_fence_out_a_writer_whose_lease_was_taken_over) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ready());
+  auto store = open(redis);
+  ConversationKey key{"bot", "leased"};
+  using std::chrono::milliseconds;
+  auto first = store->acquire_lease(key, milliseconds(200), 0);
+  ASSERT_TRUE(first.ok());
+  EXPECT_GT(*first, 0u);
+  EXPECT_EQ(store->acquire_lease(key, milliseconds(200), 0).status().code(), Code::kConflict) << "held by the first";
+  EXPECT_EQ(store->acquire_lease(key, milliseconds(200), *first).value(), *first) << "the holder renews";
+  std::this_thread::sleep_for(milliseconds(300));  // the first holder stalls past its lease
+  auto second = store->acquire_lease(key, milliseconds(5000), 0);
+  ASSERT_TRUE(second.ok());
+  EXPECT_GT(*second, *first) << "fencing tokens increase";
+  TurnRecord stale = turn(0, {"from the stalled holder"});
+  stale.fence = *first;
+  EXPECT_EQ(store->append_if_version(key, std::move(stale)).code(), Code::kConflict);
+  TurnRecord fresh = turn(0, {"from the new holder"});
+  fresh.fence = *second;
+  ASSERT_TRUE(store->append_if_version(key, std::move(fresh)).is_ok());
+  EXPECT_EQ(store->load(key, 0)->events, std::vector<std::string>{"from the new holder"});
+  // The successful append released the lease: the next turn need not wait for it to lapse.
+  EXPECT_TRUE(store->acquire_lease(key, milliseconds(200), 0).ok());
+}
+
+}  // namespace
+}  // namespace parley::store

@@ -15,12 +15,19 @@ namespace {
 using Reply = std::unique_ptr<redisReply, void (*)(void*)>;
 
 // One turn, atomically. KEYS: meta, events, turn sizes, snapshot, dedup, outbox stream, outbox
-// seq. ARGV: expected version, n events, events..., message id, reply, snapshot, n outbox,
-// records... Returns {1, new version} or {0, current version} (conflict: nothing written).
+// seq, lease. ARGV: expected version, fence, n events, events..., message id, reply, snapshot,
+// n outbox, records... Returns {1, new version} or {0, current version} (conflict: nothing
+// written): the version moved on, or another writer holds the conversation's lease.
 constexpr const char* kAppendScript = R"lua(
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if v ~= tonumber(ARGV[1]) then return {0, v} end
-local i = 2
+local fence = ARGV[2]
+if fence ~= '0' then
+  local holder = redis.call('GET', KEYS[8])
+  if holder and holder ~= fence then return {0, v} end
+  if holder == fence then redis.call('DEL', KEYS[8]) end
+end
+local i = 3
 local ne = tonumber(ARGV[i]); i = i + 1
 for j = 0, ne - 1, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(ARGV, i + j, i + math.min(j + 999, ne - 1)))
@@ -133,7 +140,7 @@ uint64_t fnv1a(std::string_view a, std::string_view b) {
 }
 
 struct Keys {
-  std::string meta, events, sizes, snapshot, dedup;
+  std::string meta, events, sizes, snapshot, dedup, lease, fence;
 };
 
 Keys keys_of(const ConversationKey& key) {
@@ -141,7 +148,8 @@ Keys keys_of(const ConversationKey& key) {
   std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(fnv1a(key.bot, key.conversation)));
   std::string id = std::to_string(key.bot.size()) + ":" + key.bot + key.conversation;
   std::string base = std::string("parley:{") + tag + "}:";
-  return {base + "m:" + id, base + "e:" + id, base + "n:" + id, base + "s:" + id, base + "d:" + id};
+  return {base + "m:" + id, base + "e:" + id, base + "n:" + id, base + "s:" + id,
+          base + "d:" + id, base + "l:" + id, base + "fence"};
 }
 
 constexpr const char* kOutboxKey = "parley:outbox";
@@ -299,16 +307,17 @@ struct RedisStore::Impl {
   Status append(Conn& conn, const ConversationKey& key, const TurnRecord& t) {
     Keys k = keys_of(key);
     std::string expected = std::to_string(t.expected_version);
+    std::string fence = std::to_string(t.fence);
     std::string ne = std::to_string(t.events.size());
     std::string no = std::to_string(t.outbox.size());
-    std::vector<std::string_view> args{expected, ne};
+    std::vector<std::string_view> args{expected, fence, ne};
     for (const auto& e : t.events) args.push_back(e);
     args.push_back(t.message_id);
     args.push_back(t.reply);
     args.push_back(t.snapshot);
     args.push_back(no);
     for (const auto& o : t.outbox) args.push_back(o);
-    auto r = conn.eval(kAppendScript, append_sha, {k.meta, k.events, k.sizes, k.snapshot, k.dedup, kOutboxKey, kOutboxSeqKey},
+    auto r = conn.eval(kAppendScript, append_sha, {k.meta, k.events, k.sizes, k.snapshot, k.dedup, kOutboxKey, kOutboxSeqKey, k.lease},
                        args);
     if (!r.ok()) return r.status();
     const redisReply* rep = r->get();
@@ -436,6 +445,36 @@ Result<std::vector<ConversationStore::TurnEvent>> RedisStore::read_turn_events(c
   for (size_t i = 0; i + 1 < (*r)->elements; i += 2)
     out.push_back({to_u64((*r)->element[i]), to_str((*r)->element[i + 1])});
   return out;
+}
+
+Result<uint64_t> RedisStore::acquire_lease(const ConversationKey& key, std::chrono::milliseconds ttl, uint64_t held) {
+  static constexpr const char* kAcquire = R"lua(
+local holder = redis.call('GET', KEYS[1])
+if holder and holder == ARGV[2] then redis.call('PEXPIRE', KEYS[1], ARGV[1]); return tonumber(holder) end
+if holder then return 0 end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
+return token
+)lua";
+  Keys k = keys_of(key);
+  std::string ms = std::to_string(ttl.count());
+  auto conn = impl_->borrow();
+  std::string mine = std::to_string(held);
+  auto r = conn->run({"EVAL", kAcquire, "2", k.lease, k.fence, ms, mine});
+  if (!r.ok()) return r.status();
+  if ((*r)->integer == 0) return Status::conflict("another replica holds conversation '" + key.conversation + "'");
+  return static_cast<uint64_t>((*r)->integer);
+}
+
+void RedisStore::release_lease(const ConversationKey& key, uint64_t token) {
+  static constexpr const char* kRelease = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+)lua";
+  Keys k = keys_of(key);
+  std::string t = std::to_string(token);
+  auto conn = impl_->borrow();
+  conn->run({"EVAL", kRelease, "1", k.lease, t});
 }
 
 Status RedisStore::check_writable() {

@@ -7,6 +7,8 @@
 //   parley:{H}:n:C   list of event counts per turn (the turn of an event, for the events route)
 //   parley:{H}:s:C   latest tracker snapshot
 //   parley:{H}:d:C   hash message id -> stored reply
+//   parley:{H}:l:C   the conversation's lease: the holder's fencing token (SET NX PX), from the
+//                    counter parley:{H}:fence
 // H is a hash of bot and conversation, C = len(bot):bot + conversation. The outbox is one stream
 // (parley:outbox, id = position + 1) numbered by parley:outbox:seq; sink cursors in the hash
 // parley:cursors; dead letters in one sorted set per sink (score = position).
@@ -49,6 +51,8 @@ class RedisStore final : public ConversationStore, public Outbox {
   Result<std::optional<std::string>> find_reply(const ConversationKey& key, const std::string& message_id) override;
   Result<std::vector<std::string>> read_events(const ConversationKey& key, uint64_t from, size_t count) override;
   Result<std::vector<TurnEvent>> read_turn_events(const ConversationKey& key, uint64_t from, size_t count) override;
+  Result<uint64_t> acquire_lease(const ConversationKey& key, std::chrono::milliseconds ttl, uint64_t held) override;
+  void release_lease(const ConversationKey& key, uint64_t token) override;
   Status check_writable() override;
 
   Result<std::vector<OutboxRecord>> read_outbox(uint64_t from, size_t max) override;
