@@ -96,6 +96,9 @@ Status TurnJob::ensure_tracker() {
 
 void TurnJob::drive() {
   if (runner_->run() == dialogue::TurnRunner::State::kDone) return commit();
+  // A custom action call may be slow: renew the lease for a whole ttl from here (a lease lost
+  // anyway makes the commit fail its fence check, and the turn runs again on the stored state).
+  if (fence_ != 0) (void)core_->store->acquire_lease(conv_->key, core_->options.lease_ttl, fence_);
   ActionCallLimits limits{&entry_->shared->actions_in_flight, core_->options.action_max_in_flight_per_bot,
                           core_->options.action_timeout};
   call_action(core_->actions.get(), core_->executor, runner_->pending_action(), limits, core_->stats,
