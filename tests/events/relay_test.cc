@@ -1,4 +1,5 @@
 // The relay on a real RocksDB outbox with in-process sinks that fail, hang and recover.
+#include "support/eventually.h"
 #include "events/relay.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,8 @@
 
 namespace parley::events {
 namespace {
+
+using parley::testing::eventually;
 
 using namespace std::chrono_literals;
 using store::RocksDbStore;
@@ -123,16 +126,6 @@ std::set<std::string> write_turns(RocksDbStore& store, int turns, int conversati
   return ids;
 }
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 20s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
-
 std::unique_ptr<Relay> make_relay(RocksDbStore& store, EventsConfig config, std::vector<ScriptedSink*> sinks) {
   std::vector<std::unique_ptr<Sink>> forwards;
   for (auto* s : sinks) forwards.push_back(std::make_unique<Forward>(s));
@@ -166,7 +159,7 @@ TEST(Relay, delivers_every_event_at_least_once_in_order_through_random_failures)
   store->set_commit_listener([r = relay.get()] { r->notify(); });
   ASSERT_TRUE(relay->start().is_ok());
   auto ids = write_turns(*store, 600, 40);
-  ASSERT_TRUE(eventually([&] { return sink.ids().size() == ids.size(); })) << sink.ids().size() << " of " << ids.size();
+  ASSERT_TRUE(eventually([&] { return sink.ids().size() == ids.size(); }, 20s)) << sink.ids().size() << " of " << ids.size();
   EXPECT_EQ(sink.ids(), ids);
   expect_in_order(sink);
   auto st = relay->status().front();

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "support/eventually.h"
 #include "server/client.h"
 #include "server/echo_bot.h"
 #include "server/event_receiver.h"
@@ -48,16 +49,6 @@ boost::json::object sink_status(uint16_t port, const std::string& name) {
   for (auto& s : v.at("sinks").as_array())
     if (s.at("name").as_string() == name) return s.as_object();
   return {};
-}
-
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return pred();
 }
 
 // Sends `turns` messages over `conversations` conversations from `clients` threads; returns the

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "support/eventually.h"
 #include "server/echo_bot.h"
 #include "server/server_process.h"
 #include "support/redis_server.h"
@@ -22,16 +23,6 @@ ServerOptions replica(ScratchDir& dir, const RedisServer& redis, const std::stri
                        .env = {{"PARLEY_STORE", "redis"},
                                {"PARLEY_REDIS_URL", redis.url()},
                                {"PARLEY_RATE_LIMIT_CONVERSATION_PER_S", "0"}}};
-}
-
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return pred();
 }
 
 TEST(ServeReplicas, two_replicas_on_one_redis_apply_each_message_once_in_each_clients_order) {

@@ -25,6 +25,22 @@ TurnRecord turn(uint64_t expected, std::vector<std::string> events, std::string 
   return t;
 }
 
+// The outbox record of event i of conversation b/c (what the relay parses).
+std::string event_record(int i) {
+  return R"({"id":"i)" + std::to_string(i) + R"(","type":"user","bot":"b","conversation":"c","seq":)" +
+         std::to_string(i + 1) + R"(,"turn":1,"ts":1,"data":{}})";
+}
+
+// A sink that counts what it is given.
+struct CountingSink : events::Sink {
+  explicit CountingSink(std::atomic<size_t>* n) : n(n) {}
+  std::atomic<size_t>* n;
+  Status deliver(const events::Batch& b, std::chrono::milliseconds) override {
+    *n += b.size();
+    return Status::ok();
+  }
+};
+
 std::shared_ptr<RedisStore> open(const RedisServer& redis) {
   RedisStoreOptions o;
   o.url = redis.url();
@@ -151,14 +167,6 @@ TEST(RedisStore, carries_the_event_relay) {
   RedisServer redis;
   ASSERT_TRUE(redis.ready());
   auto store = open(redis);
-  class Collect : public events::Sink {
-   public:
-    std::atomic<size_t>* n;
-    Status deliver(const events::Batch& b, std::chrono::milliseconds) override {
-      *n += b.size();
-      return Status::ok();
-    }
-  };
   std::atomic<size_t> delivered{0};
   events::EventsConfig config;
   events::SinkConfig sc;
@@ -166,17 +174,12 @@ TEST(RedisStore, carries_the_event_relay) {
   sc.type = "test";
   config.sinks = {sc};
   std::vector<std::unique_ptr<events::Sink>> sinks;
-  auto c = std::make_unique<Collect>();
-  c->n = &delivered;
-  sinks.push_back(std::move(c));
+  sinks.push_back(std::make_unique<CountingSink>(&delivered));
   auto relay = events::Relay::create(*store, config, std::move(sinks)).value();
   store->set_commit_listener([r = relay.get()] { r->notify(); });
   ASSERT_TRUE(relay->start().is_ok());
-  for (int i = 0; i < 100; ++i) {
-    std::string rec = R"({"id":"i)" + std::to_string(i) + R"(","type":"user","bot":"b","conversation":"c","seq":)" +
-                      std::to_string(i + 1) + R"(,"turn":1,"ts":1,"data":{}})";
-    ASSERT_TRUE(store->append_if_version({"b", "c"}, turn(i, {"e"}, "", "", {rec})).is_ok());
-  }
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(store->append_if_version({"b", "c"}, turn(i, {"e"}, "", "", {event_record(i)})).is_ok());
   for (int i = 0; i < 400 && delivered < 100; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(delivered.load(), 100u);
   relay->stop();
@@ -193,13 +196,6 @@ TEST(RedisStore, one_replica_at_a_time_runs_the_relay_and_another_takes_over_whe
   RedisServer redis;
   ASSERT_TRUE(redis.ready());
   auto store = open(redis);
-  struct Count : events::Sink {
-    std::atomic<size_t>* n;
-    Status deliver(const events::Batch& b, std::chrono::milliseconds) override {
-      *n += b.size();
-      return Status::ok();
-    }
-  };
   std::atomic<size_t> got_a{0}, got_b{0};
   auto make = [&](std::atomic<size_t>* n) {
     events::EventsConfig config;
@@ -209,9 +205,7 @@ TEST(RedisStore, one_replica_at_a_time_runs_the_relay_and_another_takes_over_whe
     sc.type = "test";
     config.sinks = {sc};
     std::vector<std::unique_ptr<events::Sink>> sinks;
-    auto c = std::make_unique<Count>();
-    c->n = n;
-    sinks.push_back(std::move(c));
+    sinks.push_back(std::make_unique<CountingSink>(n));
     return events::Relay::create(*store, config, std::move(sinks)).value();
   };
   auto a = make(&got_a);
@@ -221,11 +215,8 @@ TEST(RedisStore, one_replica_at_a_time_runs_the_relay_and_another_takes_over_whe
   EXPECT_TRUE(a->delivering());
   EXPECT_FALSE(b->delivering()) << "the claim is held by the first relay";
   auto write = [&](int from, int to) {
-    for (int i = from; i < to; ++i) {
-      std::string rec = R"({"id":"i)" + std::to_string(i) + R"(","type":"user","bot":"b","conversation":"c","seq":)" +
-                        std::to_string(i + 1) + R"(,"turn":1,"ts":1,"data":{}})";
-      ASSERT_TRUE(store->append_if_version({"b", "c"}, turn(i, {"e"}, "", "", {rec})).is_ok());
-    }
+    for (int i = from; i < to; ++i)
+      ASSERT_TRUE(store->append_if_version({"b", "c"}, turn(i, {"e"}, "", "", {event_record(i)})).is_ok());
     a->notify();
     b->notify();
   };
