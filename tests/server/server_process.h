@@ -57,6 +57,7 @@ struct ServerOptions {
   std::map<std::string, std::string> env;      // e.g. {{"PARLEY_RATE_LIMIT_CONVERSATION_PER_S", "0"}}
   std::string config_yaml;                     // written to <data>.yml and passed as --config when set
   std::chrono::milliseconds start_timeout{20000};
+  std::string listen = "127.0.0.1:0";          // a fixed port keeps it across restarts (behind a proxy)
 };
 
 class ServerProcess {
@@ -73,7 +74,7 @@ class ServerProcess {
     port_ = 0;
     log_path_ = options_.data + ".stderr.log";
     std::vector<std::string> args{PARLEY_BINARY, "serve", "--bots", options_.bots, "--data", options_.data,
-                                  "--listen", "127.0.0.1:0"};
+                                  "--listen", options_.listen};
     if (!options_.config_yaml.empty()) {
       std::string cfg = options_.data + ".config.yml";
       std::ofstream(cfg) << options_.config_yaml;

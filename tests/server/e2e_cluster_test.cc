@@ -1,0 +1,357 @@
+// The deploy of issue 6 end to end: three replicas on one Redis behind HAProxy, configured from
+// deploy/haproxy.cfg.template exactly as deploy/local-cluster.sh renders it. 200 conversations
+// run at once through HAProxy over keep-alive connections, each sending 20 numbered messages with
+// ids and retrying every failure with the same id; one replica is killed with SIGKILL mid-run and
+// restarted later on the same port. Every acknowledged message is in its tracker exactly once and
+// in order, no message waited longer than the lease TTL plus one second for its ack, retries did
+// happen (the kill was felt), and every event of every conversation reached the HTTP sink (the
+// relay runs on one replica at a time and moves to another when its replica dies).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "server/echo_bot.h"
+#include "server/event_receiver.h"
+#include "server/server_process.h"
+#include "support/eventually.h"
+#include "support/redis_server.h"
+
+namespace parley::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+uint16_t free_port() {
+  asio::io_context ioc;
+  tcp::acceptor a(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// HAProxy in the foreground (-db) as a child process, with deploy/haproxy.cfg.template rendered
+// into `dir` for the given replica ports. Killed (and reaped) with the object.
+class HaproxyProcess {
+ public:
+  HaproxyProcess(std::string dir, const std::vector<uint16_t>& replicas)
+      : dir_(std::move(dir)), port_(free_port()), stats_port_(free_port()) {
+    std::filesystem::create_directories(dir_);
+    std::string servers;
+    for (size_t i = 0; i < replicas.size(); ++i)
+      servers += "    server r" + std::to_string(i + 1) + " 127.0.0.1:" + std::to_string(replicas[i]) + " check\n";
+    std::string text = read_file(source_dir() + "/deploy/haproxy.cfg.template");
+    auto replace = [&](const std::string& what, const std::string& with) {
+      for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + with.size()))
+        text.replace(at, what.size(), with);
+    };
+    replace("@SERVERS@\n", servers);
+    replace("@LISTEN@", "127.0.0.1:" + std::to_string(port_));
+    replace("@STATS_LISTEN@", "127.0.0.1:" + std::to_string(stats_port_));
+    std::ofstream(config()) << text;
+  }
+  ~HaproxyProcess() { stop(); }
+  HaproxyProcess(const HaproxyProcess&) = delete;
+  HaproxyProcess& operator=(const HaproxyProcess&) = delete;
+
+  static std::string binary() {
+    for (const char* p : {"/usr/sbin/haproxy", "/usr/local/sbin/haproxy", "/usr/bin/haproxy"})
+      if (std::filesystem::exists(p)) return p;
+    return "/usr/sbin/haproxy";
+  }
+  std::string config() const { return dir_ + "/haproxy.cfg"; }
+  uint16_t port() const { return port_; }
+
+  // Starts HAProxy and waits until it answers and sees every server up.
+  bool start(size_t servers) {
+    std::string log = dir_ + "/haproxy.log";
+    pid_ = ::fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        ::close(fd);
+      }
+      std::string bin = binary(), cfg = config();
+      ::execl(bin.c_str(), "haproxy", "-db", "-f", cfg.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    return eventually([&] { return servers_up() == servers; }, std::chrono::seconds(10));
+  }
+
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  std::string log() const { return read_file(dir_ + "/haproxy.log"); }
+
+  // The backend's servers from the stats CSV: server name -> column -> value.
+  std::map<std::string, std::map<std::string, std::string>> stats() const {
+    std::map<std::string, std::map<std::string, std::string>> out;
+    auto r = HttpClient(stats_port_, std::chrono::milliseconds(2000)).get("/stats;csv");
+    if (r.status != 200) return out;
+    std::istringstream lines(r.body);
+    std::string line;
+    std::vector<std::string> columns;
+    auto split = [](const std::string& s) {
+      std::vector<std::string> v;
+      std::string cell;
+      std::istringstream in(s);
+      while (std::getline(in, cell, ',')) v.push_back(cell);
+      return v;
+    };
+    while (std::getline(lines, line)) {
+      if (line.rfind("# ", 0) == 0) {
+        columns = split(line.substr(2));
+        continue;
+      }
+      auto cells = split(line);
+      if (cells.size() < 2 || cells[0] != "replicas") continue;
+      for (size_t i = 0; i < cells.size() && i < columns.size(); ++i) out[cells[1]][columns[i]] = cells[i];
+    }
+    return out;
+  }
+  size_t servers_up() const {
+    size_t n = 0;
+    for (auto& [name, s] : stats())
+      if (name != "BACKEND" && s.count("status") && s.at("status") == "UP") ++n;
+    return n;
+  }
+
+ private:
+  std::string dir_;
+  uint16_t port_;
+  uint16_t stats_port_;
+  pid_t pid_ = -1;
+};
+
+struct Message {
+  std::string text;
+  int attempts = 0;
+  bool acked = false;
+  Clock::time_point first_sent;
+  Clock::duration wait{};  // first send to ack
+  std::string last_error;
+};
+
+TEST(ServeCluster, three_replicas_behind_haproxy_lose_nothing_when_one_is_killed_and_restarted) {
+  ASSERT_TRUE(std::filesystem::exists(HaproxyProcess::binary())) << "haproxy is missing: scripts/install-deps.sh";
+  RedisServer redis;
+  ASSERT_TRUE(redis.ready());
+  ScratchDir dir("parley-cluster");
+  write_echo_bot(dir.sub("bots"));
+
+  EventReceiver receiver;
+  const std::string events_config = "events:\n  relay_claim_ms: 2000\n  sinks:\n    - name: audit\n      type: http\n"
+                                    "      url: http://127.0.0.1:" + std::to_string(receiver.port()) +
+                                    "/events\n      batch: 100\n      timeout_ms: 1000\n";
+
+  constexpr size_t kReplicas = 3;
+  std::vector<uint16_t> ports;
+  std::vector<std::unique_ptr<ServerProcess>> replicas;
+  for (size_t i = 0; i < kReplicas; ++i) {
+    ports.push_back(free_port());
+    replicas.push_back(std::make_unique<ServerProcess>(
+        ServerOptions{.bots = dir.sub("bots"),
+                      .data = dir.sub("r" + std::to_string(i + 1)),  // only its log file: the store is Redis
+                      .env = {{"PARLEY_STORE", "redis"},
+                              {"PARLEY_REDIS_URL", redis.url()},
+                              {"PARLEY_RATE_LIMIT_CONVERSATION_PER_S", "0"}},
+                      .config_yaml = events_config,
+                      .listen = "127.0.0.1:" + std::to_string(ports.back())}));
+    ASSERT_TRUE(replicas.back()->start()) << replicas.back()->log();
+  }
+  HaproxyProcess haproxy(dir.sub("haproxy"), ports);
+  ASSERT_TRUE(haproxy.start(kReplicas)) << haproxy.log() << read_file(haproxy.config());
+
+  constexpr int kThreads = 40, kConversationsPerThread = 5, kMessages = 20;
+  constexpr int kTotal = kThreads * kConversationsPerThread * kMessages;
+  const auto kGiveUp = std::chrono::seconds(30);  // per message: then it counts as never acknowledged
+  // conversations[t * kConversationsPerThread + k][m]
+  std::vector<std::vector<Message>> conversations(kThreads * kConversationsPerThread,
+                                                  std::vector<Message>(kMessages));
+  std::atomic<int> acks{0};
+  std::mutex mu;
+  std::vector<std::string> failures;
+  auto conv_name = [](int c) { return "conv-" + std::to_string(c); };
+
+  auto run_start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      HttpClient client(haproxy.port(), std::chrono::seconds(15));  // keep-alive through HAProxy
+      // The thread's conversations advance together: message m of each, then m + 1.
+      for (int m = 0; m < kMessages; ++m) {
+        for (int k = 0; k < kConversationsPerThread; ++k) {
+          int c = t * kConversationsPerThread + k;
+          Message& msg = conversations[c][m];
+          msg.text = conv_name(c) + " m" + std::to_string(m);
+          msg.first_sent = Clock::now();
+          while (true) {
+            ++msg.attempts;
+            auto r = client.post_json("/v1/bots/echo/conversations/" + conv_name(c) + "/messages",
+                                      {{"id", "m" + std::to_string(m)}, {"text", msg.text}});
+            if (r.status == 200) {
+              msg.wait = Clock::now() - msg.first_sent;
+              auto v = r.json();
+              std::string reply;
+              if (v.is_object() && v.as_object().contains("messages") && !v.at("messages").as_array().empty())
+                reply = std::string(v.at("messages").at(0).at("text").as_string());
+              if (reply == "Got " + msg.text + ".") {
+                msg.acked = true;
+                acks.fetch_add(1);
+              } else {
+                std::lock_guard<std::mutex> lock(mu);
+                failures.push_back(msg.text + " answered: " + r.body);
+              }
+              break;
+            }
+            msg.last_error = r.status ? std::to_string(r.status) + " " + r.body : r.error;
+            if (Clock::now() - msg.first_sent > kGiveUp) {
+              std::lock_guard<std::mutex> lock(mu);
+              failures.push_back(msg.text + " never acknowledged, last: " + msg.last_error);
+              break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          }
+        }
+      }
+    });
+  }
+
+  // The crash: replica r1 (about a third of the conversations hash to it) dies at ~30% of the acks
+  // and comes back on the same port 2 s later.
+  const int kill_at = kTotal * 3 / 10;
+  bool reached = eventually([&] { return acks.load() >= kill_at; }, std::chrono::seconds(30), std::chrono::milliseconds(1));
+  int acks_at_kill = acks.load();
+  auto killed_at = Clock::now();
+  replicas[0]->kill_now();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  int acks_at_restart = acks.load();
+  bool restarted = replicas[0]->start();
+  auto restarted_at = Clock::now();
+  for (auto& th : threads) th.join();
+  auto run_end = Clock::now();
+
+  ASSERT_TRUE(reached) << "the load never reached " << kill_at << " acks: " << acks.load();
+  EXPECT_LT(acks_at_kill, kTotal * 2 / 3) << "the kill came too late to be mid-run";
+  EXPECT_TRUE(restarted) << replicas[0]->log();
+  EXPECT_TRUE(failures.empty()) << failures.size() << " failures, first: " << failures.front();
+
+  // Every acknowledged message is in its tracker exactly once, in the order sent; read through
+  // another replica (views read Redis).
+  HttpClient check(ports[1]);
+  size_t checked = 0;
+  for (int c = 0; c < kThreads * kConversationsPerThread; ++c) {
+    auto r = check.get("/v1/bots/echo/conversations/" + conv_name(c));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    auto texts = user_texts(r.json());
+    std::map<std::string, int> seen;
+    for (const auto& text : texts) ++seen[text];
+    std::vector<std::string> acked_in_tracker;
+    for (const auto& text : texts)
+      for (const auto& msg : conversations[c])
+        if (msg.acked && msg.text == text) acked_in_tracker.push_back(text);
+    std::vector<std::string> expected;
+    for (const auto& msg : conversations[c]) {
+      if (!msg.acked) continue;
+      expected.push_back(msg.text);
+      EXPECT_EQ(seen[msg.text], 1) << msg.text << " is in its tracker " << seen[msg.text] << " times";
+      ++checked;
+    }
+    EXPECT_EQ(acked_in_tracker, expected) << conv_name(c) << ": acknowledged messages out of order";
+    for (const auto& [text, n] : seen) EXPECT_EQ(n, 1) << text << " applied " << n << " times";
+  }
+  EXPECT_EQ(checked, static_cast<size_t>(kTotal));
+
+  // Every event of every conversation, as the events route lists them, reaches the sink.
+  std::set<std::string> listed;
+  for (int c = 0; c < kThreads * kConversationsPerThread; ++c) {
+    uint64_t after = 0;
+    while (true) {
+      auto r = check.get("/v1/bots/echo/conversations/" + conv_name(c) + "/events?after=" + std::to_string(after) +
+                         "&limit=500");
+      ASSERT_EQ(r.status, 200u) << r.body;
+      auto v = r.json();
+      auto& events = v.at("events").as_array();
+      for (auto& e : events) listed.insert(std::string(e.at("id").as_string()));
+      if (events.empty()) break;
+      after = v.at("next_after").to_number<uint64_t>();
+    }
+  }
+  EXPECT_GE(listed.size(), static_cast<size_t>(kTotal) * 2) << "each turn has a user and a bot event at least";
+  auto missing_at_sink = [&] {
+    auto delivered = receiver.events();
+    size_t missing = 0;
+    for (const auto& id : listed) missing += delivered.count(id) ? 0 : 1;
+    return missing;
+  };
+  EXPECT_TRUE(eventually([&] { return missing_at_sink() == 0; }, std::chrono::seconds(60)))
+      << missing_at_sink() << " of " << listed.size() << " events never reached the sink";
+
+  // Time to an ack: nobody waited for the crash more than the bound (the lease of a conversation
+  // the dead replica was serving lapses after 8 s at most).
+  Clock::duration max_wait{};
+  std::string slowest;
+  int retried = 0, attempts = 0;
+  std::vector<double> waits;
+  for (const auto& conv : conversations)
+    for (const auto& msg : conv) {
+      attempts += msg.attempts;
+      if (msg.attempts > 1) ++retried;
+      if (!msg.acked) continue;
+      waits.push_back(std::chrono::duration<double, std::milli>(msg.wait).count());
+      if (msg.wait > max_wait) {
+        max_wait = msg.wait;
+        slowest = msg.text;
+      }
+    }
+  std::sort(waits.begin(), waits.end());
+  auto pct = [&](double p) { return waits.empty() ? 0.0 : waits[std::min(waits.size() - 1, size_t(p * waits.size()))]; };
+  double max_ms = std::chrono::duration<double, std::milli>(max_wait).count();
+  auto stats = haproxy.stats();
+  auto stat = [&](const std::string& server, const std::string& column) {
+    auto s = stats.find(server);
+    if (s == stats.end() || !s->second.count(column) || s->second.at(column).empty()) return 0L;
+    return std::stol(s->second.at(column));
+  };
+  long lb_retries = stat("BACKEND", "wretr"), lb_redispatches = stat("BACKEND", "wredis");
+  std::printf(
+      "[cluster] %d acks in %.1f s; r1 killed at %d acks (+%.1f s), restarted at %d acks (+%.1f s)\n"
+      "[cluster] time to ack: p50 %.1f ms, p99 %.1f ms, max %.0f ms (%s)\n"
+      "[cluster] client retries: %d messages needed more than one attempt (%d attempts in all); "
+      "HAProxy: %ld retries, %ld redispatches; r1/r2/r3 requests %ld/%ld/%ld\n"
+      "[cluster] events: %zu listed, %zu delivered to the sink (%zu with duplicates)\n",
+      acks.load(), std::chrono::duration<double>(run_end - run_start).count(), acks_at_kill,
+      std::chrono::duration<double>(killed_at - run_start).count(), acks_at_restart,
+      std::chrono::duration<double>(restarted_at - run_start).count(), pct(0.5), pct(0.99), max_ms, slowest.c_str(),
+      retried, attempts, lb_retries, lb_redispatches, stat("r1", "stot"), stat("r2", "stot"), stat("r3", "stot"),
+      listed.size(), receiver.unique(), receiver.received());
+  // Bound: lease TTL (8 s) plus one second.
+  EXPECT_LT(max_ms, 9000.0) << "the slowest ack was " << slowest;
+  // The kill was felt: some messages had to be sent again, by the clients or by HAProxy.
+  EXPECT_GT(retried + lb_retries + lb_redispatches, 0) << "no retry at all: the kill proved nothing";
+  EXPECT_GT(stat("r1", "stot"), 0) << "r1 served nothing";
+
+  haproxy.stop();
+  for (auto& r : replicas) EXPECT_EQ(r->terminate(), 0) << r->log();
+}
+
+}  // namespace
+}  // namespace parley::testing
