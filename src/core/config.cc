@@ -34,7 +34,7 @@ const std::vector<Setting>& table() {
        {"fsync", "flush", "none"}},
       {"store", &ServeOptions::store, "rocksdb (embedded, in data) | redis (shared by replicas, at redis_url)", false,
        {"rocksdb", "redis"}},
-      {"redis_url", &ServeOptions::redis_url, "redis://[:password@]host:port[/db] for store: redis"},
+      {"redis_url", &ServeOptions::redis_url, "redis://[:password@]host:port[/db], or redis+cluster://host:port[,host:port...] for a Redis Cluster; for store: redis (also store: {type: redis, url: ...})"},
       {"cache_bytes", &ServeOptions::cache_bytes, "tracker cache bound in bytes", true},
       {"tracker_window", &ServeOptions::tracker_window, "events of a session kept in memory per tracker"},
       {"snapshot_every", &ServeOptions::snapshot_every, "turns between tracker snapshots in the store"},
@@ -184,6 +184,19 @@ Status load_serve_config_file(const std::string& path, ServeOptions& options) {
     std::string key = kv.first.Scalar();
     if (key == "events") continue;  // the event pipeline's section: events/config.h reads it
     if (!find_setting(key)) return Status::invalid(where + ": unknown setting '" + key + "'");
+    if (key == "store" && kv.second.IsMap()) {
+      // The long form: store: {type: rocksdb | redis, url: redis://... | redis+cluster://...}
+      for (const auto& sub : kv.second) {
+        std::string at = path + ":" + std::to_string(sub.first.Mark().line + 1);
+        std::string name = sub.first.Scalar();
+        const char* target = name == "type" ? "store" : name == "url" ? "redis_url" : nullptr;
+        if (!target) return Status::invalid(at + ": unknown store setting '" + name + "' (type, url)");
+        if (!sub.second.IsScalar()) return Status::invalid(at + ": store setting '" + name + "' needs a single value");
+        if (Status s = set_serve_option(options, target, sub.second.Scalar()); !s)
+          return Status::invalid(at + ": " + s.message());
+      }
+      continue;
+    }
     if (!kv.second.IsScalar())
       return Status::invalid(where + ": setting '" + key + "' needs a single value");
     if (Status s = set_serve_option(options, key, kv.second.Scalar()); !s)

@@ -11,26 +11,34 @@
 
 #include "support/eventually.h"
 #include "server/echo_bot.h"
+#include "server/event_receiver.h"
 #include "server/server_process.h"
 #include "support/redis_server.h"
 
 namespace parley::testing {
 namespace {
 
-ServerOptions replica(ScratchDir& dir, const RedisServer& redis, const std::string& name) {
+ServerOptions replica(ScratchDir& dir, const std::string& redis_url, const std::string& name,
+                      const std::string& config_yaml = {}) {
   return ServerOptions{.bots = dir.sub("bots"),
                        .data = dir.sub(name),
                        .env = {{"PARLEY_STORE", "redis"},
-                               {"PARLEY_REDIS_URL", redis.url()},
-                               {"PARLEY_RATE_LIMIT_CONVERSATION_PER_S", "0"}}};
+                               {"PARLEY_REDIS_URL", redis_url},
+                               {"PARLEY_RATE_LIMIT_CONVERSATION_PER_S", "0"}},
+                       .config_yaml = config_yaml};
 }
 
-TEST(ServeReplicas, two_replicas_on_one_redis_apply_each_message_once_in_each_clients_order) {
-  RedisServer redis;
-  ASSERT_TRUE(redis.ready());
+// Two replicas on the store at redis_url; 24 clients, 4 per conversation, alternate replicas per
+// message and per retry. With `receiver`, the replicas deliver events to it and every event of
+// every conversation must arrive.
+void two_replicas_keep_each_clients_order(const std::string& redis_url, EventReceiver* receiver = nullptr) {
   ScratchDir dir;
   write_echo_bot(dir.sub("bots"));
-  ServerProcess a(replica(dir, redis, "a")), b(replica(dir, redis, "b"));
+  std::string config;
+  if (receiver)
+    config = "events:\n  relay_claim_ms: 2000\n  sinks:\n    - name: audit\n      type: http\n      url: http://127.0.0.1:" +
+             std::to_string(receiver->port()) + "/events\n      batch: 100\n      timeout_ms: 1000\n";
+  ServerProcess a(replica(dir, redis_url, "a", config)), b(replica(dir, redis_url, "b", config));
   ASSERT_TRUE(a.start()) << a.log();
   ASSERT_TRUE(b.start()) << b.log();
   const uint16_t ports[2] = {a.port(), b.port()};
@@ -88,6 +96,43 @@ TEST(ServeReplicas, two_replicas_on_one_redis_apply_each_message_once_in_each_cl
     }
   }
   EXPECT_EQ(total, static_cast<size_t>(kClients * kMessages));
+
+  if (!receiver) return;
+  std::set<std::string> listed;
+  for (int k = 0; k < kConversations; ++k) {
+    auto r = check.get("/v1/bots/echo/conversations/conv-" + std::to_string(k) + "/events?limit=1000");
+    ASSERT_EQ(r.status, 200u) << r.body;
+    auto v = r.json();
+    for (auto& e : v.at("events").as_array()) listed.insert(std::string(e.at("id").as_string()));
+  }
+  EXPECT_GE(listed.size(), static_cast<size_t>(kClients * kMessages) * 2);
+  auto missing = [&] {
+    auto delivered = receiver->events();
+    size_t n = 0;
+    for (const auto& id : listed) n += delivered.count(id) ? 0 : 1;
+    return n;
+  };
+  EXPECT_TRUE(eventually([&] { return missing() == 0; }, std::chrono::seconds(30)))
+      << missing() << " of " << listed.size() << " events never reached the sink";
+}
+
+TEST(ServeReplicas, two_replicas_on_one_redis_apply_each_message_once_in_each_clients_order) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ready());
+  two_replicas_keep_each_clients_order(redis.url());
+}
+
+// The same on a Redis Cluster of three masters: conversations spread over the masters by their
+// partition's hash tag; each turn's outbox records go to its partition's stream and are merged
+// into the global one, so every event still reaches the sink.
+TEST(ServeReplicas, two_replicas_on_a_redis_cluster_of_three_masters_keep_the_order_and_deliver_every_event) {
+  RedisCluster cluster(3);
+  ASSERT_TRUE(cluster.ready()) << "redis-cli --cluster create failed";
+  EventReceiver receiver;
+  two_replicas_keep_each_clients_order(cluster.url(), &receiver);
+  // The conversations' keys are spread over the three masters.
+  for (size_t i = 0; i < cluster.size(); ++i)
+    EXPECT_NE(RedisCluster::cli(cluster.node(i).port(), "dbsize"), "0\n") << "master " << i << " holds nothing";
 }
 
 TEST(ServeReplicas, a_redis_restart_makes_replicas_unready_then_they_recover_with_nothing_lost) {
@@ -95,7 +140,7 @@ TEST(ServeReplicas, a_redis_restart_makes_replicas_unready_then_they_recover_wit
   ASSERT_TRUE(redis.ready());
   ScratchDir dir;
   write_echo_bot(dir.sub("bots"));
-  ServerProcess a(replica(dir, redis, "a"));
+  ServerProcess a(replica(dir, redis.url(), "a"));
   ASSERT_TRUE(a.start()) << a.log();
   HttpClient c(a.port());
   for (int m = 0; m < 20; ++m)

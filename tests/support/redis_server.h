@@ -12,13 +12,17 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <vector>
+#include <cstdio>
+#include <memory>
 #include <thread>
 
 namespace parley::testing {
 
 class RedisServer {
  public:
-  RedisServer() {
+  // `extra` are more redis-server arguments (e.g. {"--cluster-enabled", "yes"}).
+  explicit RedisServer(std::vector<std::string> extra = {}) : extra_(std::move(extra)) {
     std::random_device rd;
     dir_ = std::filesystem::temp_directory_path() / ("parley-redis-" + std::to_string(rd()));
     std::filesystem::create_directories(dir_);
@@ -49,9 +53,14 @@ class RedisServer {
         ::dup2(null, 1);
         ::dup2(null, 2);
       }
-      ::execl(binary().c_str(), "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--dir", dir.c_str(),
-              "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no",
-              static_cast<char*>(nullptr));
+      std::vector<std::string> args{"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", dir,
+                                    "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                                    "--protected-mode", "no"};
+      args.insert(args.end(), extra_.begin(), extra_.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(binary().c_str(), argv.data());
       ::_exit(127);
     }
     ready_ = false;
@@ -87,9 +96,56 @@ class RedisServer {
     return "/usr/bin/redis-server";
   }
 
+  std::vector<std::string> extra_;
   std::filesystem::path dir_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
+  bool ready_ = false;
+};
+
+// A Redis Cluster of `masters` redis-server processes (no replicas), slots spread by
+// `redis-cli --cluster create`; ready() once every node reports cluster_state:ok.
+class RedisCluster {
+ public:
+  explicit RedisCluster(size_t masters = 3) {
+    for (size_t i = 0; i < masters; ++i)
+      nodes_.push_back(std::make_unique<RedisServer>(std::vector<std::string>{
+          "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}));
+    for (auto& n : nodes_)
+      if (!n->ready()) return;
+    std::string cmd = "redis-cli --cluster create";
+    for (auto& n : nodes_) cmd += " 127.0.0.1:" + std::to_string(n->port());
+    cmd += " --cluster-replicas 0 --cluster-yes >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) return;
+    for (int i = 0; i < 200 && !ready_; ++i) {
+      ready_ = true;
+      for (auto& n : nodes_) ready_ = ready_ && cli(n->port(), "cluster info").find("cluster_state:ok") != std::string::npos;
+      if (!ready_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  bool ready() const { return ready_; }
+  RedisServer& node(size_t i) { return *nodes_[i]; }
+  size_t size() const { return nodes_.size(); }
+  // Seeds: the first two nodes (the rest is learnt from CLUSTER SLOTS).
+  std::string url() const {
+    return "redis+cluster://127.0.0.1:" + std::to_string(nodes_[0]->port()) + ",127.0.0.1:" +
+           std::to_string(nodes_[1 % nodes_.size()]->port());
+  }
+
+  // redis-cli -p PORT ARGS, its output.
+  static std::string cli(uint16_t port, const std::string& args) {
+    std::string cmd = "redis-cli -p " + std::to_string(port) + " " + args + " 2>/dev/null";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), ::pclose);
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while (pipe && (n = std::fread(buf, 1, sizeof buf, pipe.get())) > 0) out.append(buf, n);
+    return out;
+  }
+
+ private:
+  std::vector<std::unique_ptr<RedisServer>> nodes_;
   bool ready_ = false;
 };
 

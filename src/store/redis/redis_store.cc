@@ -2,7 +2,11 @@
 
 #include <hiredis/hiredis.h>
 
+#include <array>
 #include <charconv>
+#include <map>
+#include <optional>
+#include <set>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -95,6 +99,22 @@ end
 return out
 )lua";
 
+// Cluster: one partition's new outbox records into the global stream. KEYS: merge marks (hash
+// partition -> last merged entry of its stream), global stream, global seq. ARGV: partition,
+// the mark the caller read, the last entry it copies, n, records... Copies nothing (0) when the
+// mark moved meanwhile (another merge copied them).
+constexpr const char* kMergeScript = R"lua(
+local mark = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if mark ~= tonumber(ARGV[2]) then return 0 end
+local n = tonumber(ARGV[4])
+local last = redis.call('INCRBY', KEYS[3], n)
+for j = 1, n do
+  redis.call('XADD', KEYS[2], (last - n + j) .. '-0', 'r', ARGV[4 + j])
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return n
+)lua";
+
 struct Url {
   std::string host = "127.0.0.1";
   int port = 6379;
@@ -102,27 +122,56 @@ struct Url {
   int db = 0;
 };
 
-Result<Url> parse_url(const std::string& url) {
-  static constexpr std::string_view kScheme = "redis://";
-  if (url.rfind(kScheme, 0) != 0) return Status::invalid("redis url '" + url + "' is not redis://host:port[/db]");
-  std::string rest = url.substr(kScheme.size());
-  Url u;
+// redis://[:password@]host:port[/db], or redis+cluster://[:password@]host:port[,host:port...]
+// (seed nodes of a Redis Cluster; the rest of the cluster is learnt from CLUSTER SLOTS).
+struct Target {
+  bool cluster = false;
+  std::vector<Url> nodes;  // one for redis://, the seeds for redis+cluster://
+};
+
+Result<Target> parse_url(const std::string& url) {
+  static constexpr std::string_view kScheme = "redis://", kClusterScheme = "redis+cluster://";
+  Target t;
+  std::string rest;
+  if (url.rfind(kScheme, 0) == 0) {
+    rest = url.substr(kScheme.size());
+  } else if (url.rfind(kClusterScheme, 0) == 0) {
+    rest = url.substr(kClusterScheme.size());
+    t.cluster = true;
+  } else {
+    return Status::invalid("redis url '" + url + "' is not redis://host:port[/db] or redis+cluster://host:port[,host:port]");
+  }
+  std::string password;
   if (auto at = rest.rfind('@'); at != std::string::npos) {
     std::string auth = rest.substr(0, at);
-    u.password = auth.find(':') != std::string::npos ? auth.substr(auth.find(':') + 1) : auth;
+    password = auth.find(':') != std::string::npos ? auth.substr(auth.find(':') + 1) : auth;
     rest = rest.substr(at + 1);
   }
+  int db = 0;
   if (auto slash = rest.find('/'); slash != std::string::npos) {
-    u.db = std::atoi(rest.c_str() + slash + 1);
+    if (t.cluster) return Status::invalid("redis url '" + url + "': a Redis Cluster has no databases (/db)");
+    db = std::atoi(rest.c_str() + slash + 1);
     rest = rest.substr(0, slash);
   }
-  if (auto colon = rest.rfind(':'); colon != std::string::npos) {
-    u.port = std::atoi(rest.c_str() + colon + 1);
-    rest = rest.substr(0, colon);
+  size_t start = 0;
+  while (true) {
+    size_t comma = rest.find(',', start);
+    std::string hostport = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    Url u;
+    u.password = password;
+    u.db = db;
+    if (auto colon = hostport.rfind(':'); colon != std::string::npos) {
+      u.port = std::atoi(hostport.c_str() + colon + 1);
+      hostport = hostport.substr(0, colon);
+    }
+    if (!hostport.empty()) u.host = hostport;
+    if (u.port <= 0 || u.port > 65535) return Status::invalid("redis url '" + url + "': bad port");
+    t.nodes.push_back(u);
+    if (comma == std::string::npos) break;
+    if (!t.cluster) return Status::invalid("redis url '" + url + "': several hosts need redis+cluster://");
+    start = comma + 1;
   }
-  if (!rest.empty()) u.host = rest;
-  if (u.port <= 0 || u.port > 65535) return Status::invalid("redis url '" + url + "': bad port");
-  return u;
+  return t;
 }
 
 uint64_t fnv1a(std::string_view a, std::string_view b) {
@@ -139,23 +188,98 @@ uint64_t fnv1a(std::string_view a, std::string_view b) {
   return h;
 }
 
-struct Keys {
-  std::string meta, events, sizes, snapshot, dedup, lease, fence;
-};
+constexpr uint16_t kSlots = 16384;
+// Partitions of a Redis Cluster deployment: a conversation's keys and the outbox stream its turns
+// write to share a hash tag, one of 64 spread evenly over the slots (so over the masters).
+constexpr size_t kClusterPartitions = 64;
 
-Keys keys_of(const ConversationKey& key) {
-  char tag[17];
-  std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(fnv1a(key.bot, key.conversation)));
-  std::string id = std::to_string(key.bot.size()) + ":" + key.bot + key.conversation;
-  std::string base = std::string("parley:{") + tag + "}:";
-  return {base + "m:" + id, base + "e:" + id, base + "n:" + id, base + "s:" + id,
-          base + "d:" + id, base + "l:" + id, base + "fence"};
+// CRC16-XMODEM, as Redis Cluster hashes keys.
+uint16_t crc16(std::string_view s) {
+  uint16_t crc = 0;
+  for (unsigned char c : s) {
+    crc ^= static_cast<uint16_t>(c) << 8;
+    for (int i = 0; i < 8; ++i) crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
+  }
+  return crc;
 }
 
-constexpr const char* kOutboxKey = "parley:outbox";
-constexpr const char* kOutboxSeqKey = "parley:outbox:seq";
-constexpr const char* kCursorsKey = "parley:cursors";
-std::string dead_key(const std::string& sink) { return "parley:dead:" + sink; }
+// The cluster slot of a key: of its hash tag ({...}) when it has a non-empty one.
+uint16_t key_slot(std::string_view key) {
+  if (auto open = key.find('{'); open != std::string_view::npos) {
+    auto close = key.find('}', open + 1);
+    if (close != std::string_view::npos && close > open + 1) key = key.substr(open + 1, close - open - 1);
+  }
+  return crc16(key) % kSlots;
+}
+
+// A conversation's keys, and the outbox stream and counter its turns append to.
+struct Keys {
+  std::string meta, events, sizes, snapshot, dedup, lease, fence, outbox, outbox_seq;
+};
+
+// Key names. On one Redis node: a hash tag per conversation and ONE outbox stream that every turn
+// appends to. On a Redis Cluster a Lua script may only touch keys of one slot, so a conversation
+// is tagged with its partition, each partition has its own outbox stream in that slot, and
+// whoever reads the outbox first merges the partitions' new records into the global stream
+// (merge_partitions: a conditional script on the global slot, so a record is merged once).
+class Layout {
+ public:
+  explicit Layout(bool cluster) : cluster_(cluster) {
+    std::string g = cluster ? "parley:{parley}:" : "parley:";
+    outbox = g + "outbox";
+    outbox_seq = g + "outbox:seq";
+    cursors = g + "cursors";
+    claim = g + "relay:claim";
+    health = g + "health";
+    merged = g + "merged";
+    dead_prefix = g + "dead:";
+    if (!cluster) return;
+    for (size_t p = 0; p < kClusterPartitions; ++p) {
+      const size_t lo = p * kSlots / kClusterPartitions, hi = (p + 1) * kSlots / kClusterPartitions;
+      for (size_t k = 0;; ++k) {
+        std::string tag = "p" + std::to_string(p) + "." + std::to_string(k);
+        size_t slot = key_slot(tag);
+        if (slot >= lo && slot < hi) {
+          tags_.push_back(tag);
+          break;
+        }
+      }
+    }
+  }
+
+  bool cluster() const { return cluster_; }
+  std::string outbox, outbox_seq, cursors, claim, health, merged, dead_prefix;
+  std::string dead(const std::string& sink) const { return dead_prefix + sink; }
+
+  size_t partitions() const { return tags_.size(); }
+  std::string partition_outbox(size_t p) const { return "parley:{" + tags_[p] + "}:outbox"; }
+  std::string partition_health(size_t p) const { return "parley:{" + tags_[p] + "}:health"; }
+
+  Keys conversation(const ConversationKey& key) const {
+    uint64_t h = fnv1a(key.bot, key.conversation);
+    std::string tag;
+    if (cluster_) {
+      tag = tags_[h % tags_.size()];
+    } else {
+      char hex[17];
+      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+      tag = hex;
+    }
+    std::string id = std::to_string(key.bot.size()) + ":" + key.bot + key.conversation;
+    std::string base = "parley:{" + tag + "}:";
+    Keys k{base + "m:" + id, base + "e:" + id, base + "n:" + id, base + "s:" + id, base + "d:" + id,
+           base + "l:" + id, base + "fence", outbox, outbox_seq};
+    if (cluster_) {
+      k.outbox = base + "outbox";
+      k.outbox_seq = base + "outbox:seq";
+    }
+    return k;
+  }
+
+ private:
+  bool cluster_;
+  std::vector<std::string> tags_;
+};
 
 uint64_t to_u64(const redisReply* r) {
   if (!r) return 0;
@@ -176,65 +300,78 @@ std::string to_str(const redisReply* r) {
 // The position of a stream entry id "P-0" (position P - 1).
 uint64_t position_of(const redisReply* id) { return to_u64(id) - 1; }
 
-// One connection; reconnects when the previous command broke it.
+// A Redis error reply as a Status: unavailable for the ones that pass (a restarting or failing
+// over server), kNotFound for NOSCRIPT.
+Status error_status(std::string_view msg) {
+  if (msg.rfind("NOSCRIPT", 0) == 0) return Status(Code::kNotFound, std::string(msg));
+  for (std::string_view passing : {"LOADING", "MASTERDOWN", "MISCONF", "CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK"})
+    if (msg.rfind(passing, 0) == 0) return Status::unavailable("redis: " + std::string(msg));
+  return Status::io_error("redis: " + std::string(msg));
+}
+
+bool is_error(const Reply& r) { return r->type == REDIS_REPLY_ERROR; }
+std::string_view error_text(const Reply& r) { return {r->str, r->len}; }
+
+// One connection; reconnects when the previous command broke it. Error replies are returned as
+// replies: the caller decides (a cluster client follows MOVED and ASK).
 class Conn {
  public:
   explicit Conn(const Url& url, int timeout_ms) : url_(url), timeout_ms_(timeout_ms) {}
   ~Conn() {
     if (ctx_) redisFree(ctx_);
   }
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
 
-  Result<Reply> run(const std::vector<std::string_view>& args) {
+  Result<Reply> command(const std::vector<std::string_view>& args) {
+    auto r = pipeline({args});
+    if (!r.ok()) return r.status();
+    return std::move(r->front());
+  }
+
+  // The commands in one round trip, their replies in order.
+  Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string_view>>& commands) {
     // A connection idle since Redis restarted fails its first command: reconnect and try once
-    // more (the command did not reach a server that had closed the socket).
+    // more (the commands did not reach a server that had closed the socket).
     bool fresh = !ctx_;
-    auto r = run_once(args);
-    if (!r.ok() && !fresh && !ctx_) r = run_once(args);
+    auto r = pipeline_once(commands);
+    if (!r.ok() && !fresh && !ctx_) r = pipeline_once(commands);
     return r;
   }
 
-  Result<Reply> run_once(const std::vector<std::string_view>& args) {
+ private:
+  Result<std::vector<Reply>> pipeline_once(const std::vector<std::vector<std::string_view>>& commands) {
     if (!ctx_)
       if (Status s = connect(); !s) return s;
     std::vector<const char*> argv;
     std::vector<size_t> lens;
-    for (auto a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
+    for (const auto& args : commands) {
+      argv.clear();
+      lens.clear();
+      for (auto a : args) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
+      }
+      if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK)
+        return broken();
     }
-    auto* raw = static_cast<redisReply*>(redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
-    if (!raw) {
-      std::string why = ctx_->errstr;
-      redisFree(ctx_);
-      ctx_ = nullptr;
-      return Status::unavailable("redis " + url_.host + ":" + std::to_string(url_.port) + ": " + why);
+    std::vector<Reply> out;
+    out.reserve(commands.size());
+    for (size_t i = 0; i < commands.size(); ++i) {
+      void* raw = nullptr;
+      if (redisGetReply(ctx_, &raw) != REDIS_OK || !raw) return broken();
+      out.emplace_back(static_cast<redisReply*>(raw), freeReplyObject);
     }
-    Reply r(raw, freeReplyObject);
-    if (r->type == REDIS_REPLY_ERROR) {
-      std::string msg(r->str, r->len);
-      if (msg.rfind("NOSCRIPT", 0) == 0) return Status(Code::kNotFound, msg);
-      if (msg.rfind("LOADING", 0) == 0 || msg.rfind("MASTERDOWN", 0) == 0 || msg.rfind("MISCONF", 0) == 0)
-        return Status::unavailable("redis: " + msg);
-      return Status::io_error("redis: " + msg);
-    }
-    return r;
+    return out;
   }
 
-  // EVALSHA, loading the script on NOSCRIPT (after a Redis restart).
-  Result<Reply> eval(const std::string& script, const std::string& sha, const std::vector<std::string_view>& keys,
-                     const std::vector<std::string_view>& args) {
-    std::string nkeys = std::to_string(keys.size());
-    std::vector<std::string_view> cmd{"EVALSHA", sha, nkeys};
-    cmd.insert(cmd.end(), keys.begin(), keys.end());
-    cmd.insert(cmd.end(), args.begin(), args.end());
-    auto r = run(cmd);
-    if (r.ok() || r.status().code() != Code::kNotFound) return r;
-    cmd[0] = "EVAL";
-    cmd[1] = script;
-    return run(cmd);
+  Status broken() {
+    std::string why = ctx_->errstr;
+    redisFree(ctx_);
+    ctx_ = nullptr;
+    return Status::unavailable("redis " + url_.host + ":" + std::to_string(url_.port) + ": " + why);
   }
 
- private:
   Status connect() {
     timeval tv{timeout_ms_ / 1000, (timeout_ms_ % 1000) * 1000};
     ctx_ = redisConnectWithTimeout(url_.host.c_str(), url_.port, tv);
@@ -245,12 +382,22 @@ class Conn {
       return Status::unavailable("cannot connect to redis " + url_.host + ":" + std::to_string(url_.port) + ": " + why);
     }
     redisSetTimeout(ctx_, tv);
-    if (!url_.password.empty()) {
-      if (auto r = run({"AUTH", url_.password}); !r.ok()) return r.status();
-    }
+    auto setup = [&](const std::vector<std::string_view>& args) -> Status {
+      auto r = pipeline_once({args});
+      if (!r.ok()) return r.status();
+      if (is_error(r->front())) {
+        Status s = error_status(error_text(r->front()));
+        redisFree(ctx_);
+        ctx_ = nullptr;
+        return s;
+      }
+      return Status::ok();
+    };
+    if (!url_.password.empty())
+      if (Status s = setup({"AUTH", url_.password}); !s) return s;
     if (url_.db != 0) {
       std::string db = std::to_string(url_.db);
-      if (auto r = run({"SELECT", db}); !r.ok()) return r.status();
+      if (Status s = setup({"SELECT", db}); !s) return s;
     }
     return Status::ok();
   }
@@ -260,19 +407,255 @@ class Conn {
   redisContext* ctx_ = nullptr;
 };
 
+// What the store talks to: one Redis node, or a Redis Cluster. Not thread-safe: a pool hands
+// each out to one thread at a time.
+class Client {
+ public:
+  virtual ~Client() = default;
+  // Runs a command on the node that serves `key` (any node when empty); an error reply becomes
+  // a Status.
+  virtual Result<Reply> run(std::string_view key, const std::vector<std::string_view>& args) = 0;
+
+  // EVALSHA, loading the script on NOSCRIPT (after a Redis restart, or on another cluster node).
+  Result<Reply> eval(const std::string& script, const std::string& sha, const std::vector<std::string_view>& keys,
+                     const std::vector<std::string_view>& args) {
+    std::string nkeys = std::to_string(keys.size());
+    std::vector<std::string_view> cmd{"EVALSHA", sha, nkeys};
+    cmd.insert(cmd.end(), keys.begin(), keys.end());
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    std::string_view key = keys.empty() ? std::string_view() : keys.front();
+    auto r = run(key, cmd);
+    if (r.ok() || r.status().code() != Code::kNotFound) return r;
+    cmd[0] = "EVAL";
+    cmd[1] = script;
+    return run(key, cmd);
+  }
+};
+
+class NodeClient final : public Client {
+ public:
+  NodeClient(const Url& url, int timeout_ms) : conn_(url, timeout_ms) {}
+  Result<Reply> run(std::string_view, const std::vector<std::string_view>& args) override {
+    auto r = conn_.command(args);
+    if (!r.ok()) return r.status();
+    if (is_error(*r)) return error_status(error_text(*r));
+    return r;
+  }
+
+ private:
+  Conn conn_;
+};
+
+// Which master serves which slot, learnt from CLUSTER SLOTS and corrected by MOVED replies.
+// Shared by all the cluster clients of a store.
+class Topology {
+ public:
+  Topology(std::vector<Url> seeds, int timeout_ms) : seeds_(std::move(seeds)), timeout_ms_(timeout_ms) {
+    slots_.fill(-1);
+  }
+
+  // The master of `slot`, empty when not known.
+  std::optional<Url> node_for(uint16_t slot) {
+    std::lock_guard<std::mutex> lock(mu_);
+    int i = slots_[slot];
+    if (i < 0) return std::nullopt;
+    return nodes_[i];
+  }
+
+  void moved(uint16_t slot, const Url& to) {
+    std::lock_guard<std::mutex> lock(mu_);
+    slots_[slot] = index_locked(to);
+  }
+
+  std::vector<Url> masters() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return nodes_;
+  }
+
+  // Asks the known nodes, then the seeds, for the slot map. Concurrent callers share one refresh.
+  Status refresh() {
+    std::unique_lock<std::mutex> refreshing(refresh_mu_, std::try_to_lock);
+    if (!refreshing.owns_lock()) {
+      std::lock_guard<std::mutex> wait(refresh_mu_);  // another thread refreshes: wait for it
+      return Status::ok();
+    }
+    std::vector<Url> ask = masters();
+    ask.insert(ask.end(), seeds_.begin(), seeds_.end());
+    Status last = Status::unavailable("redis cluster: no node to ask");
+    for (const auto& node : ask) {
+      Conn c(node, timeout_ms_);
+      auto r = c.command({"CLUSTER", "SLOTS"});
+      if (!r.ok()) {
+        last = r.status();
+        continue;
+      }
+      if (is_error(*r)) {
+        last = error_status(error_text(*r));
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      slots_.fill(-1);
+      const redisReply* rep = r->get();
+      size_t covered = 0;
+      for (size_t i = 0; i < rep->elements; ++i) {
+        const redisReply* range = rep->element[i];
+        if (range->type != REDIS_REPLY_ARRAY || range->elements < 3) continue;
+        const redisReply* master = range->element[2];
+        if (master->type != REDIS_REPLY_ARRAY || master->elements < 2) continue;
+        Url u = node;  // password
+        std::string host = to_str_(master->element[0]);
+        if (!host.empty() && host != "?") u.host = host;
+        u.port = static_cast<int>(master->element[1]->integer);
+        int index = index_locked(u);
+        for (long long s = range->element[0]->integer; s <= range->element[1]->integer && s < kSlots; ++s) {
+          slots_[s] = index;
+          ++covered;
+        }
+      }
+      if (covered == 0) {
+        last = Status::unavailable("redis cluster: " + node.host + ":" + std::to_string(node.port) + " serves no slot");
+        continue;
+      }
+      return Status::ok();
+    }
+    return last;
+  }
+
+ private:
+  static std::string to_str_(const redisReply* r) {
+    return r && r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : std::string();
+  }
+  int index_locked(const Url& u) {
+    for (size_t i = 0; i < nodes_.size(); ++i)
+      if (nodes_[i].host == u.host && nodes_[i].port == u.port) return static_cast<int>(i);
+    nodes_.push_back(u);
+    return static_cast<int>(nodes_.size() - 1);
+  }
+
+  std::vector<Url> seeds_;
+  int timeout_ms_;
+  std::mutex refresh_mu_;
+  std::mutex mu_;
+  std::vector<Url> nodes_;
+  std::array<int, kSlots> slots_;
+};
+
+// "MOVED 3999 127.0.0.1:6381" / "ASK 3999 127.0.0.1:6381" -> the node named.
+std::optional<Url> redirect_target(std::string_view msg, const Url& like) {
+  auto space = msg.rfind(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  std::string_view hostport = msg.substr(space + 1);
+  auto colon = hostport.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  Url u = like;
+  if (colon > 0) u.host = std::string(hostport.substr(0, colon));
+  u.port = std::atoi(std::string(hostport.substr(colon + 1)).c_str());
+  if (u.port <= 0) return std::nullopt;
+  return u;
+}
+
+// A Redis Cluster client: each command goes to the master of its key's slot over that node's
+// connection; MOVED updates the slot map (and refreshes it), ASK is followed once with ASKING,
+// TRYAGAIN and CLUSTERDOWN are retried briefly, a broken connection refreshes the map (failover).
+class ClusterClient final : public Client {
+ public:
+  ClusterClient(std::shared_ptr<Topology> topology, Url like, int timeout_ms)
+      : topology_(std::move(topology)), like_(std::move(like)), timeout_ms_(timeout_ms) {}
+
+  Result<Reply> run(std::string_view key, const std::vector<std::string_view>& args) override {
+    auto r = send(key, {args});
+    if (!r.ok()) return r.status();
+    Reply reply = std::move(r->front());
+    if (is_error(reply)) return error_status(error_text(reply));
+    return reply;
+  }
+
+ private:
+  // Commands that all touch keys of one slot (`key`'s) in one round trip, replies in order.
+  Result<std::vector<Reply>> send(std::string_view key, const std::vector<std::vector<std::string_view>>& commands) {
+    const uint16_t slot = key.empty() ? 0 : key_slot(key);
+    std::optional<Url> ask;
+    Status last = Status::unavailable("redis cluster: slot " + std::to_string(slot) + " has no master");
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      if (attempt > 1) std::this_thread::sleep_for(std::chrono::milliseconds(25 * attempt));
+      std::optional<Url> node = ask ? ask : topology_->node_for(slot);
+      if (!node) {
+        if (Status s = topology_->refresh(); !s) last = s;
+        node = topology_->node_for(slot);
+        if (!node) continue;
+      }
+      Conn& c = conn(*node);
+      std::vector<std::vector<std::string_view>> sent;
+      if (ask) sent.push_back({"ASKING"});
+      sent.insert(sent.end(), commands.begin(), commands.end());
+      auto r = c.pipeline(sent);
+      if (!r.ok()) {  // the node is gone (failover, restart): ask the cluster again
+        last = r.status();
+        topology_->refresh();
+        ask.reset();
+        continue;
+      }
+      if (ask) r->erase(r->begin());
+      ask.reset();
+      // A redirect or a passing error on the first reply means none of the commands ran there
+      // (they all touch the same slot): try again where the cluster says.
+      const Reply& first = r->front();
+      if (is_error(first)) {
+        std::string_view msg = error_text(first);
+        if (msg.rfind("MOVED ", 0) == 0) {
+          if (auto to = redirect_target(msg, like_)) topology_->moved(slot, *to);
+          topology_->refresh();
+          last = error_status(msg);
+          continue;
+        }
+        if (msg.rfind("ASK ", 0) == 0) {
+          ask = redirect_target(msg, like_);
+          last = error_status(msg);
+          continue;
+        }
+        if (msg.rfind("TRYAGAIN", 0) == 0 || msg.rfind("CLUSTERDOWN", 0) == 0) {
+          last = error_status(msg);
+          continue;
+        }
+      }
+      return r;
+    }
+    return last;
+  }
+
+  Conn& conn(const Url& node) {
+    std::string name = node.host + ":" + std::to_string(node.port);
+    auto& c = conns_[name];
+    if (!c) c = std::make_unique<Conn>(node, timeout_ms_);
+    return *c;
+  }
+
+  std::shared_ptr<Topology> topology_;
+  Url like_;
+  int timeout_ms_;
+  std::map<std::string, std::unique_ptr<Conn>> conns_;
+};
+
 }  // namespace
 
 struct RedisStore::Impl {
   RedisStoreOptions options;
-  Url url;
-  std::string append_sha, load_sha, turn_events_sha;
+  Target target;
+  Layout layout{false};
+  std::shared_ptr<Topology> topology;  // cluster only
+  std::string append_sha, load_sha, turn_events_sha, merge_sha;
 
-  // Reads: a pool of connections.
+  std::unique_ptr<Client> make_client() const {
+    if (target.cluster) return std::make_unique<ClusterClient>(topology, target.nodes.front(), options.timeout_ms);
+    return std::make_unique<NodeClient>(target.nodes.front(), options.timeout_ms);
+  }
+
+  // Reads: a pool of clients.
   std::mutex pool_mu;
   std::condition_variable pool_cv;
-  std::vector<std::unique_ptr<Conn>> idle;
+  std::vector<std::unique_ptr<Client>> idle;
 
-  // Appends: a queue and writer threads, each with its own connection.
+  // Appends: a queue and writer threads, each with its own client.
   struct Pending {
     ConversationKey key;
     TurnRecord turn;
@@ -285,15 +668,18 @@ struct RedisStore::Impl {
   std::vector<std::thread> writers;
   std::function<void()> commit_listener;
 
+  // One merge of the partitions' outboxes at a time in this process.
+  std::mutex merge_mu;
+
   struct Lease {
     Impl* impl;
-    std::unique_ptr<Conn> conn;
+    std::unique_ptr<Client> client;
     ~Lease() {
       std::lock_guard<std::mutex> lock(impl->pool_mu);
-      impl->idle.push_back(std::move(conn));
+      impl->idle.push_back(std::move(client));
       impl->pool_cv.notify_one();
     }
-    Conn* operator->() { return conn.get(); }
+    Client* operator->() { return client.get(); }
   };
 
   Lease borrow() {
@@ -304,8 +690,8 @@ struct RedisStore::Impl {
     return Lease{this, std::move(c)};
   }
 
-  Status append(Conn& conn, const ConversationKey& key, const TurnRecord& t) {
-    Keys k = keys_of(key);
+  Status append(Client& client, const ConversationKey& key, const TurnRecord& t) {
+    Keys k = layout.conversation(key);
     std::string expected = std::to_string(t.expected_version);
     std::string fence = std::to_string(t.fence);
     std::string ne = std::to_string(t.events.size());
@@ -317,8 +703,8 @@ struct RedisStore::Impl {
     args.push_back(t.snapshot);
     args.push_back(no);
     for (const auto& o : t.outbox) args.push_back(o);
-    auto r = conn.eval(kAppendScript, append_sha, {k.meta, k.events, k.sizes, k.snapshot, k.dedup, kOutboxKey, kOutboxSeqKey, k.lease},
-                       args);
+    auto r = client.eval(kAppendScript, append_sha,
+                         {k.meta, k.events, k.sizes, k.snapshot, k.dedup, k.outbox, k.outbox_seq, k.lease}, args);
     if (!r.ok()) return r.status();
     const redisReply* rep = r->get();
     if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) return Status::io_error("redis: unexpected append reply");
@@ -328,7 +714,7 @@ struct RedisStore::Impl {
     return Status::ok();
   }
 
-  void run_writer(std::unique_ptr<Conn> conn) {
+  void run_writer(std::unique_ptr<Client> client) {
     while (true) {
       Pending p;
       {
@@ -338,22 +724,73 @@ struct RedisStore::Impl {
         p = std::move(queue.front());
         queue.pop_front();
       }
-      Status s = append(*conn, p.key, p.turn);
+      Status s = append(*client, p.key, p.turn);
       if (s.is_ok() && commit_listener) commit_listener();
       p.done(std::move(s));
     }
   }
+
+  // Cluster only: moves the records the turns appended to the partitions' outbox streams into the
+  // global stream, in each partition's order, numbering them there. Per partition, the copy and
+  // the partition's merge mark are one script on the global slot that runs only if the mark is
+  // still the one this merge read, so concurrent merges (every replica's relay readers) copy a
+  // record once; the partition stream is trimmed after.
+  Status merge_partitions(Client& client, size_t max_per_partition = 1000) {
+    if (!layout.cluster()) return Status::ok();
+    std::lock_guard<std::mutex> merging(merge_mu);
+    auto marks = client.run(layout.merged, {"HGETALL", layout.merged});
+    if (!marks.ok()) return marks.status();
+    std::vector<uint64_t> merged(layout.partitions(), 0);
+    for (size_t i = 0; i + 1 < (*marks)->elements; i += 2) {
+      size_t p = to_u64((*marks)->element[i]);
+      if (p < merged.size()) merged[p] = to_u64((*marks)->element[i + 1]);
+    }
+    const std::string count = std::to_string(max_per_partition);
+    for (size_t p = 0; p < layout.partitions(); ++p) {
+      const std::string stream = layout.partition_outbox(p);
+      const std::string start = "(" + std::to_string(merged[p]) + "-0";
+      auto r = client.run(stream, {"XRANGE", stream, start, "+", "COUNT", count});
+      if (!r.ok()) return r.status();
+      if ((*r)->elements == 0) continue;
+      std::vector<std::string> records;
+      uint64_t last = merged[p];
+      for (size_t i = 0; i < (*r)->elements; ++i) {
+        const redisReply* entry = (*r)->element[i];
+        if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) continue;
+        const redisReply* fields = entry->element[1];
+        if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2) continue;
+        last = to_u64(entry->element[0]);
+        records.push_back(to_str(fields->element[1]));
+      }
+      std::string part = std::to_string(p), expected = std::to_string(merged[p]), upto = std::to_string(last);
+      std::string n = std::to_string(records.size());
+      std::vector<std::string_view> args{part, expected, upto, n};
+      for (const auto& rec : records) args.push_back(rec);
+      auto m = client.eval(kMergeScript, merge_sha, {layout.merged, layout.outbox, layout.outbox_seq}, args);
+      if (!m.ok()) return m.status();
+      // Merged now (by this call or a concurrent one): the partition keeps what is not yet.
+      std::string min = std::to_string(last + 1) + "-0";
+      auto t = client.run(stream, {"XTRIM", stream, "MINID", min});
+      if (!t.ok()) return t.status();
+    }
+    return Status::ok();
+  }
 };
 
 Result<std::shared_ptr<RedisStore>> open_redis_store(const RedisStoreOptions& options) {
-  auto url = parse_url(options.url);
-  if (!url.ok()) return url.status();
+  auto target = parse_url(options.url);
+  if (!target.ok()) return target.status();
   auto impl = std::make_unique<RedisStore::Impl>();
   impl->options = options;
-  impl->url = *url;
-  Conn probe(*url, options.timeout_ms);
+  impl->target = *target;
+  impl->layout = Layout(target->cluster);
+  if (target->cluster) {
+    impl->topology = std::make_shared<Topology>(target->nodes, options.timeout_ms);
+    if (Status s = impl->topology->refresh(); !s) return s;
+  }
+  auto probe = impl->make_client();
   auto load = [&](const char* script, std::string& sha) -> Status {
-    auto r = probe.run({"SCRIPT", "LOAD", script});
+    auto r = probe->run("", {"SCRIPT", "LOAD", script});
     if (!r.ok()) return r.status();
     sha = to_str(r->get());
     return Status::ok();
@@ -361,12 +798,11 @@ Result<std::shared_ptr<RedisStore>> open_redis_store(const RedisStoreOptions& op
   if (Status s = load(kAppendScript, impl->append_sha); !s) return s;
   if (Status s = load(kLoadScript, impl->load_sha); !s) return s;
   if (Status s = load(kTurnEventsScript, impl->turn_events_sha); !s) return s;
-  for (size_t i = 0; i < std::max<size_t>(1, options.readers); ++i)
-    impl->idle.push_back(std::make_unique<Conn>(*url, options.timeout_ms));
+  if (Status s = load(kMergeScript, impl->merge_sha); !s) return s;
+  for (size_t i = 0; i < std::max<size_t>(1, options.readers); ++i) impl->idle.push_back(impl->make_client());
   auto* raw = impl.get();
   for (size_t i = 0; i < std::max<size_t>(1, options.writers); ++i)
-    impl->writers.emplace_back(
-        [raw, c = std::make_shared<Url>(*url), t = options.timeout_ms] { raw->run_writer(std::make_unique<Conn>(*c, t)); });
+    impl->writers.emplace_back([raw, c = raw->make_client()]() mutable { raw->run_writer(std::move(c)); });
   return std::make_shared<RedisStore>(std::move(impl));
 }
 
@@ -382,7 +818,7 @@ RedisStore::~RedisStore() {
 }
 
 Result<StoredConversation> RedisStore::load(const ConversationKey& key, size_t max_events) {
-  Keys k = keys_of(key);
+  Keys k = impl_->layout.conversation(key);
   std::string maxe = std::to_string(max_events);
   auto conn = impl_->borrow();
   auto r = conn->eval(kLoadScript, impl_->load_sha, {k.meta, k.events, k.snapshot}, {maxe});
@@ -411,9 +847,9 @@ void RedisStore::append_if_version_async(const ConversationKey& key, TurnRecord 
 }
 
 Result<std::optional<std::string>> RedisStore::find_reply(const ConversationKey& key, const std::string& message_id) {
-  Keys k = keys_of(key);
+  Keys k = impl_->layout.conversation(key);
   auto conn = impl_->borrow();
-  auto r = conn->run({"HGET", k.dedup, message_id});
+  auto r = conn->run(k.dedup, {"HGET", k.dedup, message_id});
   if (!r.ok()) return r.status();
   if ((*r)->type == REDIS_REPLY_NIL) return std::optional<std::string>();
   return std::optional<std::string>(to_str(r->get()));
@@ -421,11 +857,11 @@ Result<std::optional<std::string>> RedisStore::find_reply(const ConversationKey&
 
 Result<std::vector<std::string>> RedisStore::read_events(const ConversationKey& key, uint64_t from, size_t count) {
   if (count == 0) return std::vector<std::string>();
-  Keys k = keys_of(key);
+  Keys k = impl_->layout.conversation(key);
   std::string a = std::to_string(from);
   std::string b = std::to_string(from + count - 1);
   auto conn = impl_->borrow();
-  auto r = conn->run({"LRANGE", k.events, a, b});
+  auto r = conn->run(k.events, {"LRANGE", k.events, a, b});
   if (!r.ok()) return r.status();
   std::vector<std::string> out;
   for (size_t i = 0; i < (*r)->elements; ++i) out.push_back(to_str((*r)->element[i]));
@@ -436,7 +872,7 @@ Result<std::vector<ConversationStore::TurnEvent>> RedisStore::read_turn_events(c
                                                                                uint64_t from, size_t count) {
   std::vector<TurnEvent> out;
   if (count == 0) return out;
-  Keys k = keys_of(key);
+  Keys k = impl_->layout.conversation(key);
   std::string a = std::to_string(from);
   std::string n = std::to_string(count);
   auto conn = impl_->borrow();
@@ -456,11 +892,11 @@ local token = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
 return token
 )lua";
-  Keys k = keys_of(key);
+  Keys k = impl_->layout.conversation(key);
   std::string ms = std::to_string(ttl.count());
   auto conn = impl_->borrow();
   std::string mine = std::to_string(held);
-  auto r = conn->run({"EVAL", kAcquire, "2", k.lease, k.fence, ms, mine});
+  auto r = conn->run(k.lease, {"EVAL", kAcquire, "2", k.lease, k.fence, ms, mine});
   if (!r.ok()) return r.status();
   if ((*r)->integer == 0) return Status::conflict("another replica holds conversation '" + key.conversation + "'");
   return static_cast<uint64_t>((*r)->integer);
@@ -471,16 +907,27 @@ void RedisStore::release_lease(const ConversationKey& key, uint64_t token) {
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 )lua";
-  Keys k = keys_of(key);
+  Keys k = impl_->layout.conversation(key);
   std::string t = std::to_string(token);
   auto conn = impl_->borrow();
-  conn->run({"EVAL", kRelease, "1", k.lease, t});
+  conn->run(k.lease, {"EVAL", kRelease, "1", k.lease, t});
 }
 
 Status RedisStore::check_writable() {
   auto conn = impl_->borrow();
-  auto r = conn->run({"SET", "parley:health", "1"});
-  return r.ok() ? Status::ok() : r.status();
+  const auto& layout = impl_->layout;
+  auto r = conn->run(layout.health, {"SET", layout.health, "1"});
+  if (!r.ok() || !layout.cluster()) return r.ok() ? Status::ok() : r.status();
+  // A cluster is writable when every master is: one key on each (a partition it serves).
+  std::set<std::string> checked;
+  for (size_t p = 0; p < layout.partitions(); ++p) {
+    std::string key = layout.partition_health(p);
+    auto node = impl_->topology->node_for(key_slot(key));
+    if (node && !checked.insert(node->host + ":" + std::to_string(node->port)).second) continue;
+    auto w = conn->run(key, {"SET", key, "1"});
+    if (!w.ok()) return w.status();
+  }
+  return Status::ok();
 }
 
 Result<std::vector<OutboxRecord>> RedisStore::read_outbox(uint64_t from, size_t max) {
@@ -489,7 +936,8 @@ Result<std::vector<OutboxRecord>> RedisStore::read_outbox(uint64_t from, size_t 
   std::string start = std::to_string(from + 1) + "-0";
   std::string count = std::to_string(max);
   auto conn = impl_->borrow();
-  auto r = conn->run({"XRANGE", kOutboxKey, start, "+", "COUNT", count});
+  if (Status s = impl_->merge_partitions(*conn.client); !s) return s;
+  auto r = conn->run(impl_->layout.outbox, {"XRANGE", impl_->layout.outbox, start, "+", "COUNT", count});
   if (!r.ok()) return r.status();
   for (size_t i = 0; i < (*r)->elements; ++i) {
     const redisReply* entry = (*r)->element[i];
@@ -503,16 +951,16 @@ Result<std::vector<OutboxRecord>> RedisStore::read_outbox(uint64_t from, size_t 
 
 uint64_t RedisStore::next_outbox_seq() const {
   auto conn = impl_->borrow();
-  auto r = conn->run({"GET", kOutboxSeqKey});
+  auto r = conn->run(impl_->layout.outbox_seq, {"GET", impl_->layout.outbox_seq});
   return r.ok() ? to_u64(r->get()) : 0;
 }
 
 Result<uint64_t> RedisStore::first_outbox_seq() {
   auto conn = impl_->borrow();
-  auto r = conn->run({"XRANGE", kOutboxKey, "-", "+", "COUNT", "1"});
+  auto r = conn->run(impl_->layout.outbox, {"XRANGE", impl_->layout.outbox, "-", "+", "COUNT", "1"});
   if (!r.ok()) return r.status();
   if ((*r)->elements == 0) {
-    auto n = conn->run({"GET", kOutboxSeqKey});
+    auto n = conn->run(impl_->layout.outbox_seq, {"GET", impl_->layout.outbox_seq});
     if (!n.ok()) return n.status();
     return to_u64(n->get());
   }
@@ -522,7 +970,7 @@ Result<uint64_t> RedisStore::first_outbox_seq() {
 Status RedisStore::trim_outbox(uint64_t below) {
   std::string min = std::to_string(below + 1) + "-0";
   auto conn = impl_->borrow();
-  auto r = conn->run({"XTRIM", kOutboxKey, "MINID", min});
+  auto r = conn->run(impl_->layout.outbox, {"XTRIM", impl_->layout.outbox, "MINID", min});
   return r.ok() ? Status::ok() : r.status();
 }
 
@@ -530,7 +978,7 @@ void RedisStore::set_commit_listener(std::function<void()> listener) { impl_->co
 
 Result<std::optional<uint64_t>> RedisStore::load_cursor(const std::string& sink) {
   auto conn = impl_->borrow();
-  auto r = conn->run({"HGET", kCursorsKey, sink});
+  auto r = conn->run(impl_->layout.cursors, {"HGET", impl_->layout.cursors, sink});
   if (!r.ok()) return r.status();
   if ((*r)->type == REDIS_REPLY_NIL) return std::optional<uint64_t>();
   return std::optional<uint64_t>(to_u64(r->get()));
@@ -539,7 +987,7 @@ Result<std::optional<uint64_t>> RedisStore::load_cursor(const std::string& sink)
 Status RedisStore::save_cursor(const std::string& sink, uint64_t cursor) {
   std::string v = std::to_string(cursor);
   auto conn = impl_->borrow();
-  auto r = conn->run({"HSET", kCursorsKey, sink, v});
+  auto r = conn->run(impl_->layout.cursors, {"HSET", impl_->layout.cursors, sink, v});
   return r.ok() ? Status::ok() : r.status();
 }
 
@@ -547,23 +995,23 @@ Status RedisStore::put_dead_letters(const std::string& sink, const std::vector<O
   if (records.empty()) return Status::ok();
   std::vector<std::string> scores;
   for (const auto& rec : records) scores.push_back(std::to_string(rec.seq));
-  std::string key = dead_key(sink);
+  std::string key = impl_->layout.dead(sink);
   std::vector<std::string_view> cmd{"ZADD", key};
   for (size_t i = 0; i < records.size(); ++i) {
     cmd.push_back(scores[i]);
     cmd.push_back(records[i].record);
   }
   auto conn = impl_->borrow();
-  auto r = conn->run(cmd);
+  auto r = conn->run(key, cmd);
   return r.ok() ? Status::ok() : r.status();
 }
 
 Result<std::vector<OutboxRecord>> RedisStore::read_dead_letters(const std::string& sink, uint64_t from, size_t max) {
-  std::string key = dead_key(sink);
+  std::string key = impl_->layout.dead(sink);
   std::string min = std::to_string(from);
   std::string count = std::to_string(max);
   auto conn = impl_->borrow();
-  auto r = conn->run({"ZRANGEBYSCORE", key, min, "+inf", "WITHSCORES", "LIMIT", "0", count});
+  auto r = conn->run(key, {"ZRANGEBYSCORE", key, min, "+inf", "WITHSCORES", "LIMIT", "0", count});
   if (!r.ok()) return r.status();
   std::vector<OutboxRecord> out;
   for (size_t i = 0; i + 1 < (*r)->elements; i += 2)
@@ -572,11 +1020,11 @@ Result<std::vector<OutboxRecord>> RedisStore::read_dead_letters(const std::strin
 }
 
 Status RedisStore::delete_dead_letters(const std::string& sink, const std::vector<uint64_t>& positions) {
-  std::string key = dead_key(sink);
+  std::string key = impl_->layout.dead(sink);
   auto conn = impl_->borrow();
   for (uint64_t p : positions) {
     std::string s = std::to_string(p);
-    auto r = conn->run({"ZREMRANGEBYSCORE", key, s, s});
+    auto r = conn->run(key, {"ZREMRANGEBYSCORE", key, s, s});
     if (!r.ok()) return r.status();
   }
   return Status::ok();
@@ -592,7 +1040,7 @@ return 0
 )lua";
   std::string ms = std::to_string(ttl.count());
   auto conn = impl_->borrow();
-  auto r = conn->run({"EVAL", kClaim, "1", "parley:relay:claim", owner, ms});
+  auto r = conn->run(impl_->layout.claim, {"EVAL", kClaim, "1", impl_->layout.claim, owner, ms});
   if (!r.ok()) return r.status();
   return (*r)->integer == 1;
 }

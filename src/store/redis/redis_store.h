@@ -2,24 +2,34 @@
 // of `parley serve` processes serve the same conversations (issue: scale out).
 //
 // Keys (hash-tagged per conversation, so one conversation lives on one cluster slot):
-//   parley:{H}:m:C   hash v (events), t (turns), sv (events the snapshot covers)
-//   parley:{H}:e:C   list of event JSON texts
-//   parley:{H}:n:C   list of event counts per turn (the turn of an event, for the events route)
-//   parley:{H}:s:C   latest tracker snapshot
-//   parley:{H}:d:C   hash message id -> stored reply
-//   parley:{H}:l:C   the conversation's lease: the holder's fencing token (SET NX PX), from the
-//                    counter parley:{H}:fence
-// H is a hash of bot and conversation, C = len(bot):bot + conversation. The outbox is one stream
-// (parley:outbox, id = position + 1) numbered by parley:outbox:seq; sink cursors in the hash
-// parley:cursors; dead letters in one sorted set per sink (score = position).
+//   parley:{T}:m:C   hash v (events), t (turns), sv (events the snapshot covers)
+//   parley:{T}:e:C   list of event JSON texts
+//   parley:{T}:n:C   list of event counts per turn (the turn of an event, for the events route)
+//   parley:{T}:s:C   latest tracker snapshot
+//   parley:{T}:d:C   hash message id -> stored reply
+//   parley:{T}:l:C   the conversation's lease: the holder's fencing token (SET NX PX), from the
+//                    counter parley:{T}:fence
+// C = len(bot):bot + conversation. On one Redis node (redis://) T is a hash of bot and
+// conversation, and every turn appends its outbox records to one stream, parley:outbox (entry id
+// = position + 1, numbered by parley:outbox:seq); sink cursors in the hash parley:cursors, dead
+// letters in a sorted set per sink (score = position).
+//
+// On a Redis Cluster (redis+cluster://seed[,seed...]) a script may only touch keys of one slot,
+// so T is one of 64 partition tags spread evenly over the slots (a conversation's partition is a
+// hash of bot and conversation), and a turn appends its outbox records to its partition's stream
+// parley:{T}:outbox. Readers of the outbox first merge the partitions' new records into the global
+// stream parley:{parley}:outbox (a script on that slot copies a partition's records and moves its
+// merge mark only if the mark is still the one read, so concurrent merges copy a record once, in
+// the partition's order), then read it as on one node; cursors, dead letters and the relay claim
+// live in the {parley} slot too. Commands follow MOVED (slot map refreshed from CLUSTER SLOTS)
+// and ASK redirections, so slots can be resharded while replicas run.
 //
 // A turn is ONE Lua script: it appends events, turn size, dedup record, snapshot and outbox
 // records only if the conversation still has the expected number of events (else kConflict and
 // nothing is written), so two replicas can never fork a tracker; Redis runs scripts atomically.
 // Durability is Redis's: with appendonly yes and appendfsync always a reply waits for the fsync of
 // the AOF (deploy/redis.conf); with everysec up to a second of acknowledged turns can be lost when
-// Redis itself dies. Not yet for Redis Cluster: the outbox stream is one key, so the script's keys
-// span two slots.
+// Redis itself dies.
 #pragma once
 
 #include <memory>
@@ -31,7 +41,7 @@
 namespace parley::store {
 
 struct RedisStoreOptions {
-  std::string url = "redis://127.0.0.1:6379";  // redis://[:password@]host:port[/db]
+  std::string url = "redis://127.0.0.1:6379";  // redis://[:password@]host:port[/db] | redis+cluster://host:port[,...]
   size_t writers = 8;                          // connections (and threads) running appends
   size_t readers = 8;                          // pooled connections for reads
   int timeout_ms = 5000;                       // connect and command timeout

@@ -1,0 +1,41 @@
+// The serve settings file: the store's long form and its errors.
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace parley {
+namespace {
+
+std::string write_config(const std::string& name, const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / ("parley-config-" + name + ".yml");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(ServeConfig, the_store_long_form_sets_type_and_url) {
+  ServeOptions o;
+  auto path = write_config("store", "store:\n  type: redis\n  url: redis+cluster://127.0.0.1:7000,127.0.0.1:7001\n");
+  ASSERT_TRUE(load_serve_config_file(path, o).is_ok());
+  EXPECT_EQ(o.store, "redis");
+  EXPECT_EQ(o.redis_url, "redis+cluster://127.0.0.1:7000,127.0.0.1:7001");
+  std::filesystem::remove(path);
+}
+
+TEST(ServeConfig, the_store_long_form_refuses_unknown_keys_and_types_with_the_line) {
+  ServeOptions o;
+  auto path = write_config("store-bad", "store:\n  type: redis\n  urll: redis://x:1\n");
+  Status s = load_serve_config_file(path, o);
+  EXPECT_FALSE(s.is_ok());
+  EXPECT_NE(s.message().find(":3: unknown store setting 'urll'"), std::string::npos) << s.message();
+  path = write_config("store-type", "store: {type: mongodb}\n");
+  s = load_serve_config_file(path, o);
+  EXPECT_FALSE(s.is_ok());
+  EXPECT_NE(s.message().find("mongodb"), std::string::npos) << s.message();
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace parley
