@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deploy/local-cluster.sh end to end: up 2 serves a conversation through HAProxy on Redis, up 1
-# drains the surplus replica and the conversation goes on on the other one, status reports each
-# process, down stops them all. Usage: local_cluster.sh PATH_TO_PARLEY
+# drains the surplus replica and the conversation goes on on the other one, up 2 again adds a
+# replica, status reports each process, down stops them all. Usage: local_cluster.sh PATH_TO_PARLEY
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export PARLEY_BIN="$1"
@@ -31,6 +31,12 @@ echo "$status"
 [ ! -e "$PARLEY_CLUSTER_DIR/replica2.pid" ] || fail "replica2 was not drained"
 reply="$(post '{"id":"m2","text":"I am Ada"}')"
 echo "$reply" | grep -q '"turn":2' || fail "the conversation did not go on after the drain: $reply"
+
+# A replica joins again with no coordination beyond Redis: HAProxy gets it after its checks pass.
+"$cluster" up 2 >"$PARLEY_CLUSTER_DIR/up.out" || fail "up 2 again"
+[ "$("$cluster" status | grep -cE '^  r[0-9] +UP')" -eq 2 ] || fail "the joining replica is not UP in HAProxy"
+reply="$(post '{"id":"m3","text":"large"}')"
+echo "$reply" | grep -q '"turn":3' || fail "the conversation did not go on after the join: $reply"
 
 "$cluster" down
 status="$("$cluster" status)"
