@@ -37,29 +37,30 @@ void TurnJob::start() {
 
 void TurnJob::begin() {
   const auto& key = conv_->key;
-  // Replicas on a shared store: the turn runs under the conversation's lease, so two replicas do
-  // not run turns of one conversation at once (the append's version and fence checks make a
-  // lapsed holder's write fail; correctness never rests on the lease alone).
-  if (core_->options.shared_store) {
-    auto lease = core_->store->acquire_lease(key, core_->options.lease_ttl, fence_);
-    if (!lease.ok() && lease.status().code() == Code::kConflict) return wait_for_lease();
-    if (!lease.ok()) return fail(lease.status());
-    fence_ = *lease;
-  }
   // G3: a message id seen before gets the stored reply and changes nothing. Checked inside the
   // mailbox, so a retry that races its original waits for it and then finds its record.
-  if (!msg_.request.message_id.empty()) {
+  // Replicas on a shared store: the turn runs under the conversation's lease, so two replicas do
+  // not run turns of one conversation at once (the append's version and fence checks make a
+  // lapsed holder's write fail; correctness never rests on the lease alone). Both come in one
+  // store call; without a shared store there is no lease to take.
+  if (core_->options.shared_store) {
+    auto started = core_->store->begin_turn(key, core_->options.lease_ttl, fence_, msg_.request.message_id);
+    if (!started.ok() && started.status().code() == Code::kConflict) return wait_for_lease();
+    if (!started.ok()) return fail(started.status());
+    if (started->reply) {
+      fence_ = 0;
+      return replay(*started->reply);
+    }
+    fence_ = started->fence;
+    // The cached tracker is used only if no other replica moved the conversation on meanwhile.
+    if (conv_->tracker && started->version && *started->version != conv_->tracker->version()) {
+      conv_->tracker.reset();
+      conv_->bot.reset();
+    }
+  } else if (!msg_.request.message_id.empty()) {
     auto stored = core_->store->find_reply(key, msg_.request.message_id);
     if (!stored.ok()) return fail(stored.status());
-    if (stored->has_value()) {
-      auto reply = parse_reply(**stored);
-      if (!reply.ok()) return fail(reply.status());
-      if (fence_ != 0) {
-        core_->store->release_lease(key, fence_);
-        fence_ = 0;
-      }
-      return answer(std::move(reply).value(), TurnOutcome::kReplayed);
-    }
+    if (stored->has_value()) return replay(**stored);
   }
   Status s = ensure_tracker();
   if (!s.is_ok()) return fail(s);
@@ -71,6 +72,12 @@ void TurnJob::begin() {
   input.metadata = msg_.request.metadata;
   runner_.emplace(entry_->bot, *conv_->tracker, std::move(input));
   drive();
+}
+
+void TurnJob::replay(const std::string& stored) {
+  auto reply = parse_reply(stored);
+  if (!reply.ok()) return fail(reply.status());
+  answer(std::move(reply).value(), TurnOutcome::kReplayed);
 }
 
 Status TurnJob::ensure_tracker() {

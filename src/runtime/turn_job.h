@@ -22,6 +22,7 @@ class TurnJob : public std::enable_shared_from_this<TurnJob> {
  private:
   void begin();
   Status ensure_tracker();
+  void replay(const std::string& stored);  // answers with a stored reply (G3)
   void drive();
   void on_action(Result<json::value> result);
   void commit();

@@ -100,6 +100,34 @@ class ConversationStore {
     return uint64_t{0};
   }
   virtual void release_lease(const ConversationKey&, uint64_t) {}
+
+  // What a turn learns from the store before it runs.
+  struct TurnStart {
+    uint64_t fence = 0;                 // the lease's token (0: none, this store needs none)
+    std::optional<std::string> reply;   // the stored reply of message_id: a retry (no lease taken)
+    std::optional<uint64_t> version;    // the stored version, when the store read it
+  };
+  // Starts a turn of `key`: the stored reply for `message_id` (G3; "" = none) and, when there is
+  // none, the conversation's lease as acquire_lease does (kConflict while another holder has it),
+  // plus the stored version where that is cheap, so a replica checks its cached tracker against it
+  // before using it. A shared store does it in one round trip; this default makes two calls.
+  virtual Result<TurnStart> begin_turn(const ConversationKey& key, std::chrono::milliseconds ttl, uint64_t held,
+                                       const std::string& message_id) {
+    TurnStart out;
+    if (!message_id.empty()) {
+      auto stored = find_reply(key, message_id);
+      if (!stored.ok()) return stored.status();
+      if (stored->has_value()) {
+        if (held != 0) release_lease(key, held);
+        out.reply = std::move(*stored);
+        return out;
+      }
+    }
+    auto lease = acquire_lease(key, ttl, held);
+    if (!lease.ok()) return lease.status();
+    out.fence = *lease;
+    return out;
+  }
   // True when the store accepts writes (for /readyz).
   virtual Status check_writable() = 0;
   // Makes every completed append durable on disk whatever the durability (for drain).

@@ -377,3 +377,45 @@ TEST(RedisStoreCluster, follows_moved_and_ask_while_slots_are_resharded) {
 
 }  // namespace
 }  // namespace parley::store
+
+namespace parley::store {
+namespace {
+
+// A turn's start in one round trip: the lease with the stored version, or the stored reply of a
+// retried message id (no lease taken, the caller's own released), or kConflict while another
+// replica holds the conversation.
+TEST(RedisStore, begin_turn_takes_the_lease_with_the_version_or_returns_the_stored_reply) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ready());
+  auto a = open(redis);
+  auto b = open(redis);
+  ConversationKey key{"bot", "begin"};
+  const auto ttl = std::chrono::milliseconds(5000);
+  auto first = a->begin_turn(key, ttl, 0, "m1");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_FALSE(first->reply);
+  EXPECT_EQ(first->version, std::optional<uint64_t>(0));
+  EXPECT_GT(first->fence, 0u);
+  EXPECT_EQ(b->begin_turn(key, ttl, 0, "m1").status().code(), Code::kConflict);
+  auto t = turn(0, {"e0", "e1"}, "m1", "reply one");
+  t.fence = first->fence;
+  ASSERT_TRUE(a->append_if_version(key, t).is_ok());  // releases the lease
+  auto retry = b->begin_turn(key, ttl, 0, "m1");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->reply, std::optional<std::string>("reply one"));
+  EXPECT_EQ(retry->fence, 0u);
+  auto next = b->begin_turn(key, ttl, 0, "m2");
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->version, std::optional<uint64_t>(2));
+  EXPECT_GT(next->fence, first->fence);
+  // Renewal by the holder; a stored reply found by the holder gives its lease back.
+  auto renewed = b->begin_turn(key, ttl, next->fence, "m2");
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_EQ(renewed->fence, next->fence);
+  ASSERT_TRUE(b->begin_turn(key, ttl, next->fence, "m1")->reply.has_value());
+  auto free_again = a->begin_turn(key, ttl, 0, "");
+  ASSERT_TRUE(free_again.ok()) << "the holder's lease was not released";
+}
+
+}  // namespace
+}  // namespace parley::store

@@ -99,6 +99,32 @@ end
 return out
 )lua";
 
+// The start of a turn. KEYS: lease, fence counter, meta, dedup. ARGV: ttl ms, the token the caller
+// holds (0 = none), message id ("" = none). Returns {reply, 0} when the message id has a stored
+// reply (a retry: no lease taken, the caller's released), else {token, version} with the lease
+// taken or renewed, or {0, 0} while another holder has it.
+constexpr const char* kBeginTurnScript = R"lua(
+local holder = redis.call('GET', KEYS[1])
+if ARGV[3] ~= '' then
+  local reply = redis.call('HGET', KEYS[4], ARGV[3])
+  if reply then
+    if holder and holder == ARGV[2] then redis.call('DEL', KEYS[1]) end
+    return {reply, 0}
+  end
+end
+local token
+if holder and holder == ARGV[2] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  token = tonumber(holder)
+elseif holder then
+  return {0, 0}
+else
+  token = redis.call('INCR', KEYS[2])
+  redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
+end
+return {token, tonumber(redis.call('HGET', KEYS[3], 'v') or '0')}
+)lua";
+
 // Cluster: one partition's new outbox records into the global stream. KEYS: merge marks (hash
 // partition -> last merged entry of its stream), global stream, global seq. ARGV: partition,
 // the mark the caller read, the last entry it copies, n, records... Copies nothing (0) when the
@@ -643,7 +669,7 @@ struct RedisStore::Impl {
   Target target;
   Layout layout{false};
   std::shared_ptr<Topology> topology;  // cluster only
-  std::string append_sha, load_sha, turn_events_sha, merge_sha;
+  std::string append_sha, load_sha, turn_events_sha, merge_sha, begin_turn_sha;
 
   std::unique_ptr<Client> make_client() const {
     if (target.cluster) return std::make_unique<ClusterClient>(topology, target.nodes.front(), options.timeout_ms);
@@ -799,6 +825,7 @@ Result<std::shared_ptr<RedisStore>> open_redis_store(const RedisStoreOptions& op
   if (Status s = load(kLoadScript, impl->load_sha); !s) return s;
   if (Status s = load(kTurnEventsScript, impl->turn_events_sha); !s) return s;
   if (Status s = load(kMergeScript, impl->merge_sha); !s) return s;
+  if (Status s = load(kBeginTurnScript, impl->begin_turn_sha); !s) return s;
   for (size_t i = 0; i < std::max<size_t>(1, options.readers); ++i) impl->idle.push_back(impl->make_client());
   auto* raw = impl.get();
   for (size_t i = 0; i < std::max<size_t>(1, options.writers); ++i)
@@ -900,6 +927,28 @@ return token
   if (!r.ok()) return r.status();
   if ((*r)->integer == 0) return Status::conflict("another replica holds conversation '" + key.conversation + "'");
   return static_cast<uint64_t>((*r)->integer);
+}
+
+Result<ConversationStore::TurnStart> RedisStore::begin_turn(const ConversationKey& key, std::chrono::milliseconds ttl,
+                                                            uint64_t held, const std::string& message_id) {
+  Keys k = impl_->layout.conversation(key);
+  std::string ms = std::to_string(ttl.count());
+  std::string mine = std::to_string(held);
+  auto conn = impl_->borrow();
+  auto r = conn->eval(kBeginTurnScript, impl_->begin_turn_sha, {k.lease, k.fence, k.meta, k.dedup}, {ms, mine, message_id});
+  if (!r.ok()) return r.status();
+  const redisReply* rep = r->get();
+  if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 2) return Status::io_error("redis: unexpected begin reply");
+  TurnStart out;
+  if (rep->element[0]->type == REDIS_REPLY_INTEGER && rep->element[0]->integer == 0)
+    return Status::conflict("another replica holds conversation '" + key.conversation + "'");
+  if (rep->element[0]->type == REDIS_REPLY_STRING) {
+    out.reply = to_str(rep->element[0]);
+    return out;
+  }
+  out.fence = static_cast<uint64_t>(rep->element[0]->integer);
+  out.version = to_u64(rep->element[1]);
+  return out;
 }
 
 void RedisStore::release_lease(const ConversationKey& key, uint64_t token) {

@@ -63,6 +63,8 @@ class RedisStore final : public ConversationStore, public Outbox {
   Result<std::vector<TurnEvent>> read_turn_events(const ConversationKey& key, uint64_t from, size_t count) override;
   Result<uint64_t> acquire_lease(const ConversationKey& key, std::chrono::milliseconds ttl, uint64_t held) override;
   void release_lease(const ConversationKey& key, uint64_t token) override;
+  Result<TurnStart> begin_turn(const ConversationKey& key, std::chrono::milliseconds ttl, uint64_t held,
+                               const std::string& message_id) override;
   Status check_writable() override;
 
   Result<std::vector<OutboxRecord>> read_outbox(uint64_t from, size_t max) override;
