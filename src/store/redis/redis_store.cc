@@ -99,6 +99,31 @@ end
 return out
 )lua";
 
+// The lease. KEYS: lease, fence counter. ARGV: ttl ms, the token the caller holds. Returns the
+// token (renewed, or new from the counter) or 0 while another holder has it.
+constexpr const char* kAcquireScript = R"lua(
+local holder = redis.call('GET', KEYS[1])
+if holder and holder == ARGV[2] then redis.call('PEXPIRE', KEYS[1], ARGV[1]); return tonumber(holder) end
+if holder then return 0 end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
+return token
+)lua";
+
+// Gives the lease back if the caller still holds it. KEYS: lease. ARGV: token.
+constexpr const char* kReleaseScript = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+)lua";
+
+// The relay claim: taken when free, renewed when ours, atomically. KEYS: claim. ARGV: owner, ttl ms.
+constexpr const char* kClaimScript = R"lua(
+local cur = redis.call('GET', KEYS[1])
+if not cur then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); return 1 end
+if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1 end
+return 0
+)lua";
+
 // The start of a turn. KEYS: lease, fence counter, meta, dedup. ARGV: ttl ms, the token the caller
 // holds (0 = none), message id ("" = none). Returns {reply, 0} when the message id has a stored
 // reply (a retry: no lease taken, the caller's released), else {token, version} with the lease
@@ -669,7 +694,8 @@ struct RedisStore::Impl {
   Target target;
   Layout layout{false};
   std::shared_ptr<Topology> topology;  // cluster only
-  std::string append_sha, load_sha, turn_events_sha, merge_sha, begin_turn_sha;
+  std::string append_sha, load_sha, turn_events_sha, merge_sha, begin_turn_sha, acquire_sha, release_sha,
+      claim_sha;
 
   std::unique_ptr<Client> make_client() const {
     if (target.cluster) return std::make_unique<ClusterClient>(topology, target.nodes.front(), options.timeout_ms);
@@ -826,6 +852,9 @@ Result<std::shared_ptr<RedisStore>> open_redis_store(const RedisStoreOptions& op
   if (Status s = load(kTurnEventsScript, impl->turn_events_sha); !s) return s;
   if (Status s = load(kMergeScript, impl->merge_sha); !s) return s;
   if (Status s = load(kBeginTurnScript, impl->begin_turn_sha); !s) return s;
+  if (Status s = load(kAcquireScript, impl->acquire_sha); !s) return s;
+  if (Status s = load(kReleaseScript, impl->release_sha); !s) return s;
+  if (Status s = load(kClaimScript, impl->claim_sha); !s) return s;
   for (size_t i = 0; i < std::max<size_t>(1, options.readers); ++i) impl->idle.push_back(impl->make_client());
   auto* raw = impl.get();
   for (size_t i = 0; i < std::max<size_t>(1, options.writers); ++i)
@@ -911,19 +940,11 @@ Result<std::vector<ConversationStore::TurnEvent>> RedisStore::read_turn_events(c
 }
 
 Result<uint64_t> RedisStore::acquire_lease(const ConversationKey& key, std::chrono::milliseconds ttl, uint64_t held) {
-  static constexpr const char* kAcquire = R"lua(
-local holder = redis.call('GET', KEYS[1])
-if holder and holder == ARGV[2] then redis.call('PEXPIRE', KEYS[1], ARGV[1]); return tonumber(holder) end
-if holder then return 0 end
-local token = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
-return token
-)lua";
   Keys k = impl_->layout.conversation(key);
   std::string ms = std::to_string(ttl.count());
   auto conn = impl_->borrow();
   std::string mine = std::to_string(held);
-  auto r = conn->run(k.lease, {"EVAL", kAcquire, "2", k.lease, k.fence, ms, mine});
+  auto r = conn->eval(kAcquireScript, impl_->acquire_sha, {k.lease, k.fence}, {ms, mine});
   if (!r.ok()) return r.status();
   if ((*r)->integer == 0) return Status::conflict("another replica holds conversation '" + key.conversation + "'");
   return static_cast<uint64_t>((*r)->integer);
@@ -952,14 +973,10 @@ Result<ConversationStore::TurnStart> RedisStore::begin_turn(const ConversationKe
 }
 
 void RedisStore::release_lease(const ConversationKey& key, uint64_t token) {
-  static constexpr const char* kRelease = R"lua(
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1
-)lua";
   Keys k = impl_->layout.conversation(key);
   std::string t = std::to_string(token);
   auto conn = impl_->borrow();
-  conn->run(k.lease, {"EVAL", kRelease, "1", k.lease, t});
+  conn->eval(kReleaseScript, impl_->release_sha, {k.lease}, {t});
 }
 
 Status RedisStore::check_writable() {
@@ -1081,15 +1098,9 @@ Status RedisStore::delete_dead_letters(const std::string& sink, const std::vecto
 
 Result<bool> RedisStore::claim_relay(const std::string& owner, std::chrono::milliseconds ttl) {
   // Take the claim when free, renew it when ours; one script so the check and the renewal are atomic.
-  static constexpr const char* kClaim = R"lua(
-local cur = redis.call('GET', KEYS[1])
-if not cur then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); return 1 end
-if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1 end
-return 0
-)lua";
   std::string ms = std::to_string(ttl.count());
   auto conn = impl_->borrow();
-  auto r = conn->run(impl_->layout.claim, {"EVAL", kClaim, "1", impl_->layout.claim, owner, ms});
+  auto r = conn->eval(kClaimScript, impl_->claim_sha, {impl_->layout.claim}, {owner, ms});
   if (!r.ok()) return r.status();
   return (*r)->integer == 1;
 }
