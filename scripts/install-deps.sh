@@ -11,7 +11,7 @@ PKGS=(
 )
 # `install-deps.sh bench` adds what bench/compare needs (the peers and the charts).
 if [ "${1:-}" = "bench" ]; then
-  PKGS+=(wrk nginx-light gnuplot-nox)
+  PKGS+=(wrk nginx-light gnuplot-nox jq)
 fi
 missing=()
 for p in "${PKGS[@]}"; do
