@@ -113,7 +113,9 @@ TEST(ServeEvents, a_chaotic_http_sink_ends_with_every_event_and_dedup_by_id_give
   EXPECT_TRUE(missing.empty()) << missing.size() << " events missing, e.g. " << missing.front();
   EXPECT_EQ(got.size(), listed.size()) << "the receiver holds an event no conversation lists";
   for (const auto& [id, e] : listed)
-    if (got.count(id)) ASSERT_EQ(got[id], e) << "the delivered record differs from the listed one";
+    if (got.count(id)) {
+      ASSERT_EQ(got[id], e) << "the delivered record differs from the listed one";
+    }
   auto st = sink_status(server.port(), "audit");
   EXPECT_GT(st.at("failed_tries").to_number<uint64_t>(), 0u) << "the chaos did fail deliveries";
   std::cout << "[ events ] " << listed.size() << " events, " << receiver.received() << " deliveries received, "
