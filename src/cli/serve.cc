@@ -104,7 +104,6 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   // The store: embedded RocksDB, or Redis shared by every replica.
   std::shared_ptr<store::ConversationStore> conversations;
   store::Outbox* outbox = nullptr;
-  std::shared_ptr<store::RocksDbStore> rocks;
   if (o.store == "redis") {
     store::RedisStoreOptions ro;
     ro.url = o.redis_url;
@@ -124,9 +123,8 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
       ops::log(spdlog::level::err, "cannot open the store", {{"data", o.data}, {"error", opened.status().message()}});
       return 1;
     }
-    rocks = std::move(opened).value();
-    outbox = rocks.get();
-    conversations = rocks;
+    outbox = opened->get();
+    conversations = std::move(opened).value();
   }
 
   // The event relay: one runner per sink over the store's outbox (none configured: no outbox).
@@ -232,7 +230,6 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   engine.reset();
   if (relay) relay->stop();  // undelivered events stay in the outbox for the next start
   relay.reset();
-  rocks.reset();
   conversations.reset();  // closes the store: completes queued appends, syncs
   ops::log(spdlog::level::info, "stopped");
   spdlog::default_logger()->flush();

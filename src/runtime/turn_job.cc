@@ -41,26 +41,20 @@ void TurnJob::begin() {
   // mailbox, so a retry that races its original waits for it and then finds its record.
   // Replicas on a shared store: the turn runs under the conversation's lease, so two replicas do
   // not run turns of one conversation at once (the append's version and fence checks make a
-  // lapsed holder's write fail; correctness never rests on the lease alone). Both come in one
-  // store call; without a shared store there is no lease to take.
-  if (core_->options.shared_store) {
-    auto started = core_->store->begin_turn(key, core_->options.lease_ttl, fence_, msg_.request.message_id);
-    if (!started.ok() && started.status().code() == Code::kConflict) return wait_for_lease();
-    if (!started.ok()) return fail(started.status());
-    if (started->reply) {
-      fence_ = 0;
-      return replay(*started->reply);
-    }
-    fence_ = started->fence;
-    // The cached tracker is used only if no other replica moved the conversation on meanwhile.
-    if (conv_->tracker && started->version && *started->version != conv_->tracker->version()) {
-      conv_->tracker.reset();
-      conv_->bot.reset();
-    }
-  } else if (!msg_.request.message_id.empty()) {
-    auto stored = core_->store->find_reply(key, msg_.request.message_id);
-    if (!stored.ok()) return fail(stored.status());
-    if (stored->has_value()) return replay(**stored);
+  // lapsed holder's write fail; correctness never rests on the lease alone). One store call gives
+  // both; a store only this process opens takes no lease (fence 0).
+  auto started = core_->store->begin_turn(key, core_->options.lease_ttl, fence_, msg_.request.message_id);
+  if (!started.ok() && started.status().code() == Code::kConflict) return wait_for_lease();
+  if (!started.ok()) return fail(started.status());
+  if (started->reply) {
+    fence_ = 0;
+    return replay(*started->reply);
+  }
+  fence_ = started->fence;
+  // The cached tracker is used only if no other replica moved the conversation on meanwhile.
+  if (conv_->tracker && started->version && *started->version != conv_->tracker->version()) {
+    conv_->tracker.reset();
+    conv_->bot.reset();
   }
   Status s = ensure_tracker();
   if (!s.is_ok()) return fail(s);
