@@ -4,14 +4,20 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "events/relay.h"
+#include "support/eventually.h"
 #include "support/redis_server.h"
 
 namespace parley::store {
 namespace {
 
+using parley::testing::eventually;
+using parley::testing::RedisCluster;
 using parley::testing::RedisServer;
 
 TurnRecord turn(uint64_t expected, std::vector<std::string> events, std::string id = {}, std::string reply = {},
@@ -41,12 +47,27 @@ struct CountingSink : events::Sink {
   }
 };
 
-std::shared_ptr<RedisStore> open(const RedisServer& redis) {
+std::shared_ptr<RedisStore> open_url(const std::string& url) {
   RedisStoreOptions o;
-  o.url = redis.url();
+  o.url = url;
   auto s = open_redis_store(o);
   EXPECT_TRUE(s.ok()) << s.status().message();
   return s.ok() ? std::move(s).value() : nullptr;
+}
+
+std::shared_ptr<RedisStore> open(const RedisServer& redis) { return open_url(redis.url()); }
+
+// A relay over `store` with one sink "s" that counts what it is given into `n`.
+std::unique_ptr<events::Relay> counting_relay(RedisStore& store, std::atomic<size_t>* n, uint64_t claim_ms = 6000) {
+  events::EventsConfig config;
+  config.relay_claim_ms = claim_ms;
+  events::SinkConfig sc;
+  sc.name = "s";
+  sc.type = "test";
+  config.sinks = {sc};
+  std::vector<std::unique_ptr<events::Sink>> sinks;
+  sinks.push_back(std::make_unique<CountingSink>(n));
+  return events::Relay::create(store, config, std::move(sinks)).value();
 }
 
 TEST(RedisStore, appends_atomically_if_the_version_matches_and_reads_back) {
@@ -168,48 +189,24 @@ TEST(RedisStore, carries_the_event_relay) {
   ASSERT_TRUE(redis.ready());
   auto store = open(redis);
   std::atomic<size_t> delivered{0};
-  events::EventsConfig config;
-  events::SinkConfig sc;
-  sc.name = "s";
-  sc.type = "test";
-  config.sinks = {sc};
-  std::vector<std::unique_ptr<events::Sink>> sinks;
-  sinks.push_back(std::make_unique<CountingSink>(&delivered));
-  auto relay = events::Relay::create(*store, config, std::move(sinks)).value();
+  auto relay = counting_relay(*store, &delivered);
   store->set_commit_listener([r = relay.get()] { r->notify(); });
   ASSERT_TRUE(relay->start().is_ok());
   for (int i = 0; i < 100; ++i)
     ASSERT_TRUE(store->append_if_version({"b", "c"}, turn(i, {"e"}, "", "", {event_record(i)})).is_ok());
-  for (int i = 0; i < 400 && delivered < 100; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  eventually([&] { return delivered >= 100; }, std::chrono::seconds(4), std::chrono::milliseconds(10));
   EXPECT_EQ(delivered.load(), 100u);
   relay->stop();
   EXPECT_EQ(store->load_cursor("s").value(), std::optional<uint64_t>(100));
 }
-
-}  // namespace
-}  // namespace parley::store
-
-namespace parley::store {
-namespace {
 
 TEST(RedisStore, one_replica_at_a_time_runs_the_relay_and_another_takes_over_when_it_stops) {
   RedisServer redis;
   ASSERT_TRUE(redis.ready());
   auto store = open(redis);
   std::atomic<size_t> got_a{0}, got_b{0};
-  auto make = [&](std::atomic<size_t>* n) {
-    events::EventsConfig config;
-    config.relay_claim_ms = 600;
-    events::SinkConfig sc;
-    sc.name = "s";
-    sc.type = "test";
-    config.sinks = {sc};
-    std::vector<std::unique_ptr<events::Sink>> sinks;
-    sinks.push_back(std::make_unique<CountingSink>(n));
-    return events::Relay::create(*store, config, std::move(sinks)).value();
-  };
-  auto a = make(&got_a);
-  auto b = make(&got_b);
+  auto a = counting_relay(*store, &got_a, 600);
+  auto b = counting_relay(*store, &got_b, 600);
   ASSERT_TRUE(a->start().is_ok());
   ASSERT_TRUE(b->start().is_ok());
   EXPECT_TRUE(a->delivering());
@@ -221,22 +218,16 @@ TEST(RedisStore, one_replica_at_a_time_runs_the_relay_and_another_takes_over_whe
     b->notify();
   };
   write(0, 50);
-  for (int i = 0; i < 300 && got_a < 50; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  eventually([&] { return got_a >= 50; }, std::chrono::seconds(3), std::chrono::milliseconds(10));
   EXPECT_EQ(got_a.load(), 50u);
   EXPECT_EQ(got_b.load(), 0u);
   a->stop();  // the holder goes away; its claim expires
   write(50, 80);
-  for (int i = 0; i < 500 && got_b < 30; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  eventually([&] { return got_b >= 30; }, std::chrono::seconds(5), std::chrono::milliseconds(10));
   EXPECT_TRUE(b->delivering());
   EXPECT_GE(got_b.load(), 30u) << "the other replica took over from the saved cursor";
   EXPECT_LE(got_b.load(), 80u);
 }
-
-}  // namespace
-}  // namespace parley::store
-
-namespace parley::store {
-namespace {
 
 TEST(RedisStore, leases_fence_out_a_writer_whose_lease_was_taken_over) {
   RedisServer redis;
@@ -264,21 +255,6 @@ TEST(RedisStore, leases_fence_out_a_writer_whose_lease_was_taken_over) {
   EXPECT_TRUE(store->acquire_lease(key, milliseconds(200), 0).ok());
 }
 
-}  // namespace
-}  // namespace parley::store
-
-namespace parley::store {
-namespace {
-
-using parley::testing::RedisCluster;
-
-std::shared_ptr<RedisStore> open_url(const std::string& url) {
-  RedisStoreOptions o;
-  o.url = url;
-  auto s = open_redis_store(o);
-  EXPECT_TRUE(s.ok()) << s.status().message();
-  return s.ok() ? std::move(s).value() : nullptr;
-}
 
 // Two stores (replicas) write 100 conversations at once on a three-master cluster, then both read
 // the outbox at once: every record reaches the global stream once (no duplicate from the
@@ -375,11 +351,6 @@ TEST(RedisStoreCluster, follows_moved_and_ask_while_slots_are_resharded) {
   EXPECT_TRUE(resharded);
 }
 
-}  // namespace
-}  // namespace parley::store
-
-namespace parley::store {
-namespace {
 
 // A turn's start in one round trip: the lease with the stored version, or the stored reply of a
 // retried message id (no lease taken, the caller's own released), or kConflict while another
