@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "server/echo_bot.h"
+#include "server/event_lists.h"
 #include "server/event_receiver.h"
 #include "server/server_process.h"
 #include "support/eventually.h"
@@ -159,9 +160,7 @@ TEST(ServeCluster, three_replicas_behind_haproxy_lose_nothing_when_one_is_killed
   write_echo_bot(dir.sub("bots"));
 
   EventReceiver receiver;
-  const std::string events_config = "events:\n  relay_claim_ms: 2000\n  sinks:\n    - name: audit\n      type: http\n"
-                                    "      url: http://127.0.0.1:" + std::to_string(receiver.port()) +
-                                    "/events\n      batch: 100\n      timeout_ms: 1000\n";
+  const std::string events_config = "events:\n  relay_claim_ms: 2000\n  sinks:\n" + http_sink("audit", receiver.port());
 
   constexpr size_t kReplicas = 3;
   std::vector<uint16_t> ports;
@@ -288,29 +287,12 @@ TEST(ServeCluster, three_replicas_behind_haproxy_lose_nothing_when_one_is_killed
   EXPECT_EQ(checked, static_cast<size_t>(kTotal));
 
   // Every event of every conversation, as the events route lists them, reaches the sink.
-  std::set<std::string> listed;
-  for (int c = 0; c < kThreads * kConversationsPerThread; ++c) {
-    uint64_t after = 0;
-    while (true) {
-      auto r = check.get("/v1/bots/echo/conversations/" + conv_name(c) + "/events?after=" + std::to_string(after) +
-                         "&limit=500");
-      ASSERT_EQ(r.status, 200u) << r.body;
-      auto v = r.json();
-      auto& events = v.at("events").as_array();
-      for (auto& e : events) listed.insert(std::string(e.at("id").as_string()));
-      if (events.empty()) break;
-      after = v.at("next_after").to_number<uint64_t>();
-    }
-  }
+  std::vector<std::string> names;
+  for (int c = 0; c < kThreads * kConversationsPerThread; ++c) names.push_back(conv_name(c));
+  auto listed = listed_events(ports[2], names);
   EXPECT_GE(listed.size(), static_cast<size_t>(kTotal) * 2) << "each turn has a user and a bot event at least";
-  auto missing_at_sink = [&] {
-    auto delivered = receiver.events();
-    size_t missing = 0;
-    for (const auto& id : listed) missing += delivered.count(id) ? 0 : 1;
-    return missing;
-  };
-  EXPECT_TRUE(eventually([&] { return missing_at_sink() == 0; }, std::chrono::seconds(60)))
-      << missing_at_sink() << " of " << listed.size() << " events never reached the sink";
+  EXPECT_TRUE(eventually([&] { return receiver.missing(listed) == 0; }, std::chrono::seconds(60)))
+      << receiver.missing(listed) << " of " << listed.size() << " events never reached the sink";
 
   // Time to an ack: nobody waited for the crash more than the bound (the lease of a conversation
   // the dead replica was serving lapses after 8 s at most).

@@ -14,35 +14,12 @@
 #include "support/eventually.h"
 #include "server/client.h"
 #include "server/echo_bot.h"
+#include "server/event_lists.h"
 #include "server/event_receiver.h"
 #include "server/server_process.h"
 
 namespace parley::testing {
 namespace {
-
-std::string http_sink(const std::string& name, uint16_t port, const std::string& extra = {}) {
-  return "    - name: " + name + "\n      type: http\n      url: http://127.0.0.1:" + std::to_string(port) +
-         "/events\n      batch: 50\n      timeout_ms: 300\n" + extra;
-}
-
-// Every event the conversations' event lists show, id -> record.
-std::map<std::string, boost::json::value> listed_events(uint16_t port, const std::vector<std::string>& conversations) {
-  std::map<std::string, boost::json::value> out;
-  HttpClient c(port);
-  for (const auto& conv : conversations) {
-    uint64_t after = 0;
-    while (true) {
-      auto r = c.get("/v1/bots/echo/conversations/" + conv + "/events?after=" + std::to_string(after) + "&limit=500");
-      EXPECT_EQ(r.status, 200u) << r.body;
-      auto v = r.json();
-      auto& events = v.at("events").as_array();
-      for (auto& e : events) out[std::string(e.at("id").as_string())] = e;
-      if (events.empty()) break;
-      after = v.at("next_after").to_number<uint64_t>();
-    }
-  }
-  return out;
-}
 
 boost::json::object sink_status(uint16_t port, const std::string& name) {
   auto v = HttpClient(port).get("/v1/events/sinks").json();

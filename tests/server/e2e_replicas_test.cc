@@ -11,6 +11,7 @@
 
 #include "support/eventually.h"
 #include "server/echo_bot.h"
+#include "server/event_lists.h"
 #include "server/event_receiver.h"
 #include "server/server_process.h"
 #include "support/redis_server.h"
@@ -36,8 +37,7 @@ void two_replicas_keep_each_clients_order(const std::string& redis_url, EventRec
   write_echo_bot(dir.sub("bots"));
   std::string config;
   if (receiver)
-    config = "events:\n  relay_claim_ms: 2000\n  sinks:\n    - name: audit\n      type: http\n      url: http://127.0.0.1:" +
-             std::to_string(receiver->port()) + "/events\n      batch: 100\n      timeout_ms: 1000\n";
+    config = "events:\n  relay_claim_ms: 2000\n  sinks:\n" + http_sink("audit", receiver->port());
   ServerProcess a(replica(dir, redis_url, "a", config)), b(replica(dir, redis_url, "b", config));
   ASSERT_TRUE(a.start()) << a.log();
   ASSERT_TRUE(b.start()) << b.log();
@@ -98,22 +98,12 @@ void two_replicas_keep_each_clients_order(const std::string& redis_url, EventRec
   EXPECT_EQ(total, static_cast<size_t>(kClients * kMessages));
 
   if (!receiver) return;
-  std::set<std::string> listed;
-  for (int k = 0; k < kConversations; ++k) {
-    auto r = check.get("/v1/bots/echo/conversations/conv-" + std::to_string(k) + "/events?limit=1000");
-    ASSERT_EQ(r.status, 200u) << r.body;
-    auto v = r.json();
-    for (auto& e : v.at("events").as_array()) listed.insert(std::string(e.at("id").as_string()));
-  }
+  std::vector<std::string> names;
+  for (int k = 0; k < kConversations; ++k) names.push_back("conv-" + std::to_string(k));
+  auto listed = listed_events(ports[1], names);
   EXPECT_GE(listed.size(), static_cast<size_t>(kClients * kMessages) * 2);
-  auto missing = [&] {
-    auto delivered = receiver->events();
-    size_t n = 0;
-    for (const auto& id : listed) n += delivered.count(id) ? 0 : 1;
-    return n;
-  };
-  EXPECT_TRUE(eventually([&] { return missing() == 0; }, std::chrono::seconds(30)))
-      << missing() << " of " << listed.size() << " events never reached the sink";
+  EXPECT_TRUE(eventually([&] { return receiver->missing(listed) == 0; }, std::chrono::seconds(30)))
+      << receiver->missing(listed) << " of " << listed.size() << " events never reached the sink";
 }
 
 TEST(ServeReplicas, two_replicas_on_one_redis_apply_each_message_once_in_each_clients_order) {

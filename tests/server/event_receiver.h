@@ -61,6 +61,14 @@ class EventReceiver {
     std::lock_guard<std::mutex> lock(mu_);
     return events_;
   }
+  // How many of the records `listed` (id -> record) were never acknowledged.
+  template <typename Map>
+  size_t missing(const Map& listed) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t n = 0;
+    for (const auto& entry : listed) n += events_.count(entry.first) ? 0 : 1;
+    return n;
+  }
   size_t unique() const {
     std::lock_guard<std::mutex> lock(mu_);
     return events_.size();
