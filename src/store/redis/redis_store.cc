@@ -105,6 +105,19 @@ class Layout {
 // The position of a stream entry id "P-0" (position P - 1).
 uint64_t position_of(const redisReply* id) { return to_u64(id) - 1; }
 
+// The entries of an XRANGE reply (field "r" of each): seq = the entry id's number, "N-0" -> N.
+std::vector<OutboxRecord> xrange_entries(const redisReply* reply) {
+  std::vector<OutboxRecord> out;
+  for (size_t i = 0; i < reply->elements; ++i) {
+    const redisReply* entry = reply->element[i];
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) continue;
+    const redisReply* fields = entry->element[1];
+    if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2) continue;
+    out.push_back({to_u64(entry->element[0]), to_str(fields->element[1])});
+  }
+  return out;
+}
+
 }  // namespace
 
 struct RedisStore::Impl {
@@ -221,21 +234,13 @@ struct RedisStore::Impl {
       const std::string start = "(" + std::to_string(merged[p]) + "-0";
       auto r = client.run(stream, {"XRANGE", stream, start, "+", "COUNT", count});
       if (!r.ok()) return r.status();
-      if ((*r)->elements == 0) continue;
-      std::vector<std::string> records;
-      uint64_t last = merged[p];
-      for (size_t i = 0; i < (*r)->elements; ++i) {
-        const redisReply* entry = (*r)->element[i];
-        if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) continue;
-        const redisReply* fields = entry->element[1];
-        if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2) continue;
-        last = to_u64(entry->element[0]);
-        records.push_back(to_str(fields->element[1]));
-      }
+      auto entries = xrange_entries(r->get());
+      if (entries.empty()) continue;
+      const uint64_t last = entries.back().seq;
       std::string part = std::to_string(p), expected = std::to_string(merged[p]), upto = std::to_string(last);
-      std::string n = std::to_string(records.size());
+      std::string n = std::to_string(entries.size());
       std::vector<std::string_view> args{part, expected, upto, n};
-      for (const auto& rec : records) args.push_back(rec);
+      for (const auto& e : entries) args.push_back(e.record);
       auto m = client.eval(kMergeScript, merge_sha, {layout.merged, layout.outbox, layout.outbox_seq}, args);
       if (!m.ok()) return m.status();
       // Merged now (by this call or a concurrent one): the partition keeps what is not yet.
@@ -423,13 +428,8 @@ Result<std::vector<OutboxRecord>> RedisStore::read_outbox(uint64_t from, size_t 
   if (Status s = impl_->merge_partitions(*conn.client); !s) return s;
   auto r = conn->run(impl_->layout.outbox, {"XRANGE", impl_->layout.outbox, start, "+", "COUNT", count});
   if (!r.ok()) return r.status();
-  for (size_t i = 0; i < (*r)->elements; ++i) {
-    const redisReply* entry = (*r)->element[i];
-    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) continue;
-    const redisReply* fields = entry->element[1];
-    if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2) continue;
-    out.push_back({position_of(entry->element[0]), to_str(fields->element[1])});
-  }
+  out = xrange_entries(r->get());
+  for (auto& e : out) e.seq -= 1;  // entry id = position + 1
   return out;
 }
 
