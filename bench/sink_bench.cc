@@ -32,11 +32,14 @@
 
 #include "events/record.h"
 #include "events/sink.h"
+#include "support/ports.h"
 
 extern char** environ;
 
 using namespace parley;
 using namespace parley::events;
+using parley::testing::free_port;
+using parley::testing::port_open;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -178,29 +181,6 @@ bool bench_kafka(const std::vector<OutEvent>& events, size_t batch, size_t lanes
   }
   rd_kafka_mock_cluster_destroy(mc);
   rd_kafka_destroy(host);
-  return ok;
-}
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool port_open(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  ::close(fd);
   return ok;
 }
 

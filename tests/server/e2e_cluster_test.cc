@@ -23,18 +23,13 @@
 #include "server/event_receiver.h"
 #include "server/server_process.h"
 #include "support/eventually.h"
+#include "support/ports.h"
 #include "support/redis_server.h"
 
 namespace parley::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-uint16_t free_port() {
-  asio::io_context ioc;
-  tcp::acceptor a(ioc, {asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
