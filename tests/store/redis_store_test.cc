@@ -10,26 +10,17 @@
 #include <thread>
 
 #include "events/relay.h"
+#include "store/turn_record.h"
 #include "support/eventually.h"
 #include "support/redis_server.h"
 
 namespace parley::store {
 namespace {
 
+using parley::testing::turn;
 using parley::testing::eventually;
 using parley::testing::RedisCluster;
 using parley::testing::RedisServer;
-
-TurnRecord turn(uint64_t expected, std::vector<std::string> events, std::string id = {}, std::string reply = {},
-                std::vector<std::string> outbox = {}) {
-  TurnRecord t;
-  t.expected_version = expected;
-  t.events = std::move(events);
-  t.message_id = std::move(id);
-  t.reply = std::move(reply);
-  t.outbox = std::move(outbox);
-  return t;
-}
 
 // The outbox record of event i of conversation b/c (what the relay parses).
 std::string event_record(int i) {

@@ -17,22 +17,13 @@
 
 #include "store/stats.h"
 #include "store/temp_dir.h"
+#include "store/turn_record.h"
 
 namespace parley::store {
 namespace {
 
+using parley::testing::turn;
 using parley::testing::TempDir;
-
-TurnRecord turn(uint64_t expected, std::vector<std::string> events, std::string message_id = {},
-                std::string reply = {}, std::vector<std::string> outbox = {}) {
-  TurnRecord t;
-  t.expected_version = expected;
-  t.events = std::move(events);
-  t.message_id = std::move(message_id);
-  t.reply = std::move(reply);
-  t.outbox = std::move(outbox);
-  return t;
-}
 
 std::shared_ptr<RocksDbStore> open_store(const TempDir& dir, RocksDbStoreOptions options = {}) {
   auto store = RocksDbStore::open(dir.path("db"), options);
