@@ -9,9 +9,10 @@ namespace parley::bot {
 namespace {
 
 const char* const kNluInstead =
-    "Parley classifies intents with fastText and extracts entities from annotated examples, lookup tables, "
-    "regexes and synonyms";
-const char* const kPolicyInstead = "Parley predicts actions with its rule and memoization policies and forms";
+    "Parley classifies intents with fastText (with lookup-table and regex features) and extracts entities with "
+    "a CRF, lookup tables, regexes, numbers and synonyms";
+const char* const kPolicyInstead =
+    "Parley predicts actions with its rule and memoization policies, forms and a learned policy (TEDPolicy)";
 
 // Reads a number setting of a component; reports a wrong type.
 void number_setting(const yaml::Doc& doc, const yaml::Entry& e, const std::string& component, double lo, double hi,
@@ -49,17 +50,87 @@ std::string component_name(const yaml::Doc& doc, const YAML::Node& item, const c
   return *s;
 }
 
+// A whole-number setting from lo to hi.
+void int_setting(const yaml::Doc& doc, const yaml::Entry& e, const std::string& component, int lo, int hi, int& out,
+                 Diags& diags) {
+  auto n = yaml::number(e.value);
+  if (!n || *n < lo || *n > hi || *n != static_cast<int>(*n)) {
+    diags.error(yaml::loc(doc, e.key_node), e.key + " of " + component + " must be a whole number from " +
+                                                std::to_string(lo) + " to " + std::to_string(hi) + ", not " +
+                                                yaml::describe(e.value));
+    return;
+  }
+  out = static_cast<int>(*n);
+}
+
+// random_seed of a learned component.
+void seed_setting(const yaml::Doc& doc, const yaml::Entry& e, const std::string& component, uint64_t& out,
+                  Diags& diags) {
+  int seed = 0;
+  int_setting(doc, e, component, 0, 2147483647, seed, diags);
+  out = static_cast<uint64_t>(seed);
+}
+
+void unused_setting(const yaml::Doc& doc, const yaml::Entry& e, const std::string& component, Diags& diags) {
+  diags.warning(yaml::loc(doc, e.key_node), "setting '" + e.key + "' of " + component + " is not used by Parley");
+}
+
+// DIETClassifier and CRFEntityExtractor both map onto the CRF entity extractor; DIET's intent side
+// is the fastText classifier.
+void read_entity_learner(const yaml::Doc& doc, const YAML::Node& item, const std::string& name, Config& out,
+                         Diags& diags) {
+  bool recognise = true;
+  for (const auto& e : yaml::entries(item)) {
+    if (e.key == "name") continue;
+    if (e.key == "BILOU_flag") {
+      bool_setting(doc, e, name, out.entity_bilou, diags);
+    } else if (e.key == "random_seed") {
+      seed_setting(doc, e, name, out.nlu_seed, diags);
+    } else if (name == "DIETClassifier" && e.key == "entity_recognition") {
+      bool_setting(doc, e, name, recognise, diags);
+    } else if (name == "CRFEntityExtractor" && e.key == "max_iterations") {
+      int_setting(doc, e, name, 1, 10000, out.crf_max_iterations, diags);
+    } else if (name == "CRFEntityExtractor" && e.key == "L1_c") {
+      number_setting(doc, e, name, 0, 1000, out.crf_l1, diags);
+    } else if (name == "CRFEntityExtractor" && e.key == "L2_c") {
+      number_setting(doc, e, name, 0, 1000, out.crf_l2, diags);
+    } else if (name == "DIETClassifier" && (e.key == "epochs" || e.key == "intent_classification")) {
+      // Meaningful for DIET's neural network only: the CRF trains until converged, fastText
+      // classifies intents.
+      continue;
+    } else {
+      unused_setting(doc, e, name, diags);
+    }
+  }
+  if (!recognise) return;
+  // CRFEntityExtractor named anywhere wins the name: it says what the entities come from.
+  if (!out.entity_learner_enabled || name == "CRFEntityExtractor") out.entity_learner_component = name;
+  out.entity_learner_enabled = true;
+}
+
 void read_pipeline(const yaml::Doc& doc, const YAML::Node& node, Config& out, Diags& diags) {
-  if (yaml::is_null(node)) return;  // Rasa's default pipeline (with a FallbackClassifier)
+  if (yaml::is_null(node)) return;  // Rasa's default pipeline (DIET, RegexFeaturizer, FallbackClassifier)
   if (!yaml::is_seq(node)) {
     diags.error(yaml::loc(doc, node), "'pipeline' must be a list of components, not " + yaml::describe(node));
     return;
   }
   out.nlu_fallback_enabled = false;
+  out.entity_learner_enabled = false;
+  out.regex_features_enabled = false;
   for (const auto& item : node) {
     std::string name = component_name(doc, item, "pipeline", diags);
     if (name.empty()) continue;
     SourceLoc at = yaml::loc(doc, item);
+    if (name == "DIETClassifier" || name == "CRFEntityExtractor") {
+      read_entity_learner(doc, item, name, out, diags);
+      continue;
+    }
+    if (name == "RegexFeaturizer") {
+      out.regex_features_enabled = true;
+      for (const auto& e : yaml::entries(item))
+        if (e.key != "name") unused_setting(doc, e, name, diags);
+      continue;
+    }
     if (name != "FallbackClassifier") {
       diags.warning(at, "pipeline component '" + name + "' is not used by Parley; " + kNluInstead);
       continue;
@@ -72,8 +143,27 @@ void read_pipeline(const yaml::Doc& doc, const YAML::Node& node, Config& out, Di
       } else if (e.key == "ambiguity_threshold") {
         number_setting(doc, e, name, 0, 1, out.ambiguity_threshold, diags);
       } else {
-        diags.warning(yaml::loc(doc, e.key_node), "setting '" + e.key + "' of " + name + " is not used by Parley");
+        unused_setting(doc, e, name, diags);
       }
+    }
+  }
+}
+
+// TEDPolicy maps onto the learned policy.
+void read_learned_policy(const yaml::Doc& doc, const YAML::Node& item, const std::string& name, Config& out,
+                         Diags& diags) {
+  out.learned_policy_enabled = true;
+  out.learned_policy_component = name;
+  for (const auto& e : yaml::entries(item)) {
+    if (e.key == "name") continue;
+    if (e.key == "max_history") {
+      int_setting(doc, e, name, 1, 50, out.learned_policy_max_history, diags);
+    } else if (e.key == "epochs") {
+      int_setting(doc, e, name, 1, 10000, out.learned_policy_epochs, diags);
+    } else if (e.key == "random_seed") {
+      seed_setting(doc, e, name, out.learned_policy_seed, diags);
+    } else {
+      unused_setting(doc, e, name, diags);
     }
   }
 }
@@ -138,6 +228,7 @@ void read_policies(const yaml::Doc& doc, const YAML::Node& node, Config& out, Di
   }
   out.memoization_enabled = false;
   out.rules_enabled = false;
+  out.learned_policy_enabled = false;
   for (const auto& item : node) {
     std::string name = component_name(doc, item, "policies", diags);
     if (name.empty()) continue;
@@ -149,6 +240,8 @@ void read_policies(const yaml::Doc& doc, const YAML::Node& node, Config& out, Di
       read_memoization(doc, item, name, out, diags);
     } else if (name == "RulePolicy") {
       read_rule_policy(doc, item, out, diags);
+    } else if (name == "TEDPolicy") {
+      read_learned_policy(doc, item, name, out, diags);
     } else {
       diags.warning(at, "policy '" + name + "' is not used by Parley; " + kPolicyInstead);
     }

@@ -3,6 +3,7 @@
 // Every item keeps the file and line it came from, so later checks can name them.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -220,6 +221,26 @@ struct Config {
   bool rules_enabled = true;
   bool restrict_rules = true;
   bool check_for_contradictions = true;
+
+  // Learned entity extraction (a linear-chain CRF): on with DIETClassifier (entity_recognition not
+  // false) or CRFEntityExtractor in the pipeline, or with Rasa's default pipeline.
+  bool entity_learner_enabled = true;
+  std::string entity_learner_component = "DIETClassifier";  // reported as each entity's extractor
+  bool entity_bilou = true;               // BILOU_flag
+  int crf_max_iterations = 100;           // L-BFGS iterations (CRFEntityExtractor max_iterations)
+  double crf_l1 = 0.1, crf_l2 = 0.1;      // CRFEntityExtractor L1_c / L2_c
+  // Lookup tables and regexes as features of the intent classifier (RegexFeaturizer, or Rasa's
+  // default pipeline).
+  bool regex_features_enabled = true;
+  uint64_t nlu_seed = 17;                 // DIETClassifier / CRFEntityExtractor random_seed
+
+  // The learned dialogue policy (TEDPolicy in config.yml, or Rasa's default policies): below rules
+  // and memoization, for conversations that leave every rule and story.
+  bool learned_policy_enabled = true;
+  std::string learned_policy_component = "TEDPolicy";
+  int learned_policy_max_history = 5;     // TEDPolicy max_history
+  int learned_policy_epochs = 0;          // 0: chosen from the data size
+  uint64_t learned_policy_seed = 17;      // TEDPolicy random_seed
 };
 
 struct Endpoints {

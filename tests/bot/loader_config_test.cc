@@ -49,7 +49,10 @@ policies:
   EXPECT_FALSE(c.restrict_rules);
   EXPECT_FALSE(c.check_for_contradictions);
   testing::expect_warning_at(r.diagnostics, "config.yml", 5, {"'WhitespaceTokenizer' is not used by Parley", "fastText"});
-  testing::expect_warning_at(r.diagnostics, "config.yml", 18, {"'TEDPolicy' is not used by Parley"});
+  EXPECT_TRUE(c.learned_policy_enabled);
+  EXPECT_EQ(c.learned_policy_epochs, 10);
+  EXPECT_FALSE(c.entity_learner_enabled);  // no DIETClassifier or CRFEntityExtractor listed
+  EXPECT_FALSE(c.regex_features_enabled);
   testing::expect_warning_at(r.diagnostics, "config.yml", 20, {"'UnexpecTEDIntentPolicy' is not used by Parley"});
 }
 
@@ -63,7 +66,27 @@ TEST(LoaderConfig, policies_left_out_are_disabled_and_no_fallback_classifier_mea
   EXPECT_TRUE(c.memoization_enabled);
   EXPECT_EQ(c.memoization_max_history, 2);
   testing::expect_warning_at(r.diagnostics, "config.yml", 4, {"AugmentedMemoizationPolicy is treated as MemoizationPolicy"});
-  testing::expect_warning_at(r.diagnostics, "config.yml", 2, {"'DIETClassifier' is not used"});
+  EXPECT_TRUE(c.entity_learner_enabled);
+  EXPECT_FALSE(c.learned_policy_enabled);
+}
+
+TEST(LoaderConfig, learned_components_read_their_settings) {
+  LoadResult r = load(with({{"config.yml", "pipeline:\n  - name: CRFEntityExtractor\n    max_iterations: 40\n"
+                                           "    L1_c: 0.5\n    L2_c: 0.01\n    BILOU_flag: false\n"
+                                           "    features: []\n  - name: DIETClassifier\n    entity_recognition: false\n"
+                                           "policies:\n  - name: TEDPolicy\n    max_history: 3\n    random_seed: 5\n"
+                                           "    epochs: hundred\n"}}));
+  const Config& c = r.project.config;
+  EXPECT_TRUE(c.entity_learner_enabled);
+  EXPECT_EQ(c.entity_learner_component, "CRFEntityExtractor");
+  EXPECT_EQ(c.crf_max_iterations, 40);
+  EXPECT_DOUBLE_EQ(c.crf_l1, 0.5);
+  EXPECT_DOUBLE_EQ(c.crf_l2, 0.01);
+  EXPECT_FALSE(c.entity_bilou);
+  EXPECT_EQ(c.learned_policy_max_history, 3);
+  EXPECT_EQ(c.learned_policy_seed, 5u);
+  testing::expect_warning_at(r.diagnostics, "config.yml", 7, {"setting 'features' of CRFEntityExtractor is not used"});
+  testing::expect_error_at(r.diagnostics, "config.yml", 14, {"epochs of TEDPolicy must be a whole number"});
 }
 
 TEST(LoaderConfig, bad_settings_are_errors_with_the_line) {

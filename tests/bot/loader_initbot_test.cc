@@ -46,20 +46,24 @@ TEST(LoaderInitbot, config_reads_fallback_threshold_and_keeps_default_policies) 
   EXPECT_TRUE(c.memoization_enabled);
   EXPECT_TRUE(c.rules_enabled);
   EXPECT_EQ(c.memoization_max_history, 5);
+  EXPECT_TRUE(c.entity_learner_enabled);
+  EXPECT_EQ(c.entity_learner_component, "DIETClassifier");
+  EXPECT_TRUE(c.regex_features_enabled);
+  EXPECT_TRUE(c.learned_policy_enabled);
+  EXPECT_EQ(c.learned_policy_max_history, 5);
+  EXPECT_EQ(c.learned_policy_epochs, 100);
   EXPECT_TRUE(r.project.endpoints.action_endpoint_url.empty());
 }
 
 TEST(LoaderInitbot, warns_about_components_parley_does_not_use) {
   LoadResult r = load_project(kInitbot);
   using S = Diagnostic::Severity;
-  EXPECT_EQ(matching(r.diagnostics, S::kWarning, "config.yml:14: warning: pipeline component 'DIETClassifier' is not "
-                                                 "used by Parley")
-                .size(),
-            1u)
-      << all(r.diagnostics);
-  EXPECT_EQ(matching(r.diagnostics, S::kWarning, "'TEDPolicy' is not used by Parley").size(), 1u);
+  // DIETClassifier, RegexFeaturizer and TEDPolicy map onto Parley's learners; the rest is warned.
+  EXPECT_TRUE(matching(r.diagnostics, S::kWarning, "DIETClassifier").empty()) << all(r.diagnostics);
+  EXPECT_TRUE(matching(r.diagnostics, S::kWarning, "RegexFeaturizer").empty()) << all(r.diagnostics);
+  EXPECT_TRUE(matching(r.diagnostics, S::kWarning, "TEDPolicy").empty()) << all(r.diagnostics);
   EXPECT_EQ(matching(r.diagnostics, S::kWarning, "'CountVectorsFeaturizer'").size(), 2u);
-  EXPECT_EQ(matching(r.diagnostics, S::kWarning, "fastText").size(), 7u);
+  EXPECT_EQ(matching(r.diagnostics, S::kWarning, "fastText").size(), 5u);
   EXPECT_TRUE(matching(r.diagnostics, S::kWarning, "FallbackClassifier").empty());
   EXPECT_TRUE(matching(r.diagnostics, S::kWarning, "MemoizationPolicy").empty());
   EXPECT_EQ(error_count(r.diagnostics), 0u);
