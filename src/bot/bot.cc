@@ -5,7 +5,10 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <chrono>
+
 #include "bot/loader.h"
+#include "bot/model_cache.h"
 #include "dialogue/policy.h"
 
 namespace parley::bot {
@@ -14,8 +17,21 @@ namespace {
 std::atomic<uint64_t> g_next_version{1};
 }
 
-BuildResult build_bot(const std::string& dir, const std::string& name) {
+std::string default_model_cache() {
+  if (const char* v = std::getenv("PARLEY_MODEL_CACHE")) {
+    std::string s = v;
+    return s == "off" ? "" : s;
+  }
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/parley/models";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/parley/models";
+  return "";
+}
+
+BuildResult build_bot(const std::string& dir, const std::string& name, const BuildOptions& options) {
   BuildResult out;
+  // The key is taken before loading: a file changed while loading gives a key that no longer
+  // matches, so the entry written below is simply never read.
+  const std::string key = options.model_cache.empty() ? std::string() : model_key(dir);
   LoadResult loaded = load_project(dir);
   const bool ok = loaded.ok();
   out.diagnostics = std::move(loaded.diagnostics);
@@ -30,10 +46,12 @@ BuildResult build_bot(const std::string& dir, const std::string& name) {
   if (const char* url = std::getenv("PARLEY_ACTION_ENDPOINT"); url && *url)
     bot->project.endpoints.action_endpoint_url = url;
 
-  nlu::TrainOptions opts;
-  opts.fallback_threshold = bot->project.config.nlu_fallback_threshold;
-  opts.fallback_enabled = bot->project.config.nlu_fallback_enabled;
-  auto model = nlu::train(bot->project.nlu, bot->project.domain, opts);
+  std::optional<Blobs> cached;
+  if (!key.empty()) cached = read_model_cache(options.model_cache, bot->name, key);
+  Blobs saved;
+  auto t0 = std::chrono::steady_clock::now();
+  nlu::TrainOptions opts = nlu::train_options(bot->project.config);
+  auto model = nlu::train(bot->project.nlu, bot->project.domain, opts, cached ? &*cached : nullptr, &saved);
   if (!model.ok()) {
     out.diagnostics.push_back({Diagnostic::Severity::kError, {dir, 0},
                                "NLU training failed: " + model.status().message()});
@@ -45,6 +63,12 @@ BuildResult build_bot(const std::string& dir, const std::string& name) {
   bot->policies = dialogue::PolicySet::compile(bot->project, out.diagnostics);
   for (size_t i = before; i < out.diagnostics.size(); ++i)
     if (out.diagnostics[i].severity == Diagnostic::Severity::kError) return out;
+  out.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.models_from_cache = cached && *cached == saved;
+  if (!key.empty() && !out.models_from_cache)
+    if (Status s = write_model_cache(options.model_cache, bot->name, key, saved); !s)
+      out.diagnostics.push_back({Diagnostic::Severity::kWarning, {dir, 0},
+                                 "the trained models were not cached: " + s.message()});
   bot->version = g_next_version++;
   out.bot = std::move(bot);
   return out;

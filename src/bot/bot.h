@@ -26,13 +26,23 @@ struct Bot {
   const Domain& domain() const { return project.domain; }
 };
 
+struct BuildOptions {
+  std::string model_cache;  // folder of trained models (bot/model_cache.h); "" = train every time
+};
+
 struct BuildResult {
   std::shared_ptr<const Bot> bot;        // null when there were errors
   std::vector<Diagnostic> diagnostics;   // errors and warnings from loading, training, compiling
+  bool models_from_cache = false;        // the learners were loaded, not trained
+  double train_seconds = 0;              // training (or loading the cached models)
 };
 
 // Loads, validates, trains and compiles the project in `dir`. The bot is named after the folder
 // unless `name` is given.
-BuildResult build_bot(const std::string& dir, const std::string& name = {});
+BuildResult build_bot(const std::string& dir, const std::string& name = {}, const BuildOptions& options = {});
+
+// The model cache folder the CLI commands use: $PARLEY_MODEL_CACHE when set ("off" or "" for
+// none), else $XDG_CACHE_HOME/parley/models or ~/.cache/parley/models; "" when neither exists.
+std::string default_model_cache();
 
 }  // namespace parley::bot

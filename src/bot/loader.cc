@@ -19,18 +19,13 @@ bool LoadResult::ok() const {
 }
 
 namespace {
-
 constexpr size_t kMaxFiles = 10000;
-
-std::string display_path(const fs::path& file, const fs::path& dir) {
-  fs::path rel = file.lexically_relative(dir);
-  return rel.empty() ? file.generic_string() : rel.generic_string();
-}
 
 bool is_yaml_name(const fs::path& p) {
   std::string ext = p.extension().string();
   return ext == ".yml" || ext == ".yaml";
 }
+}  // namespace
 
 // The YAML files in `folder` (and its subfolders when `recursive`), sorted by path.
 std::vector<fs::path> yaml_files(const fs::path& folder, bool recursive) {
@@ -59,6 +54,14 @@ fs::path first_existing(const fs::path& dir, std::initializer_list<const char*> 
     if (fs::is_regular_file(dir / n, ec)) return dir / n;
   return {};
 }
+
+namespace {
+
+std::string display_path(const fs::path& file, const fs::path& dir) {
+  fs::path rel = file.lexically_relative(dir);
+  return rel.empty() ? file.generic_string() : rel.generic_string();
+}
+
 
 // Runs one file's reader; an exception (a bug, or memory) becomes an error on that file.
 template <typename Fn>
@@ -151,6 +154,17 @@ void read_data(const yaml::Doc& doc, NluData& nlu, std::vector<Story>& stories, 
                                                                       "(expected nlu, stories or rules)");
     }
   }
+}
+
+NluData load_nlu_file(const std::string& file, std::vector<Diagnostic>& diagnostics) {
+  Diags diags(diagnostics);
+  NluData nlu;
+  std::vector<Story> stories, rules;
+  guarded(file, diags, [&] {
+    if (auto doc = yaml::load_file(file, file, diags)) read_data(*doc, nlu, stories, rules, diags);
+  });
+  apply_synonyms(nlu);
+  return nlu;
 }
 
 LoadResult load_project(const std::string& dir_text) {

@@ -26,6 +26,10 @@ LoadResult load_project(const std::string& dir);
 // entities; action, active_loop, slot_was_set steps). Problems are appended to `diagnostics`.
 std::vector<Story> load_test_stories(const std::string& dir, std::vector<Diagnostic>& diagnostics);
 
+// Reads the NLU examples of one Rasa NLU file (YAML with an `nlu:` section, as `rasa test nlu
+// --nlu FILE` takes), for evaluation. Problems are appended to `diagnostics`.
+NluData load_nlu_file(const std::string& file, std::vector<Diagnostic>& diagnostics);
+
 // Parses one NLU example line with inline annotations: `[text](entity)`,
 // `[text](entity:value)`, `[text]{"entity": "e", "value": "v", "role": .., "group": ..}`.
 // On a malformed annotation returns false and sets `error`.

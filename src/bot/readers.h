@@ -2,6 +2,8 @@
 // loader.cc calls these in order (domain, data, config, endpoints, then checks).
 #pragma once
 
+#include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -9,6 +11,13 @@
 #include "bot/yaml_util.h"
 
 namespace parley::bot {
+
+// ---- finding the files (loader.cc) ----
+
+// The YAML files in `folder` (and its subfolders when `recursive`), sorted by path.
+std::vector<std::filesystem::path> yaml_files(const std::filesystem::path& folder, bool recursive);
+// The first of `names` that exists in `dir`, or an empty path.
+std::filesystem::path first_existing(const std::filesystem::path& dir, std::initializer_list<const char*> names);
 
 // ---- domain (domain_reader.cc, slot_reader.cc, response_reader.cc) ----
 

@@ -9,7 +9,7 @@ void print_diagnostics(const std::vector<bot::Diagnostic>& diags, std::ostream& 
 }
 
 std::shared_ptr<const bot::Bot> load_bot_or_report(const std::string& dir, bool warnings) {
-  auto built = bot::build_bot(dir);
+  auto built = bot::build_bot(dir, {}, {bot::default_model_cache()});
   print_diagnostics(built.diagnostics, std::cerr, warnings);
   return built.bot;
 }

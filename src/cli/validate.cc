@@ -13,7 +13,7 @@ void register_validate(CLI::App& app, int* exit_code) {
   auto dir = std::make_shared<std::string>();
   cmd->add_option("BOTDIR", *dir, "the project folder")->required();
   cmd->callback([dir, exit_code] {
-    auto built = bot::build_bot(*dir);
+    auto built = bot::build_bot(*dir, {}, {bot::default_model_cache()});
     print_diagnostics(built.diagnostics, std::cerr);
     size_t errors = 0, warnings = 0;
     for (const auto& d : built.diagnostics)

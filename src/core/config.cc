@@ -29,6 +29,8 @@ const std::vector<Setting>& table() {
       {"listen", &ServeOptions::listen, "HOST:PORT to listen on (port 0 picks a free one)"},
       {"bots", &ServeOptions::bots, "folder whose subfolders are the bots, each named by its folder"},
       {"data", &ServeOptions::data, "folder of the embedded store"},
+      {"model_cache", &ServeOptions::model_cache,
+       "folder of trained models, so restarts skip training (empty: <data>/models; off: none)"},
       {"threads", &ServeOptions::threads, "I/O and turn threads (0 = number of cores)"},
       {"durability", &ServeOptions::durability, "what a reply waits for: fsync | flush | none", false,
        {"fsync", "flush", "none"}},

@@ -20,6 +20,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";   // HOST:PORT; port 0 picks a free port (logged)
   std::string bots = "bots";               // each subfolder is a bot, named by the folder
   std::string data = "data";               // folder of the embedded store
+  std::string model_cache;                 // trained models; "" = <data>/models, "off" = train at every load
   uint64_t threads = 0;                    // I/O and turn threads; 0 = number of cores
 
   // Store and engine.

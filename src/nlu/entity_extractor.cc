@@ -20,14 +20,6 @@ const char* extractor_name(int source) {
   }
 }
 
-size_t word_count(const std::string& normalized) {
-  return static_cast<size_t>(std::count(normalized.begin(), normalized.end(), ' ')) + 1;
-}
-
-std::string_view first_word(const std::string& normalized) {
-  return std::string_view(normalized).substr(0, normalized.find(' '));
-}
-
 // Rasa patterns often start with Python's inline flag for case-insensitivity, which ECMAScript
 // lacks; matching is case-insensitive anyway.
 std::string strip_inline_icase(const std::string& pattern) {
@@ -90,23 +82,15 @@ Result<EntityExtractor> EntityExtractor::build(const bot::NluData& data, const b
 }
 
 void EntityExtractor::add_phrase(const std::string& text, Phrase phrase) {
-  std::string key = normalize(text);
-  if (key.empty()) return;
-  auto it = phrases_.find(key);
-  if (it != phrases_.end()) {
-    // The first source to claim a text keeps it. The same text annotated with different roles
-    // or groups gets none: a gazetteer cannot tell them apart by context.
-    Phrase& old = it->second;
-    if (old.source == kAnnotated && phrase.source == kAnnotated && old.entity == phrase.entity) {
-      if (old.role != phrase.role) old.role_conflict = true;
-      if (old.group != phrase.group) old.group_conflict = true;
-    }
-    return;
+  auto [stored, added] = phrases_.add(normalize(text), phrase);
+  if (!stored || added) return;
+  // The first source to claim a text keeps it. The same text annotated with different roles
+  // or groups gets none: a gazetteer cannot tell them apart by context.
+  Phrase& old = *stored;
+  if (old.source == kAnnotated && phrase.source == kAnnotated && old.entity == phrase.entity) {
+    if (old.role != phrase.role) old.role_conflict = true;
+    if (old.group != phrase.group) old.group_conflict = true;
   }
-  size_t words = word_count(key);
-  auto& longest = max_words_by_first_[std::string(first_word(key))];
-  longest = std::max(longest, words);
-  phrases_.emplace(std::move(key), std::move(phrase));
 }
 
 std::string EntityExtractor::map_synonym(std::string_view value) const {
@@ -118,30 +102,19 @@ std::string EntityExtractor::map_synonym(std::string_view value) const {
 void EntityExtractor::match_phrases(std::string_view text, std::vector<Candidate>& out) const {
   if (phrases_.empty()) return;
   std::vector<Token> tokens = tokenize(text);
-  std::string key;
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    auto first = max_words_by_first_.find(tokens[i].lower);
-    if (first == max_words_by_first_.end()) continue;
-    size_t longest = std::min(first->second, tokens.size() - i);
-    key = tokens[i].lower;
-    for (size_t len = 1; len <= longest; ++len) {
-      if (len > 1) key += " " + tokens[i + len - 1].lower;
-      auto it = phrases_.find(key);
-      if (it == phrases_.end()) continue;
-      const Phrase& p = it->second;
-      Candidate c;
-      c.source = p.source;
-      c.entity.entity = p.entity;
-      c.entity.start = tokens[i].start;
-      c.entity.end = tokens[i + len - 1].end;
-      c.entity.text = std::string(text.substr(c.entity.start, c.entity.end - c.entity.start));
-      c.entity.value = map_synonym(c.entity.text);
-      c.entity.extractor = extractor_name(p.source);
-      if (!p.role_conflict) c.entity.role = p.role;
-      if (!p.group_conflict) c.entity.group = p.group;
-      out.push_back(std::move(c));
-    }
-  }
+  phrases_.for_each_match(tokens, [&](size_t i, size_t len, const Phrase& p) {
+    Candidate c;
+    c.source = p.source;
+    c.entity.entity = p.entity;
+    c.entity.start = tokens[i].start;
+    c.entity.end = tokens[i + len - 1].end;
+    c.entity.text = std::string(text.substr(c.entity.start, c.entity.end - c.entity.start));
+    c.entity.value = map_synonym(c.entity.text);
+    c.entity.extractor = extractor_name(p.source);
+    if (!p.role_conflict) c.entity.role = p.role;
+    if (!p.group_conflict) c.entity.group = p.group;
+    out.push_back(std::move(c));
+  });
 }
 
 void EntityExtractor::match_regexes(std::string_view text, std::vector<Candidate>& out) const {

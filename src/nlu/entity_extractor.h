@@ -12,6 +12,7 @@
 #include "bot/project.h"
 #include "core/status.h"
 #include "nlu/nlu.h"
+#include "nlu/phrase_index.h"
 
 namespace parley::nlu {
 
@@ -54,8 +55,7 @@ class EntityExtractor {
   void match_phrases(std::string_view text, std::vector<Candidate>& out) const;
   void match_regexes(std::string_view text, std::vector<Candidate>& out) const;
 
-  std::unordered_map<std::string, Phrase> phrases_;           // normalised text -> entity
-  std::unordered_map<std::string, size_t> max_words_by_first_;  // first word -> longest phrase
+  PhraseIndex<Phrase> phrases_;                                // normalised text -> entity
   std::vector<Pattern> patterns_;
   std::unordered_map<std::string, std::string> synonyms_;     // normalised text -> target
   bool numbers_ = false;

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -155,16 +157,75 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::train(const std::vec
   } catch (const std::exception& e) {
     return Status::internal(std::string("fastText training failed: ") + e.what());
   }
+  c->adopt(std::move(ft));
+  return c;
+}
+
+void IntentClassifier::adopt(std::unique_ptr<fasttext::FastText> ft) {
   auto dict = ft->getDictionary();
-  c->label_to_intent_.assign(dict->nlabels(), -1);
+  label_to_intent_.assign(dict->nlabels(), -1);
   for (int32_t l = 0; l < dict->nlabels(); ++l) {
     std::string name = dict->getLabel(l).substr(std::strlen(kLabelPrefix));
-    c->label_to_intent_[l] = std::stoi(name);
+    label_to_intent_[l] = std::stoi(name);
   }
-  c->word_ngrams_ = args.wordNgrams;
-  c->maxn_ = args.maxn;
-  c->bucket_ = args.bucket;
-  c->ft_ = std::move(ft);
+  const fasttext::Args& args = ft->getArgs();
+  word_ngrams_ = args.wordNgrams;
+  maxn_ = args.maxn;
+  bucket_ = args.bucket;
+  ft_ = std::move(ft);
+}
+
+namespace {
+constexpr std::string_view kBytesMagic = "parley-intents-1\n";
+}  // namespace
+
+Result<std::string> IntentClassifier::to_bytes() const {
+  std::string out(kBytesMagic);
+  for (const auto& name : intents_) out += name + "\n";
+  out += "\n";
+  if (!ft_) return out;
+  TempFile saved;
+  if (Status s = saved.write(""); !s) return s;
+  try {
+    ft_->saveModel(saved.path());
+  } catch (const std::exception& e) {
+    return Status::io_error(std::string("cannot save the fastText model: ") + e.what());
+  }
+  std::ifstream in(saved.path(), std::ios::binary);
+  out.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return Status::io_error("cannot read the saved fastText model");
+  return out;
+}
+
+Result<std::unique_ptr<IntentClassifier>> IntentClassifier::from_bytes(std::string_view bytes) {
+  if (bytes.substr(0, kBytesMagic.size()) != kBytesMagic) return Status::invalid("not a Parley intent classifier");
+  std::unique_ptr<IntentClassifier> c(new IntentClassifier());
+  size_t pos = kBytesMagic.size();
+  while (true) {
+    size_t nl = bytes.find('\n', pos);
+    if (nl == std::string_view::npos) return Status::invalid("the intent classifier's intent list is cut short");
+    if (nl == pos) {
+      pos = nl + 1;
+      break;
+    }
+    c->intents_.emplace_back(bytes.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  if (pos == bytes.size()) {
+    if (c->intents_.size() >= 2) return Status::invalid("the intent classifier has no fastText model");
+    return c;
+  }
+  auto ft = std::make_unique<fasttext::FastText>();
+  try {
+    std::istringstream in(std::string(bytes.substr(pos)));
+    ft->loadModel(in);
+    c->adopt(std::move(ft));
+  } catch (const std::exception& e) {
+    return Status::invalid(std::string("the intent classifier's fastText model does not load: ") + e.what());
+  }
+  for (int label : c->label_to_intent_)
+    if (label < 0 || static_cast<size_t>(label) >= c->intents_.size())
+      return Status::invalid("the intent classifier's labels do not match its intents");
   return c;
 }
 

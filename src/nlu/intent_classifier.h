@@ -56,8 +56,14 @@ class IntentClassifier {
   // Intents in order of their first example.
   const std::vector<std::string>& intents() const { return intents_; }
 
+  // The trained classifier as bytes (the intents, then fastText's own model file), and back:
+  // from_bytes(to_bytes()) predicts exactly as the original. Malformed bytes are an error.
+  Result<std::string> to_bytes() const;
+  static Result<std::unique_ptr<IntentClassifier>> from_bytes(std::string_view bytes);
+
  private:
   IntentClassifier() = default;
+  void adopt(std::unique_ptr<fasttext::FastText> ft);
   void input_ids(const std::string& normalized, std::vector<int32_t>& ids) const;
 
   std::vector<std::string> intents_;

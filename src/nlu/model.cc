@@ -7,6 +7,7 @@
 #include "nlu/entity_extractor.h"
 #include "nlu/intent_classifier.h"
 #include "nlu/nlu.h"
+#include "nlu/pattern_features.h"
 #include "nlu/payload.h"
 
 namespace parley::nlu {
@@ -30,7 +31,8 @@ class TrainedModel final : public Model {
     std::string norm = normalize(text);
     std::vector<IntentScore> ranking;
     if (!norm.empty()) {
-      ranking = classifier_->predict(norm, static_cast<int>(kMaxRanking));
+      std::string features = patterns_.tokens(text);
+      ranking = classifier_->predict(features.empty() ? norm : norm + " " + features, static_cast<int>(kMaxRanking));
       if (auto hit = exact_.find(norm); hit != exact_.end()) {
         // A training example is always its own intent; the others keep their scores.
         std::erase_if(ranking, [&](const IntentScore& s) { return s.name == hit->second; });
@@ -69,6 +71,7 @@ class TrainedModel final : public Model {
   std::unordered_set<std::string> payload_intents_;     // domain intents and Rasa's defaults
   std::unordered_set<std::string> entities_;            // domain entities
   std::vector<std::string> intents_;
+  PatternFeatures patterns_;                            // empty unless regex_features
 
  private:
   // `/intent{...}` for a known intent: fills `r` and returns true. Anything else is text.
@@ -87,23 +90,74 @@ class TrainedModel final : public Model {
 
 }  // namespace
 
+TrainOptions train_options(const bot::Config& config) {
+  TrainOptions o;
+  o.seed = static_cast<int>(config.nlu_seed & 0x7fffffff);
+  o.fallback_threshold = config.nlu_fallback_threshold;
+  o.fallback_enabled = config.nlu_fallback_enabled;
+  o.regex_features = config.regex_features_enabled;
+  o.entity_learner = config.entity_learner_enabled;
+  o.entity_learner_component = config.entity_learner_component;
+  o.bilou = config.entity_bilou;
+  o.crf_max_iterations = config.crf_max_iterations;
+  o.crf_l1 = config.crf_l1;
+  o.crf_l2 = config.crf_l2;
+  return o;
+}
+
+namespace {
+
+constexpr const char* kIntentPart = "nlu.intent";
+
+// The classifier from the cache when it is there and loads, else trained (and saved).
+Result<std::unique_ptr<IntentClassifier>> intent_classifier(const std::vector<LabeledText>& inputs,
+                                                            const ClassifierOptions& copts, const Blobs* cached,
+                                                            Blobs* saved) {
+  if (cached)
+    if (auto it = cached->find(kIntentPart); it != cached->end()) {
+      auto loaded = IntentClassifier::from_bytes(it->second);
+      if (loaded.ok()) {
+        if (saved) (*saved)[kIntentPart] = it->second;
+        return loaded;
+      }
+    }
+  auto classifier = IntentClassifier::train(inputs, copts);
+  if (!classifier.ok() || !saved) return classifier;
+  auto bytes = (*classifier)->to_bytes();
+  if (!bytes.ok()) return bytes.status();
+  (*saved)[kIntentPart] = std::move(bytes).value();
+  return classifier;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const Model>> train(const bot::NluData& data, const bot::Domain& domain,
-                                           const TrainOptions& options) {
+                                           const TrainOptions& options, const Blobs* cached, Blobs* saved) {
   try {
+    PatternFeatures patterns = options.regex_features ? PatternFeatures::build(data) : PatternFeatures();
     std::vector<LabeledText> examples;
     examples.reserve(data.examples.size());
     for (const auto& ex : data.examples) examples.push_back({ex.intent, normalize(ex.text)});
+    // The classifier sees the lookup and regex features after the words; the exact-example
+    // table below keys on the words alone.
+    std::vector<LabeledText> inputs = examples;
+    if (!patterns.empty())
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        std::string features = patterns.tokens(data.examples[i]);
+        if (!features.empty() && !inputs[i].text.empty()) inputs[i].text += " " + features;
+      }
 
     ClassifierOptions copts;
     copts.seed = options.seed;
     copts.epochs = options.epochs;
     copts.dim = options.dim > 0 ? options.dim : copts.dim;
-    auto classifier = IntentClassifier::train(examples, copts);
+    auto classifier = intent_classifier(inputs, copts, cached, saved);
     if (!classifier.ok()) return classifier.status();
     auto extractor = EntityExtractor::build(data, domain);
     if (!extractor.ok()) return extractor.status();
 
     auto model = std::make_shared<TrainedModel>(std::move(classifier).value(), std::move(extractor).value(), options);
+    model->patterns_ = std::move(patterns);
     std::unordered_set<std::string> ambiguous;
     for (const auto& ex : examples) {
       if (ex.text.empty() || ex.intent.empty() || ambiguous.count(ex.text)) continue;

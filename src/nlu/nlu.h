@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bot/project.h"
+#include "core/blobs.h"
 #include "core/status.h"
 
 namespace parley::nlu {
@@ -42,7 +43,17 @@ struct TrainOptions {
   int dim = 32;
   double fallback_threshold = 0.3;
   bool fallback_enabled = true;
+  bool regex_features = true;  // lookup-table and regex matches as features of the intent classifier
+  // The learned entity extractor (a CRF), as config.yml's DIETClassifier / CRFEntityExtractor.
+  bool entity_learner = true;
+  std::string entity_learner_component = "DIETClassifier";
+  bool bilou = true;
+  int crf_max_iterations = 100;
+  double crf_l1 = 0.1, crf_l2 = 0.1;
 };
+
+// The options a project's config.yml asks for.
+TrainOptions train_options(const bot::Config& config);
 
 class Model {
  public:
@@ -56,8 +67,13 @@ class Model {
 
 // Trains a model on `data`. `domain` gives the known intents and entities (entities that the
 // domain does not list are not extracted). Deterministic: same data, same options, same model.
+// For a model cache: the learners (intent classifier, entity CRF) are loaded from `cached` when
+// it holds them and they load, instead of being trained (tables such as synonyms and lookups are
+// rebuilt from `data`, which is fast); `saved`, when given, receives every learner's bytes.
+// `cached` must have been saved from the same data and options (the cache keys on both).
 Result<std::shared_ptr<const Model>> train(const bot::NluData& data, const bot::Domain& domain,
-                                           const TrainOptions& options);
+                                           const TrainOptions& options, const Blobs* cached = nullptr,
+                                           Blobs* saved = nullptr);
 
 // Lower case, punctuation turned into spaces (apostrophes kept inside words), whitespace collapsed.
 std::string normalize(std::string_view text);

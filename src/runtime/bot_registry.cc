@@ -63,7 +63,7 @@ Result<std::vector<bot::Diagnostic>> BotRegistry::load_all(const std::string& bo
   std::vector<bot::Diagnostic> all;
   for (const auto& dir : dirs) {
     std::string name = dir.filename().string();
-    bot::BuildResult built = bot::build_bot(dir.string(), name);
+    bot::BuildResult built = bot::build_bot(dir.string(), name, build_);
     for (auto& d : built.diagnostics) {
       d.message = "bot '" + name + "': " + d.message;
       all.push_back(std::move(d));
@@ -72,6 +72,8 @@ Result<std::vector<bot::Diagnostic>> BotRegistry::load_all(const std::string& bo
       spdlog::warn("bot '{}' not loaded: {}", name, error_text(built.diagnostics));
       continue;
     }
+    spdlog::info("bot '{}' loaded; models {} in {:.3f} s", name, built.models_from_cache ? "from the cache" : "trained",
+                 built.train_seconds);
     auto entry = std::make_shared<BotEntry>();
     entry->bot = std::move(built.bot);
     entry->dir = dir.string();
@@ -91,7 +93,7 @@ Result<std::vector<bot::Diagnostic>> BotRegistry::reload(const std::string& name
   auto current = table();
   auto it = current->find(name);
   if (it == current->end()) return Status::not_found("unknown bot '" + name + "'");
-  bot::BuildResult built = bot::build_bot(it->second->dir, name);
+  bot::BuildResult built = bot::build_bot(it->second->dir, name, build_);
   if (!built.bot)
     return Status::invalid("bot '" + name + "' was not reloaded; the running version keeps serving: " +
                            error_text(built.diagnostics));

@@ -33,7 +33,8 @@ struct BotEntry {
 
 class BotRegistry {
  public:
-  explicit BotRegistry(EngineStats& stats) : stats_(stats) {}
+  BotRegistry(EngineStats& stats, std::string model_cache = {})
+      : stats_(stats), build_{std::move(model_cache)} {}
 
   // Loads every subfolder of `bots_dir` (hidden ones excepted) as a bot named after the folder,
   // replacing the table. Returns every diagnostic (errors of refused bots included, each
@@ -55,6 +56,7 @@ class BotRegistry {
   std::shared_ptr<BotShared> shared_for(const std::string& name);
 
   EngineStats& stats_;
+  const bot::BuildOptions build_;
   mutable std::mutex mu_;              // guards table_ (the pointer, not the map)
   std::shared_ptr<const Table> table_ = std::make_shared<Table>();
   std::mutex load_mu_;                 // one load or reload at a time

@@ -68,6 +68,7 @@ struct EngineOptions {
   // turn with its custom action calls; a holder that dies blocks the conversation this long.
   std::chrono::milliseconds lease_ttl{8000};
   size_t max_event_bytes = 64u << 10;       // event records longer than this are truncated
+  std::string model_cache;                  // folder of trained models ("" = train at every load)
 };
 
 struct BotInfo {
