@@ -144,13 +144,6 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::train(const std::vec
   args.saveOutput = false;
   args.seed = options.seed;
 
-  // EXPERIMENT
-  if (const char* v = getenv("XFT_DIM")) args.dim = atoi(v);
-  if (const char* v = getenv("XFT_EPOCH")) args.epoch = atoi(v);
-  if (const char* v = getenv("XFT_LR")) args.lr = atof(v);
-  if (const char* v = getenv("XFT_NG")) args.wordNgrams = atoi(v);
-  if (const char* v = getenv("XFT_MINN")) args.minn = atoi(v);
-  if (const char* v = getenv("XFT_MAXN")) args.maxn = atoi(v);
   auto ft = std::make_unique<fasttext::FastText>();
   try {
     ft->train(args);
