@@ -14,7 +14,7 @@ constexpr uint32_t kFormatVersion = 1;
 constexpr int kMaxHistoryLimit = 1000;
 // Epochs when the config leaves them to us: about kTargetPasses example passes, within bounds.
 constexpr size_t kTargetPasses = 40000;
-constexpr int kMinEpochs = 20, kMaxEpochs = 200;
+constexpr int kMinEpochs = 20, kMaxEpochs = 2000;
 // Whatever the config says, training stops after about this many example passes.
 constexpr size_t kMaxPasses = 400000;
 constexpr uint32_t kMaxEpochsStored = 1u << 20;
@@ -36,24 +36,22 @@ const Feature kPrevListen = feature("prev:action_listen");
 }  // namespace
 
 uint32_t LearnedPolicy::input_size() const {
-  return static_cast<uint32_t>((vocabulary_.size() + 1) * static_cast<size_t>(max_history_));
+  return static_cast<uint32_t>(vocabulary_.size() * static_cast<size_t>(max_history_));
 }
 
-// Block k holds the state k steps back (0 = the current state); its last input says the
-// conversation had not started yet.
+// Block k holds the state k steps back (0 = the current state); positions before the start of
+// the conversation are all zero, like unseen features, so that a short history does not stand
+// for "the first turn" on its own.
 SparseInput LearnedPolicy::encode(const std::vector<State>& states) const {
   SparseInput in;
-  const uint32_t block = static_cast<uint32_t>(vocabulary_.size() + 1);
-  for (int k = 0; k < max_history_; ++k) {
+  const uint32_t block = static_cast<uint32_t>(vocabulary_.size());
+  for (int k = 0; k < max_history_ && static_cast<size_t>(k) < states.size(); ++k) {
     const uint32_t base = block * static_cast<uint32_t>(k);
-    if (static_cast<size_t>(k) >= states.size()) {
-      in.emplace_back(base + block - 1, 1.0f);
-      continue;
-    }
+    const float weight = 1.0f / static_cast<float>(1 + k);
     for (Feature f : states[states.size() - 1 - k].features) {
       auto it = std::lower_bound(vocabulary_.begin(), vocabulary_.end(), f);
       if (it != vocabulary_.end() && *it == f)
-        in.emplace_back(base + static_cast<uint32_t>(it - vocabulary_.begin()), 1.0f);
+        in.emplace_back(base + static_cast<uint32_t>(it - vocabulary_.begin()), weight);
     }
   }
   return in;
