@@ -14,7 +14,7 @@ constexpr uint32_t kFormatVersion = 1;
 constexpr int kMaxHistoryLimit = 1000;
 // Epochs when the config leaves them to us: about kTargetPasses example passes, within bounds.
 constexpr size_t kTargetPasses = 40000;
-constexpr int kMinEpochs = 20, kMaxEpochs = 2000;
+constexpr int kMinEpochs = 5, kMaxEpochs = 2000;
 // Whatever the config says, training stops after about this many example passes.
 constexpr size_t kMaxPasses = 400000;
 constexpr uint32_t kMaxEpochsStored = 1u << 20;
