@@ -46,12 +46,21 @@ Eigen::VectorXf softmax(const Eigen::VectorXf& z) {
   return e / e.sum();
 }
 
+// The network's weights, as the trainer sees them.
+struct Weights {
+  Eigen::MatrixXf& w1;
+  Eigen::VectorXf& b1;
+  Eigen::MatrixXf& w2;
+  Eigen::VectorXf& b2;
+};
+
 // The gradients of one Adam step and the moments, shaped like the network's weights.
 struct Trainer {
   Eigen::MatrixXf g1, m1, v1, g2, m2, v2;
   Eigen::VectorXf gb1, mb1, vb1, gb2, mb2, vb2;
   std::vector<uint8_t> touched;       // per input: has a gradient in this step
   std::vector<uint32_t> touched_list;
+  double beta1_t = 1, beta2_t = 1;    // beta^t for the bias corrections
 
   Trainer(Eigen::Index hidden, Eigen::Index inputs, Eigen::Index outputs)
       : g1(Eigen::MatrixXf::Zero(hidden, inputs)), m1(g1), v1(g1),
@@ -59,6 +68,54 @@ struct Trainer {
         gb1(Eigen::VectorXf::Zero(hidden)), mb1(gb1), vb1(gb1),
         gb2(Eigen::VectorXf::Zero(outputs)), mb2(gb2), vb2(gb2),
         touched(static_cast<size_t>(inputs), 0) {}
+
+  // Summed cross-entropy gradients of the examples batch[0..n), one column per example, so that
+  // the dense layers are matrix products.
+  void gradients(const Weights& w, const std::vector<MlpExample>& examples, const uint32_t* batch,
+                 Eigen::Index n) {
+    Eigen::MatrixXf pre = w.b1.replicate(1, n);
+    for (Eigen::Index j = 0; j < n; ++j)
+      for (const auto& [i, v] : examples[batch[j]].input) pre.col(j) += v * w.w1.col(i);
+    Eigen::MatrixXf h = pre.cwiseMax(0.0f);
+    Eigen::MatrixXf dz = (w.w2 * h).colwise() + w.b2;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      dz.col(j) = softmax(dz.col(j));
+      dz(examples[batch[j]].label, j) -= 1.0f;
+    }
+    g2.noalias() = dz * h.transpose();
+    gb2 = dz.rowwise().sum();
+    Eigen::MatrixXf dh = (w.w2.transpose() * dz).cwiseProduct((pre.array() > 0.0f).cast<float>().matrix());
+    gb1 = dh.rowwise().sum();
+    for (Eigen::Index j = 0; j < n; ++j)
+      for (const auto& [i, v] : examples[batch[j]].input) {
+        g1.col(i) += v * dh.col(j);
+        if (!touched[i]) touched_list.push_back(i);
+        touched[i] = 1;
+      }
+  }
+
+  // One Adam step with the mean of the gradients over `n` examples (Adam is scale-invariant but
+  // for epsilon and the decay). Lazy on the first layer: only the inputs active in the batch move.
+  void step(Weights& w, Eigen::Index n, float learning_rate, float decay) {
+    const float scale = 1.0f / static_cast<float>(n);
+    beta1_t *= kBeta1;
+    beta2_t *= kBeta2;
+    const float rate = static_cast<float>(learning_rate * std::sqrt(1 - beta2_t) / (1 - beta1_t));
+    g2 *= scale;
+    gb1 *= scale;
+    gb2 *= scale;
+    adam(w.w2.data(), g2.data(), m2.data(), v2.data(), w.w2.size(), rate, decay);
+    adam(w.b1.data(), gb1.data(), mb1.data(), vb1.data(), w.b1.size(), rate, 0);
+    adam(w.b2.data(), gb2.data(), mb2.data(), vb2.data(), w.b2.size(), rate, 0);
+    const Eigen::Index hidden = w.w1.rows();
+    for (uint32_t i : touched_list) {
+      g1.col(i) *= scale;
+      adam(w.w1.col(i).data(), g1.col(i).data(), m1.col(i).data(), v1.col(i).data(), hidden, rate, decay);
+      g1.col(i).setZero();
+      touched[i] = 0;
+    }
+    touched_list.clear();
+  }
 };
 
 }  // namespace
@@ -91,55 +148,16 @@ Mlp Mlp::train(uint32_t inputs, uint32_t outputs, const std::vector<MlpExample>&
   if (examples.empty() || outputs == 0) return net;
 
   Trainer t(H, inputs, outputs);
+  Weights w{net.w1_, net.b1_, net.w2_, net.b2_};
   std::vector<uint32_t> order(examples.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   const size_t batch = static_cast<size_t>(std::max(1, o.batch));
-  double beta1_t = 1, beta2_t = 1;
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     shuffle(order, gen);
     for (size_t start = 0; start < order.size(); start += batch) {
-      const size_t end = std::min(order.size(), start + batch);
-      // The batch as matrices, one column per example: the dense layers are matrix products.
-      const Eigen::Index B = static_cast<Eigen::Index>(end - start);
-      Eigen::MatrixXf pre = net.b1_.replicate(1, B);
-      for (Eigen::Index j = 0; j < B; ++j)
-        for (const auto& [i, v] : examples[order[start + j]].input) pre.col(j) += v * net.w1_.col(i);
-      Eigen::MatrixXf h = pre.cwiseMax(0.0f);
-      Eigen::MatrixXf dz = (net.w2_ * h).colwise() + net.b2_;
-      for (Eigen::Index j = 0; j < B; ++j) {
-        dz.col(j) = softmax(dz.col(j));
-        dz(examples[order[start + j]].label, j) -= 1.0f;
-      }
-      t.g2.noalias() = dz * h.transpose();
-      t.gb2 = dz.rowwise().sum();
-      Eigen::MatrixXf dh = (net.w2_.transpose() * dz).cwiseProduct((pre.array() > 0.0f).cast<float>().matrix());
-      t.gb1 = dh.rowwise().sum();
-      for (Eigen::Index j = 0; j < B; ++j)
-        for (const auto& [i, v] : examples[order[start + j]].input) {
-          t.g1.col(i) += v * dh.col(j);
-          if (!t.touched[i]) t.touched_list.push_back(i);
-          t.touched[i] = 1;
-        }
-      // The mean gradient over the batch; Adam is scale-invariant except for epsilon and decay.
-      const float scale = 1.0f / static_cast<float>(end - start);
-      beta1_t *= kBeta1;
-      beta2_t *= kBeta2;
-      const float rate = static_cast<float>(o.learning_rate * std::sqrt(1 - beta2_t) / (1 - beta1_t));
-      t.g2 *= scale;
-      t.gb1 *= scale;
-      t.gb2 *= scale;
-      adam(net.w2_.data(), t.g2.data(), t.m2.data(), t.v2.data(), net.w2_.size(), rate, o.weight_decay);
-      adam(net.b1_.data(), t.gb1.data(), t.mb1.data(), t.vb1.data(), H, rate, 0);
-      adam(net.b2_.data(), t.gb2.data(), t.mb2.data(), t.vb2.data(), outputs, rate, 0);
-      // Lazy Adam on the first layer: only the columns of inputs active in this batch move.
-      for (uint32_t i : t.touched_list) {
-        t.g1.col(i) *= scale;
-        adam(net.w1_.col(i).data(), t.g1.col(i).data(), t.m1.col(i).data(), t.v1.col(i).data(), H, rate,
-             o.weight_decay);
-        t.g1.col(i).setZero();
-        t.touched[i] = 0;
-      }
-      t.touched_list.clear();
+      const auto n = static_cast<Eigen::Index>(std::min(order.size(), start + batch) - start);
+      t.gradients(w, examples, order.data() + start, n);
+      t.step(w, n, o.learning_rate, o.weight_decay);
     }
   }
   return net;
