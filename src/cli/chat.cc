@@ -30,7 +30,8 @@ void print_debug(const dialogue::TurnRunner& turn) {
         std::cout << "  [loop] " << (e.name.empty() ? "deactivated" : e.name) << "\n";
         break;
       case dialogue::EventType::kAction:
-        std::cout << "  [action] " << e.name << (e.policy.empty() ? "" : " (" + e.policy + ")") << "\n";
+        std::cout << "  [action] " << e.name << (e.policy.empty() ? "" : " (" + dialogue::action_policy_label(e) + ")")
+                  << "\n";
         break;
       case dialogue::EventType::kActionExecutionRejected:
         std::cout << "  [rejected] " << e.name << "\n";

@@ -1,6 +1,7 @@
 // Event constructors and the Rasa JSON shapes of events.
 #include "dialogue/event.h"
 
+#include <cstdio>
 #include <string_view>
 
 namespace parley::dialogue {
@@ -313,6 +314,13 @@ Result<Event> event_from_json(const json::value& v) {
     return Status::invalid("unsupported event type '" + std::string(k) + "'");
   }
   return e;
+}
+
+std::string action_policy_label(const Event& e) {
+  if (e.policy.empty() || e.confidence >= 1.0) return e.policy;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, " %.2f", e.confidence);
+  return e.policy + buf;
 }
 
 std::string_view user_intent(const Event& e) {

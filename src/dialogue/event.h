@@ -61,6 +61,10 @@ void append_event_json(std::string& out, const Event& e);
 // Parses the Rasa JSON shape (as stored, or as returned by an action server).
 Result<Event> event_from_json(const json::value& v);
 
+// Which policy chose an action event, for debug output: "rule", or with the confidence when it
+// is below 1, "TEDPolicy 0.87"; "" when the event names no policy.
+std::string action_policy_label(const Event& e);
+
 // The intent name of a user event's parse_data, "" when there is none.
 std::string_view user_intent(const Event& e);
 

@@ -7,7 +7,9 @@
 #include <functional>
 #include <set>
 
+#include "dialogue/learned_policy.h"
 #include "dialogue/tracker.h"
+#include "dialogue/training_data.h"
 
 namespace parley::dialogue {
 
@@ -21,114 +23,7 @@ bool RuleState::matches(const State& s) const {
 
 namespace {
 
-constexpr size_t kMaxExpandedPaths = 20000;
-constexpr size_t kMaxCheckpointDepth = 12;
-
-using Path = std::vector<const bot::Step*>;
-
-// Expands `or` steps into alternatives. Each alternative becomes a synthetic user step kept alive
-// in `storage`.
-void expand_or(const Path& steps, size_t i, Path& current, std::vector<Path>& out,
-               std::deque<bot::Step>& storage, size_t limit) {
-  if (out.size() >= limit) return;
-  if (i == steps.size()) {
-    out.push_back(current);
-    return;
-  }
-  const bot::Step* s = steps[i];
-  if (s->kind == bot::Step::Kind::kOr) {
-    for (const auto& alt : s->alternatives) {
-      bot::Step u;
-      u.kind = bot::Step::Kind::kUser;
-      u.user = alt;
-      u.loc = s->loc;
-      storage.push_back(std::move(u));
-      current.push_back(&storage.back());
-      expand_or(steps, i + 1, current, out, storage, limit);
-      current.pop_back();
-    }
-    return;
-  }
-  current.push_back(s);
-  expand_or(steps, i + 1, current, out, storage, limit);
-  current.pop_back();
-}
-
-struct Segment {
-  const bot::Story* story;
-  std::vector<std::string> starts;  // checkpoints the story continues from
-  std::vector<std::string> ends;    // checkpoints the story leads to
-  Path body;
-};
-
-Segment split_story(const bot::Story& story) {
-  Segment seg{&story, {}, {}, {}};
-  size_t b = 0, e = story.steps.size();
-  while (b < e && story.steps[b].kind == bot::Step::Kind::kCheckpoint) seg.starts.push_back(story.steps[b++].name);
-  while (e > b && story.steps[e - 1].kind == bot::Step::Kind::kCheckpoint) seg.ends.push_back(story.steps[--e].name);
-  for (size_t i = b; i < e; ++i)
-    if (story.steps[i].kind != bot::Step::Kind::kCheckpoint) seg.body.push_back(&story.steps[i]);
-  return seg;
-}
-
-// Joins story segments through their checkpoints into whole paths from a conversation start.
-std::vector<std::pair<std::string, Path>> expand_checkpoints(const std::vector<bot::Story>& stories,
-                                                             std::vector<bot::Diagnostic>& diags) {
-  std::vector<Segment> segs;
-  for (const auto& s : stories) segs.push_back(split_story(s));
-  std::multimap<std::string, const Segment*> by_start;
-  for (const auto& s : segs)
-    for (const auto& c : s.starts) by_start.emplace(c, &s);
-  std::vector<std::pair<std::string, Path>> out;
-  bool cut = false;
-  std::function<void(const Segment&, Path, std::string, size_t)> walk =
-      [&](const Segment& seg, Path prefix, std::string name, size_t depth) {
-        if (out.size() >= kMaxExpandedPaths) {
-          cut = true;
-          return;
-        }
-        prefix.insert(prefix.end(), seg.body.begin(), seg.body.end());
-        bool continued = false;
-        if (depth < kMaxCheckpointDepth) {
-          for (const auto& c : seg.ends) {
-            auto [lo, hi] = by_start.equal_range(c);
-            for (auto it = lo; it != hi; ++it) {
-              continued = true;
-              walk(*it->second, prefix, name + " > " + it->second->story->name, depth + 1);
-            }
-          }
-        } else if (!seg.ends.empty()) {
-          cut = true;
-        }
-        if (!continued) out.emplace_back(name, std::move(prefix));
-      };
-  for (const auto& s : segs)
-    if (s.starts.empty()) walk(s, {}, s.story->name, 0);
-  if (cut && !stories.empty())
-    diags.push_back({bot::Diagnostic::Severity::kWarning, stories.front().loc,
-                     "stories expand through checkpoints into more than " +
-                         std::to_string(kMaxExpandedPaths) + " paths or " +
-                         std::to_string(kMaxCheckpointDepth) + " levels; the rest were left out"});
-  return out;
-}
-
-json::value parse_data_for(const bot::UserStep& u) {
-  json::object intent{{"name", u.intent}, {"confidence", 1.0}};
-  json::array entities;
-  for (const auto& e : u.entities) {
-    json::object ent{{"entity", e.entity}, {"value", e.value}};
-    entities.push_back(std::move(ent));
-  }
-  return json::object{{"intent", std::move(intent)}, {"entities", std::move(entities)}};
-}
-
-json::value story_slot_value(const bot::Domain& domain, const bot::SlotValue& sv) {
-  if (!sv.any_value) return sv.value;
-  const bot::Slot* slot = domain.find_slot(sv.name);
-  if (slot && slot->type == bot::SlotType::kBool) return true;
-  if (slot && slot->type == bot::SlotType::kList) return json::array{"__set__"};
-  return "__set__";
-}
+using Path = StepPath;
 
 // ---- rules ----
 
@@ -247,6 +142,17 @@ void compile_rule(const bot::Story& rule, const Path& steps, const Featurizer& f
   if (wait && last_was_action) emit("action_listen", rule.loc);
 }
 
+LearnedPolicy train_learned(const bot::Project& project, const std::vector<LearnedExample>& examples) {
+  LearnedPolicyOptions options;
+  options.component = project.config.learned_policy_component;
+  options.max_history = project.config.learned_policy_max_history;
+  options.epochs = project.config.learned_policy_epochs;
+  options.seed = project.config.learned_policy_seed;
+  std::vector<Feature> intents;
+  for (const auto& intent : project.domain.intents) intents.push_back(feature("intent:" + intent.name));
+  return LearnedPolicy::train(examples, intents, options);
+}
+
 }  // namespace
 
 std::shared_ptr<const PolicySet> PolicySet::compile(const bot::Project& project,
@@ -254,7 +160,6 @@ std::shared_ptr<const PolicySet> PolicySet::compile(const bot::Project& project,
   std::shared_ptr<PolicySet> ps(new PolicySet(project.domain));
   ps->config_ = project.config;
   ps->max_history_ = std::max(1, project.config.memoization_max_history);
-  const auto& domain = project.domain;
   std::deque<bot::Step> storage;
 
   // Rules.
@@ -285,49 +190,31 @@ std::shared_ptr<const PolicySet> PolicySet::compile(const bot::Project& project,
     }
   }
 
-  // Memoization over whole stories (checkpoints joined, `or` expanded).
-  if (project.config.memoization_enabled) {
-    for (const auto& [name, path] : expand_checkpoints(project.stories, diagnostics)) {
-      std::vector<Path> paths;
-      Path cur;
-      expand_or(path, 0, cur, paths, storage, 4096);
-      for (const auto& steps : paths) {
-        Tracker t("story", &domain, 1u << 20);
-        t.apply(Event::action("action_session_start", 0));
-        t.apply(Event::simple(EventType::kSessionStarted, 0));
-        t.apply(Event::action("action_listen", 0));
-        auto record = [&](const std::string& action) {
-          auto states = tracker_states(t, ps->featurizer_, /*for_memo=*/true);
-          uint64_t key = ps->memo_key(states, states.size());
-          auto [it, inserted] = ps->memo_.emplace(key, MemoEntry{action, name, false});
-          if (!inserted && it->second.action != action) it->second.ambiguous = true;
-        };
-        for (const bot::Step* s : steps) {
-          switch (s->kind) {
-            case bot::Step::Kind::kUser:
-              if (t.latest_action() != "action_listen") {
-                record("action_listen");
-                t.apply(Event::action("action_listen", 0));
-              }
-              t.apply(Event::user(s->user.text.value_or(""), parse_data_for(s->user), "", 0));
-              break;
-            case bot::Step::Kind::kAction:
-              record(s->name);
-              t.apply(Event::action(s->name, 0));
-              break;
-            case bot::Step::Kind::kSlotWasSet:
-              for (const auto& sv : s->slots) t.apply(Event::slot(sv.name, story_slot_value(domain, sv), 0));
-              break;
-            case bot::Step::Kind::kActiveLoop:
-              t.apply(Event::active_loop(s->name, 0));
-              break;
-            default:
-              break;
-          }
-        }
-        if (t.latest_action() != "action_listen" && t.latest_message()) record("action_listen");
-      }
-    }
+  // Memoization and the learned policy learn from the same replayed stories (checkpoints joined,
+  // `or` expanded); the learned policy also from the rules' snippets.
+  const bool memo = project.config.memoization_enabled, learn = project.config.learned_policy_enabled;
+  const size_t keep = static_cast<size_t>(std::max(1, project.config.learned_policy_max_history));
+  std::vector<LearnedExample> examples;
+  auto add_example = [&](const std::vector<State>& states, const std::string& action) {
+    size_t from = states.size() > keep ? states.size() - keep : 0;
+    examples.push_back({std::vector<State>(states.begin() + static_cast<long>(from), states.end()), action});
+  };
+  if (memo || learn) {
+    replay_stories(project.stories, ps->featurizer_, diagnostics,
+                   [&](const std::vector<State>& states, const std::string& action, const std::string& story) {
+                     if (learn) add_example(states, action);
+                     if (!memo) return;
+                     uint64_t key = ps->memo_key(states, states.size());
+                     auto [it, inserted] = ps->memo_.emplace(key, MemoEntry{action, story, false});
+                     if (!inserted && it->second.action != action) it->second.ambiguous = true;
+                   });
+  }
+  if (learn) {
+    replay_rules(project.rules, ps->featurizer_,
+                 [&](const std::vector<State>& states, const std::string& action, const std::string&) {
+                   add_example(states, action);
+                 });
+    ps->learned_ = std::make_shared<const LearnedPolicy>(train_learned(project, examples));
   }
   return ps;
 }
@@ -371,6 +258,12 @@ std::optional<PolicyPrediction> PolicySet::predict_memo(const std::vector<State>
   auto it = memo_.find(memo_key(states, states.size()));
   if (it == memo_.end() || it->second.ambiguous || it->second.action == exclude) return std::nullopt;
   return PolicyPrediction{it->second.action, "memoization", 1.0, it->second.story};
+}
+
+std::optional<PolicyPrediction> PolicySet::predict_learned(const std::vector<State>& states,
+                                                           std::string_view exclude) const {
+  if (!learned_) return std::nullopt;
+  return learned_->predict(states, exclude);
 }
 
 bool PolicySet::has_rule_with_action(std::string_view action) const {

@@ -3,7 +3,10 @@
 //   their features are a subset of the tracker's (plus "must not be set" features);
 // - memoization (Rasa's MemoizationPolicy): the exact last `max_history` states of every story
 //   prefix, mapped to the story's next action; keys that lead to different actions are dropped.
-// Rules take precedence over memorised stories. A PolicySet is immutable and thread-safe.
+// - the learned policy (Rasa's TEDPolicy, learned_policy.h): trained on the same stories and the
+//   rules' snippets, for conversations that leave every rule and story.
+// Rules take precedence over memorised stories, and both over the learned policy. A PolicySet is
+// immutable and thread-safe.
 #pragma once
 
 #include <memory>
@@ -13,9 +16,12 @@
 #include <vector>
 
 #include "bot/project.h"
+#include "dialogue/policy_prediction.h"
 #include "dialogue/states.h"
 
 namespace parley::dialogue {
+
+class LearnedPolicy;
 
 // One position of a rule: features the tracker state must have and must not have.
 struct RuleState {
@@ -34,13 +40,6 @@ struct RulePattern {
   size_t order = 0;                // definition order, the last tie-breaker
 };
 
-struct PolicyPrediction {
-  std::string action;
-  std::string policy;  // "rule" or "memoization"
-  double confidence = 1.0;
-  std::string source;  // the rule or story that gave it, for debug output
-};
-
 class PolicySet {
  public:
   // Compiles stories and rules. Contradicting rules (same conditions, different actions) are
@@ -56,10 +55,16 @@ class PolicySet {
   std::optional<PolicyPrediction> predict_memo(const std::vector<State>& states,
                                                std::string_view exclude) const;
 
+  // Prediction from the learned policy (memo states, as predict_memo); none when it is disabled.
+  std::optional<PolicyPrediction> predict_learned(const std::vector<State>& states,
+                                                  std::string_view exclude) const;
+
   const Featurizer& featurizer() const { return featurizer_; }
   const bot::Config& config() const { return config_; }
   size_t rule_count() const { return rules_.size(); }
   size_t memo_size() const { return memo_.size(); }
+  // The trained learned policy, null when config.learned_policy_enabled is false.
+  const LearnedPolicy* learned() const { return learned_.get(); }
   // True when some rule mentions `loop` in a condition and predicts `action` after an
   // interruption: used to decide whether a loop resumes by default.
   bool has_rule_with_action(std::string_view action) const;
@@ -78,6 +83,7 @@ class PolicySet {
   };
   std::unordered_map<uint64_t, MemoEntry> memo_;
   int max_history_ = 5;
+  std::shared_ptr<const LearnedPolicy> learned_;
 };
 
 }  // namespace parley::dialogue

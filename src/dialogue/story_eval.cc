@@ -33,7 +33,7 @@ std::vector<Observed> observe(const std::vector<Event>& events) {
     }
     if (!after_user) continue;
     if (e.type == EventType::kAction && e.name != "action_listen")
-      out.push_back({Observed::kAction, e.name, nullptr, e.policy});
+      out.push_back({Observed::kAction, e.name, nullptr, action_policy_label(e)});
     else if (e.type == EventType::kSlot)
       out.push_back({Observed::kSlot, e.name, e.value, {}});
     else if (e.type == EventType::kActiveLoop)

@@ -110,16 +110,19 @@ TurnRunner::State TurnRunner::run() {
 }
 
 Prediction TurnRunner::predict() {
-  const auto& policies = *bot_->policies;
-  const auto& config = policies.config();
-  const auto& domain = bot_->domain();
-  auto& im = *impl_;
-  const std::string& latest = tracker_.latest_action();
-  const std::string& loop = tracker_.active_loop();
+  return predict_next_action(*bot_->policies, tracker_, impl_->states, impl_->exclude);
+}
 
-  if (!tracker_.followup_action().empty()) return {tracker_.followup_action(), "followup", 1.0};
+Prediction predict_next_action(const PolicySet& policies, const Tracker& tracker, StatesCache& states,
+                               std::string_view exclude) {
+  const auto& config = policies.config();
+  const auto& domain = tracker.domain();
+  const std::string& latest = tracker.latest_action();
+  const std::string& loop = tracker.active_loop();
+
+  if (!tracker.followup_action().empty()) return {tracker.followup_action(), "followup", 1.0};
   if (latest == "action_listen") {
-    if (const Event* m = tracker_.latest_message()) {
+    if (const Event* m = tracker.latest_message()) {
       std::string_view intent = user_intent(*m);
       if (intent == "restart") return {"action_restart", "default", 1.0};
       if (intent == "session_start") return {"action_session_start", "default", 1.0};
@@ -127,8 +130,8 @@ Prediction TurnRunner::predict() {
     }
   }
   // An active loop runs until it is done, unless it rejected this message.
-  if (!loop.empty() && !tracker_.loop_rejected()) {
-    if (latest != loop && im.exclude != loop) return {loop, "loop", 1.0};
+  if (!loop.empty() && !tracker.loop_rejected()) {
+    if (latest != loop && exclude != loop) return {loop, "loop", 1.0};
     if (latest == loop) return {"action_listen", "loop", 1.0};
   }
   if (latest == config.core_fallback_action || latest == "action_default_fallback")
@@ -136,16 +139,23 @@ Prediction TurnRunner::predict() {
 
   std::optional<PolicyPrediction> chosen;
   if (config.rules_enabled)
-    chosen = policies.predict_rule(im.states.get(tracker_, policies.featurizer(), false), im.exclude);
+    chosen = policies.predict_rule(states.get(tracker, policies.featurizer(), false), exclude);
   if (!chosen && config.memoization_enabled)
-    chosen = policies.predict_memo(im.states.get(tracker_, policies.featurizer(), true), im.exclude);
+    chosen = policies.predict_memo(states.get(tracker, policies.featurizer(), true), exclude);
 
   // After an interruption was handled, the loop resumes (asks for its slot again) instead of
   // listening, unless a rule or story said what to do next.
-  bool interrupted = !loop.empty() && tracker_.loop_rejected() && latest != "action_listen" && latest != loop;
+  bool interrupted = !loop.empty() && tracker.loop_rejected() && latest != "action_listen" && latest != loop;
   if (interrupted && (!chosen || chosen->action == "action_listen") && domain.find_form(loop))
     return {loop, "loop", 1.0};
   if (chosen) return {chosen->action, chosen->policy, chosen->confidence};
+  // The learned policy comes last; as in Rasa, below core_fallback_threshold it gives way to the
+  // fallback (after a message) or to listening (after a bot action).
+  if (config.learned_policy_enabled) {
+    auto learned = policies.predict_learned(states.get(tracker, policies.featurizer(), true), exclude);
+    if (learned && learned->confidence >= config.core_fallback_threshold)
+      return {learned->action, learned->policy, stored_confidence(learned->confidence)};
+  }
 
   if (latest != "action_listen") return {"action_listen", "default", 1.0};
   if (config.enable_fallback_prediction)

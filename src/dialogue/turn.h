@@ -28,9 +28,19 @@ struct TurnInput {
 // Why each action was chosen, for `parley chat --debug` and the events of issue 5.
 struct Prediction {
   std::string action;
-  std::string policy;  // "rule", "memoization", "loop", "followup", "default", "fallback"
+  std::string policy;  // "rule", "memoization", "TEDPolicy", "loop", "followup", "default", "fallback"
   double confidence = 1.0;
 };
+
+class PolicySet;
+class StatesCache;
+
+// The next action for `tracker` as a turn chooses it: followups, default intents, active loops,
+// rules, memoization, the learned policy, then the core fallback. `states` caches the policies'
+// input for this tracker; `exclude` is an action not to predict ("" = none). Used by the turn
+// loop and by offline evaluation of stories.
+Prediction predict_next_action(const PolicySet& policies, const Tracker& tracker, StatesCache& states,
+                               std::string_view exclude);
 
 class TurnRunner {
  public:
