@@ -60,7 +60,7 @@ BuildResult build_bot(const std::string& dir, const std::string& name, const Bui
   bot->nlu = std::move(model).value();
 
   size_t before = out.diagnostics.size();
-  bot->policies = dialogue::PolicySet::compile(bot->project, out.diagnostics);
+  bot->policies = dialogue::PolicySet::compile(bot->project, out.diagnostics, cached ? &*cached : nullptr, &saved);
   for (size_t i = before; i < out.diagnostics.size(); ++i)
     if (out.diagnostics[i].severity == Diagnostic::Severity::kError) return out;
   out.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

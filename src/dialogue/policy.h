@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bot/project.h"
+#include "core/blobs.h"
 #include "dialogue/policy_prediction.h"
 #include "dialogue/states.h"
 
@@ -43,9 +44,12 @@ struct RulePattern {
 class PolicySet {
  public:
   // Compiles stories and rules. Contradicting rules (same conditions, different actions) are
-  // errors; stories whose checkpoints expand too far are cut with a warning.
+  // errors; stories whose checkpoints expand too far are cut with a warning. For a model cache:
+  // the learned policy is loaded from `cached` when it holds one that loads, instead of trained,
+  // and `saved` (when given) receives its bytes (see nlu::train).
   static std::shared_ptr<const PolicySet> compile(const bot::Project& project,
-                                                  std::vector<bot::Diagnostic>& diagnostics);
+                                                  std::vector<bot::Diagnostic>& diagnostics,
+                                                  const Blobs* cached = nullptr, Blobs* saved = nullptr);
 
   // Prediction from rules for the current state (last of `states`, which are rule states:
   // tracker_states(..., for_memo=false)). `exclude` is an action not to predict ("" = none).

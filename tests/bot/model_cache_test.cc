@@ -33,6 +33,11 @@ TEST(ModelCache, SecondLoadUsesTheCacheAndChangingAnExampleRetrains) {
   EXPECT_FALSE(first.models_from_cache);
   ASSERT_EQ(entries(opts.model_cache).size(), 1u);
 
+  auto parts = read_model_cache(opts.model_cache, "b", model_key(project.dir()));
+  ASSERT_TRUE(parts);
+  EXPECT_TRUE(parts->count("nlu.intent"));
+  EXPECT_TRUE(parts->count("dialogue.learned"));  // Rasa's default policies include TEDPolicy
+
   BuildResult second = build_bot(project.dir(), "b", opts);
   ASSERT_TRUE(second.bot);
   EXPECT_TRUE(second.models_from_cache);
