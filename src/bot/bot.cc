@@ -48,10 +48,11 @@ BuildResult build_bot(const std::string& dir, const std::string& name, const Bui
 
   std::optional<Blobs> cached;
   if (!key.empty()) cached = read_model_cache(options.model_cache, bot->name, key);
-  Blobs saved;
+  LearnerCache cache;
+  if (cached) cache.cached = &*cached;
   auto t0 = std::chrono::steady_clock::now();
   nlu::TrainOptions opts = nlu::train_options(bot->project.config);
-  auto model = nlu::train(bot->project.nlu, bot->project.domain, opts, cached ? &*cached : nullptr, &saved);
+  auto model = nlu::train(bot->project.nlu, bot->project.domain, opts, &cache);
   if (!model.ok()) {
     out.diagnostics.push_back({Diagnostic::Severity::kError, {dir, 0},
                                "NLU training failed: " + model.status().message()});
@@ -60,13 +61,13 @@ BuildResult build_bot(const std::string& dir, const std::string& name, const Bui
   bot->nlu = std::move(model).value();
 
   size_t before = out.diagnostics.size();
-  bot->policies = dialogue::PolicySet::compile(bot->project, out.diagnostics, cached ? &*cached : nullptr, &saved);
+  bot->policies = dialogue::PolicySet::compile(bot->project, out.diagnostics, &cache);
   for (size_t i = before; i < out.diagnostics.size(); ++i)
     if (out.diagnostics[i].severity == Diagnostic::Severity::kError) return out;
   out.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  out.models_from_cache = cached && *cached == saved;
-  if (!key.empty() && !out.models_from_cache)
-    if (Status s = write_model_cache(options.model_cache, bot->name, key, saved); !s)
+  out.models_from_cache = cache.loaded > 0 && cache.trained == 0;
+  if (!key.empty() && cache.trained > 0)
+    if (Status s = write_model_cache(options.model_cache, bot->name, key, cache.saved); !s)
       out.diagnostics.push_back({Diagnostic::Severity::kWarning, {dir, 0},
                                  "the trained models were not cached: " + s.message()});
   bot->version = g_next_version++;

@@ -156,8 +156,7 @@ LearnedPolicy train_learned(const bot::Project& project, const std::vector<Learn
 }  // namespace
 
 std::shared_ptr<const PolicySet> PolicySet::compile(const bot::Project& project,
-                                                    std::vector<bot::Diagnostic>& diagnostics, const Blobs* cached,
-                                                    Blobs* saved) {
+                                                    std::vector<bot::Diagnostic>& diagnostics, LearnerCache* cache) {
   std::shared_ptr<PolicySet> ps(new PolicySet(project.domain));
   ps->config_ = project.config;
   ps->max_history_ = std::max(1, project.config.memoization_max_history);
@@ -211,20 +210,19 @@ std::shared_ptr<const PolicySet> PolicySet::compile(const bot::Project& project,
                    });
   }
   constexpr const char* kLearnedPart = "dialogue.learned";
-  if (learn && cached)
-    if (auto it = cached->find(kLearnedPart); it != cached->end())
-      if (auto loaded = LearnedPolicy::from_bytes(it->second); loaded.ok()) {
-        ps->learned_ = std::make_shared<const LearnedPolicy>(std::move(loaded).value());
-        if (saved) (*saved)[kLearnedPart] = it->second;
-        return ps;
-      }
+  if (const std::string* bytes = learn && cache ? cache->find(kLearnedPart) : nullptr)
+    if (auto loaded = LearnedPolicy::from_bytes(*bytes); loaded.ok()) {
+      ps->learned_ = std::make_shared<const LearnedPolicy>(std::move(loaded).value());
+      cache->took(kLearnedPart, *bytes);
+      return ps;
+    }
   if (learn) {
     replay_rules(project.rules, ps->featurizer_,
                  [&](const std::vector<State>& states, const std::string& action, const std::string&) {
                    add_example(states, action);
                  });
     ps->learned_ = std::make_shared<const LearnedPolicy>(train_learned(project, examples));
-    if (saved) (*saved)[kLearnedPart] = ps->learned_->to_bytes();
+    if (cache) cache->made(kLearnedPart, ps->learned_->to_bytes());
   }
   return ps;
 }

@@ -44,12 +44,12 @@ struct RulePattern {
 class PolicySet {
  public:
   // Compiles stories and rules. Contradicting rules (same conditions, different actions) are
-  // errors; stories whose checkpoints expand too far are cut with a warning. For a model cache:
-  // the learned policy is loaded from `cached` when it holds one that loads, instead of trained,
-  // and `saved` (when given) receives its bytes (see nlu::train).
+  // errors; stories whose checkpoints expand too far are cut with a warning. With a model cache,
+  // the learned policy is loaded from it when it holds one that loads, instead of trained (see
+  // core/blobs.h).
   static std::shared_ptr<const PolicySet> compile(const bot::Project& project,
                                                   std::vector<bot::Diagnostic>& diagnostics,
-                                                  const Blobs* cached = nullptr, Blobs* saved = nullptr);
+                                                  LearnerCache* cache = nullptr);
 
   // Prediction from rules for the current state (last of `states`, which are rule states:
   // tracker_states(..., for_memo=false)). `exclude` is an action not to predict ("" = none).

@@ -215,9 +215,18 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::from_bytes(std::stri
     if (c->intents_.size() >= 2) return Status::invalid("the intent classifier has no fastText model");
     return c;
   }
+  // fastText's file starts with its magic number and format version, which its loadModel(path)
+  // checks before handing the stream to loadModel(stream).
+  constexpr int32_t kFastTextMagic = 793712314, kFastTextVersion = 12;
+  std::string_view model = bytes.substr(pos);
+  int32_t head[2] = {0, 0};
+  if (model.size() < sizeof head) return Status::invalid("the intent classifier's fastText model is cut short");
+  std::memcpy(head, model.data(), sizeof head);
+  if (head[0] != kFastTextMagic || head[1] != kFastTextVersion)
+    return Status::invalid("the intent classifier's fastText model has another format");
   auto ft = std::make_unique<fasttext::FastText>();
   try {
-    std::istringstream in(std::string(bytes.substr(pos)));
+    std::istringstream in(std::string(model.substr(sizeof head)));
     ft->loadModel(in);
     c->adopt(std::move(ft));
   } catch (const std::exception& e) {

@@ -111,28 +111,24 @@ constexpr const char* kIntentPart = "nlu.intent";
 
 // The classifier from the cache when it is there and loads, else trained (and saved).
 Result<std::unique_ptr<IntentClassifier>> intent_classifier(const std::vector<LabeledText>& inputs,
-                                                            const ClassifierOptions& copts, const Blobs* cached,
-                                                            Blobs* saved) {
-  if (cached)
-    if (auto it = cached->find(kIntentPart); it != cached->end()) {
-      auto loaded = IntentClassifier::from_bytes(it->second);
-      if (loaded.ok()) {
-        if (saved) (*saved)[kIntentPart] = it->second;
-        return loaded;
-      }
+                                                            const ClassifierOptions& copts, LearnerCache* cache) {
+  if (const std::string* bytes = cache ? cache->find(kIntentPart) : nullptr)
+    if (auto loaded = IntentClassifier::from_bytes(*bytes); loaded.ok()) {
+      cache->took(kIntentPart, *bytes);
+      return loaded;
     }
   auto classifier = IntentClassifier::train(inputs, copts);
-  if (!classifier.ok() || !saved) return classifier;
+  if (!classifier.ok() || !cache) return classifier;
   auto bytes = (*classifier)->to_bytes();
   if (!bytes.ok()) return bytes.status();
-  (*saved)[kIntentPart] = std::move(bytes).value();
+  cache->made(kIntentPart, std::move(bytes).value());
   return classifier;
 }
 
 }  // namespace
 
 Result<std::shared_ptr<const Model>> train(const bot::NluData& data, const bot::Domain& domain,
-                                           const TrainOptions& options, const Blobs* cached, Blobs* saved) {
+                                           const TrainOptions& options, LearnerCache* cache) {
   try {
     PatternFeatures patterns = options.regex_features ? PatternFeatures::build(data) : PatternFeatures();
     std::vector<LabeledText> examples;
@@ -151,7 +147,7 @@ Result<std::shared_ptr<const Model>> train(const bot::NluData& data, const bot::
     copts.seed = options.seed;
     copts.epochs = options.epochs;
     copts.dim = options.dim > 0 ? options.dim : copts.dim;
-    auto classifier = intent_classifier(inputs, copts, cached, saved);
+    auto classifier = intent_classifier(inputs, copts, cache);
     if (!classifier.ok()) return classifier.status();
     auto extractor = EntityExtractor::build(data, domain);
     if (!extractor.ok()) return extractor.status();

@@ -67,13 +67,12 @@ class Model {
 
 // Trains a model on `data`. `domain` gives the known intents and entities (entities that the
 // domain does not list are not extracted). Deterministic: same data, same options, same model.
-// For a model cache: the learners (intent classifier, entity CRF) are loaded from `cached` when
-// it holds them and they load, instead of being trained (tables such as synonyms and lookups are
-// rebuilt from `data`, which is fast); `saved`, when given, receives every learner's bytes.
-// `cached` must have been saved from the same data and options (the cache keys on both).
+// With a model cache (core/blobs.h), the learners (intent classifier, entity CRF) are loaded from
+// it when it holds them and they load, instead of being trained (tables such as synonyms and
+// lookups are rebuilt from `data`, which is fast). The cache's entry must have been saved from the
+// same data and options (bot/model_cache.h keys on both).
 Result<std::shared_ptr<const Model>> train(const bot::NluData& data, const bot::Domain& domain,
-                                           const TrainOptions& options, const Blobs* cached = nullptr,
-                                           Blobs* saved = nullptr);
+                                           const TrainOptions& options, LearnerCache* cache = nullptr);
 
 // Lower case, punctuation turned into spaces (apostrophes kept inside words), whitespace collapsed.
 std::string normalize(std::string_view text);

@@ -9,6 +9,7 @@
 #include "bot/bot.h"
 #include "bot/model_cache.h"
 #include "loader_test_util.h"
+#include "dialogue/policy.h"
 #include "nlu/nlu.h"
 
 namespace parley::bot {
@@ -90,11 +91,18 @@ TEST(ModelCache, TrainingIsDeterministicByteForByte) {
   LoadResult loaded = load_project(project.dir());
   ASSERT_TRUE(loaded.ok());
   auto opts = nlu::train_options(loaded.project.config);
-  Blobs a, b;
-  ASSERT_TRUE(nlu::train(loaded.project.nlu, loaded.project.domain, opts, nullptr, &a).ok());
-  ASSERT_TRUE(nlu::train(loaded.project.nlu, loaded.project.domain, opts, nullptr, &b).ok());
-  ASSERT_FALSE(a.empty());
-  EXPECT_EQ(a, b);
+  LearnerCache a, b;
+  ASSERT_TRUE(nlu::train(loaded.project.nlu, loaded.project.domain, opts, &a).ok());
+  ASSERT_TRUE(nlu::train(loaded.project.nlu, loaded.project.domain, opts, &b).ok());
+  ASSERT_FALSE(a.saved.empty());
+  EXPECT_EQ(a.trained, 1);
+  EXPECT_EQ(a.saved, b.saved);
+  std::vector<Diagnostic> diags;
+  LearnerCache p, q;
+  dialogue::PolicySet::compile(loaded.project, diags, &p);
+  dialogue::PolicySet::compile(loaded.project, diags, &q);
+  ASSERT_EQ(p.trained, 1);
+  EXPECT_EQ(p.saved, q.saved);
 }
 
 TEST(ModelCache, KeyCoversDataAndConfigButNotEndpoints) {
