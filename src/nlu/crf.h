@@ -33,11 +33,14 @@ inline Shape shape_of(int label) { return label == 0 ? kO : static_cast<Shape>(1
 inline int type_of(int label) { return (label - 1) / 4; }  // for labels other than O
 
 // One token sequence: token t has the attribute ids attrs[begin(t) .. ends[t]). `labels` holds the
-// gold labels when the sequence is used for training.
+// gold labels when the sequence is used for training. `types`, when not empty, are the only entity
+// types (ascending) its labels may use: the lattice then covers just those, which is what makes
+// training on many types fast when each message can only hold a few of them (say, by intent).
 struct Sequence {
   std::vector<uint32_t> attrs;
   std::vector<uint32_t> ends;
   std::vector<uint16_t> labels;
+  std::vector<uint16_t> types;
   size_t size() const { return ends.size(); }
   uint32_t begin(size_t t) const { return t == 0 ? 0 : ends[t - 1]; }
 };
@@ -54,6 +57,9 @@ struct Layout {
   int num_types = 0;
   std::vector<uint32_t> attr_begin;  // attribute a's features: attr_label[attr_begin[a] .. attr_begin[a+1])
   std::vector<uint16_t> attr_label;  // sorted within an attribute
+  // Derived (index_runs): attribute a's features in runs of one type (O is a run of its own):
+  // run r starts at feature runs[r], for r in [run_begin[a], run_begin[a+1]).
+  std::vector<uint32_t> run_begin, runs;
 
   int labels() const { return 1 + 4 * num_types; }
   int closed() const { return 1 + 2 * num_types; }  // O, L_k, U_k (also the count of O, B_k, U_k)
@@ -64,6 +70,9 @@ struct Layout {
   size_t size() const { return inner() + 4 * static_cast<size_t>(num_types); }
   uint32_t attributes() const { return attr_begin.empty() ? 0 : static_cast<uint32_t>(attr_begin.size() - 1); }
 };
+
+// Fills layout.run_begin and runs from attr_begin and attr_label.
+void index_runs(Layout& layout);
 
 // The layout of the (attribute, label) pairs that occur in `data`, with `num_attrs` attributes.
 Layout make_layout(const std::vector<Sequence>& data, int num_types, uint32_t num_attrs);
@@ -81,9 +90,13 @@ double negative_log_likelihood(const Layout& layout, const std::vector<Sequence>
 double path_score(const Layout& layout, const std::vector<double>& w, const Sequence& seq,
                   const std::vector<uint16_t>& y);
 
-// exp() of the transition blocks (W1, W2, In), computed once per weight vector.
-struct ExpTransitions {
-  std::vector<double> w1, w2, in;
+// Weights rearranged for the lattice (see crf_lattice.h): exp() of them for forward-backward, or
+// as they are for Viterbi; computed once per weight vector.
+struct BlockWeights {
+  std::vector<double> states;  // as the state block (exp only)
+  std::vector<double> w1;      // [closed][4], as W1
+  std::vector<double> w2t;     // [opening][4 rows]: W2 transposed
+  std::vector<double> in;      // [type][4], as In
 };
 
 class Model {
@@ -115,7 +128,7 @@ class Model {
  private:
   Layout layout_;
   std::vector<double> w_;
-  ExpTransitions exp_;
+  BlockWeights exp_, log_;
 };
 
 }  // namespace parley::nlu::crf

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "nlu/crf.h"
@@ -23,6 +25,7 @@ struct Problem {
   std::vector<size_t> chunk_ends;          // chunk i covers sequences [end(i-1), end(i))
   std::vector<std::vector<double>> grads;  // one per chunk
   double c2 = 0.0;
+  int evaluations = 0;
 };
 
 // Chunks of about equal token counts, in order.
@@ -40,7 +43,7 @@ std::vector<size_t> split_by_tokens(const std::vector<Sequence>& data, int chunk
   return ends;
 }
 
-double chunk_nll(const Problem& p, size_t chunk, const double* w, const ExpTransitions& e, double* grad) {
+double chunk_nll(const Problem& p, size_t chunk, const double* w, const BlockWeights& e, double* grad) {
   const size_t begin = chunk == 0 ? 0 : p.chunk_ends[chunk - 1];
   Lattice lat;
   double sum = 0.0;
@@ -50,7 +53,8 @@ double chunk_nll(const Problem& p, size_t chunk, const double* w, const ExpTrans
 
 lbfgsfloatval_t evaluate(void* instance, const lbfgsfloatval_t* w, lbfgsfloatval_t* g, int n, lbfgsfloatval_t) {
   Problem& p = *static_cast<Problem*>(instance);
-  const ExpTransitions e = exp_transitions(*p.layout, w);
+  ++p.evaluations;
+  const BlockWeights e = block_weights(*p.layout, w, true);
   const size_t chunks = p.chunk_ends.size();
   std::vector<double> losses(chunks, 0.0);
   for (auto& grad : p.grads) std::fill(grad.begin(), grad.end(), 0.0);
@@ -91,6 +95,19 @@ void drop_zero_states(Layout& lay, std::vector<double>& w) {
 
 }  // namespace
 
+void index_runs(Layout& lay) {
+  lay.run_begin.assign(1, 0);
+  lay.runs.clear();
+  for (uint32_t a = 0; a < lay.attributes(); ++a) {
+    int run_type = -2;  // O is type -1 here
+    for (uint32_t f = lay.attr_begin[a]; f < lay.attr_begin[a + 1]; ++f) {
+      const int type = lay.attr_label[f] == 0 ? -1 : type_of(lay.attr_label[f]);
+      if (type != run_type) lay.runs.push_back(f), run_type = type;
+    }
+    lay.run_begin.push_back(static_cast<uint32_t>(lay.runs.size()));
+  }
+}
+
 Layout make_layout(const std::vector<Sequence>& data, int num_types, uint32_t num_attrs) {
   std::vector<std::vector<uint16_t>> seen(num_attrs);
   for (const Sequence& s : data)
@@ -107,11 +124,15 @@ Layout make_layout(const std::vector<Sequence>& data, int num_types, uint32_t nu
     lay.attr_label.insert(lay.attr_label.end(), labels.begin(), labels.end());
     lay.attr_begin.push_back(static_cast<uint32_t>(lay.attr_label.size()));
   }
+  index_runs(lay);
   return lay;
 }
 
-Model::Model(Layout layout, std::vector<double> weights)
-    : layout_(std::move(layout)), w_(std::move(weights)), exp_(exp_transitions(layout_, w_.data())) {}
+Model::Model(Layout layout, std::vector<double> weights) : layout_(std::move(layout)), w_(std::move(weights)) {
+  index_runs(layout_);
+  exp_ = block_weights(layout_, w_.data(), true);
+  log_ = block_weights(layout_, w_.data(), false);
+}
 
 Model Model::train(const std::vector<Sequence>& data, int num_types, uint32_t num_attrs, const TrainOptions& options) {
   Layout lay = make_layout(data, num_types, num_attrs);
@@ -135,7 +156,24 @@ Model Model::train(const std::vector<Sequence>& data, int num_types, uint32_t nu
   }
   lbfgsfloatval_t fx = 0.0;
   // Any return code leaves the best weights found in x (max iterations, rounding, convergence).
-  (void)lbfgs(n, x, &fx, evaluate, nullptr, &p, &param);
+  const int code = lbfgs(n, x, &fx, evaluate, nullptr, &p, &param);
+  if (std::getenv("PARLEY_CRF_TRACE")) {
+    size_t tokens = 0, all = 0, relevant = 0;
+    Chain chain;
+    const BlockWeights e = block_weights(lay, x, true);
+    for (const Sequence& s : data) {
+      make_chain(lay, s, e, chain);
+      for (size_t t = 0; t < s.size(); ++t, ++tokens)
+        for (uint32_t k = s.begin(t); k < s.ends[t]; ++k) {
+          all += lay.attr_begin[s.attrs[k] + 1] - lay.attr_begin[s.attrs[k]];
+          for_each_feature(lay, chain, s.attrs[k], [&](uint32_t, int) { ++relevant; });
+        }
+    }
+    std::fprintf(stderr, "crf: %zu tokens, %.1f features per token, %.1f in the chain\n", tokens,
+                 static_cast<double>(all) / tokens, static_cast<double>(relevant) / tokens);
+  }
+  if (std::getenv("PARLEY_CRF_TRACE"))
+    std::fprintf(stderr, "crf: %d weights, %d evaluations, loss %.3f, lbfgs code %d\n", n, p.evaluations, fx, code);
   std::vector<double> w(x, x + n);
   lbfgs_free(x);
   drop_zero_states(lay, w);
