@@ -115,7 +115,11 @@ void CrfFeaturizer::gazetteer_keys(std::string_view text, const std::vector<Toke
       h = mix(h, ' ');
       auto it = phrases_.find(h);
       if (it == phrases_.end()) continue;
-      for (size_t t = s; t <= e; ++t) extra[t].insert(extra[t].end(), it->second.begin(), it->second.end());
+      for (size_t t = s; t <= e; ++t) {
+        // The token's place in the phrase, BILOU-style, so that a multi-word match reads as one span.
+        const unsigned char place = s == e ? 'U' : t == s ? 'B' : t == e ? 'L' : 'I';
+        for (uint64_t tag : it->second) extra[t].push_back(mix(tag, place));
+      }
     }
   }
   if (text.size() > kMaxRegexInputBytes) return;

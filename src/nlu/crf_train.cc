@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <thread>
 
 #include "nlu/crf.h"
@@ -25,7 +23,6 @@ struct Problem {
   std::vector<size_t> chunk_ends;          // chunk i covers sequences [end(i-1), end(i))
   std::vector<std::vector<double>> grads;  // one per chunk
   double c2 = 0.0;
-  int evaluations = 0;
 };
 
 // Chunks of about equal token counts, in order.
@@ -53,7 +50,6 @@ double chunk_nll(const Problem& p, size_t chunk, const double* w, const BlockWei
 
 lbfgsfloatval_t evaluate(void* instance, const lbfgsfloatval_t* w, lbfgsfloatval_t* g, int n, lbfgsfloatval_t) {
   Problem& p = *static_cast<Problem*>(instance);
-  ++p.evaluations;
   const BlockWeights e = block_weights(*p.layout, w, true);
   const size_t chunks = p.chunk_ends.size();
   std::vector<double> losses(chunks, 0.0);
@@ -144,7 +140,7 @@ Model Model::train(const std::vector<Sequence>& data, int num_types, uint32_t nu
   std::fill(x, x + n, 0.0);
   lbfgs_parameter_t param;
   lbfgs_parameter_init(&param);
-  param.max_iterations = options.max_iterations;
+  param.max_iterations = std::max(1, options.max_iterations);  // liblbfgs takes 0 as no limit
   param.epsilon = 1e-5;  // crfsuite's defaults: stop on a small gradient or a small gain over 10 steps
   param.past = 10;
   param.delta = 1e-5;
@@ -156,24 +152,7 @@ Model Model::train(const std::vector<Sequence>& data, int num_types, uint32_t nu
   }
   lbfgsfloatval_t fx = 0.0;
   // Any return code leaves the best weights found in x (max iterations, rounding, convergence).
-  const int code = lbfgs(n, x, &fx, evaluate, nullptr, &p, &param);
-  if (std::getenv("PARLEY_CRF_TRACE")) {
-    size_t tokens = 0, all = 0, relevant = 0;
-    Chain chain;
-    const BlockWeights e = block_weights(lay, x, true);
-    for (const Sequence& s : data) {
-      make_chain(lay, s, e, chain);
-      for (size_t t = 0; t < s.size(); ++t, ++tokens)
-        for (uint32_t k = s.begin(t); k < s.ends[t]; ++k) {
-          all += lay.attr_begin[s.attrs[k] + 1] - lay.attr_begin[s.attrs[k]];
-          for_each_feature(lay, chain, s.attrs[k], [&](uint32_t, int) { ++relevant; });
-        }
-    }
-    std::fprintf(stderr, "crf: %zu tokens, %.1f features per token, %.1f in the chain\n", tokens,
-                 static_cast<double>(all) / tokens, static_cast<double>(relevant) / tokens);
-  }
-  if (std::getenv("PARLEY_CRF_TRACE"))
-    std::fprintf(stderr, "crf: %d weights, %d evaluations, loss %.3f, lbfgs code %d\n", n, p.evaluations, fx, code);
+  (void)lbfgs(n, x, &fx, evaluate, nullptr, &p, &param);
   std::vector<double> w(x, x + n);
   lbfgs_free(x);
   drop_zero_states(lay, w);

@@ -330,3 +330,23 @@ TEST(CrfExtractorTest, EncodingRoundTripsAndRejectsGarbage) {
   EXPECT_FALSE(CrfEntityExtractor::from_bytes("").ok());
   EXPECT_FALSE(CrfEntityExtractor::from_bytes(std::string(100, '\xff')).ok());
 }
+
+TEST(CrfExtractorTest, LookupTableMembershipIsAnAttribute) {
+  NluData data;
+  const char* known[] = {"paris", "berlin", "london", "madrid", "rome", "vienna", "new york", "san francisco"};
+  for (const char* city : known) data.examples.push_back(annotated("inform", std::string("[") + city + "](city)"));
+  for (const char* word : {"yes", "no", "maybe", "sure", "ok", "never", "again", "thanks"})
+    data.examples.push_back(annotated("inform", word));
+  parley::bot::LookupTable cities;
+  cities.name = "city";
+  cities.elements.assign(std::begin(known), std::end(known));
+  cities.elements.push_back("zanzibar");
+  cities.elements.push_back("addis ababa");
+  data.lookups.push_back(cities);
+  const CrfEntityExtractor x = train_or_die(data, domain_for(data, {"city"}));
+  ASSERT_EQ(x.extract("zanzibar", "inform").size(), 1u);
+  const auto two_words = x.extract("addis ababa", "inform");
+  ASSERT_EQ(two_words.size(), 1u);
+  EXPECT_EQ(two_words[0].text, "addis ababa");
+  EXPECT_TRUE(x.extract("later", "inform").empty());
+}
