@@ -1,0 +1,89 @@
+// Internals of the CRF (nlu/crf.h) shared by crf.cc (Viterbi, scores), crf_lattice.cc
+// (forward-backward) and crf_train.cc (training): how labels map to rows and columns of the
+// factorised transition blocks, the per-sequence chain of allowed types, and the lattice buffers.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "nlu/crf.h"
+
+namespace parley::nlu::crf {
+
+// Closed labels (those that may end a span: O, L_k, U_k) are numbered c = 0 (O), 1+2k (L_k),
+// 2+2k (U_k); opening labels (those that may follow a closed one: O, B_k, U_k) o = 0, 1+2k (B_k),
+// 2+2k (U_k). W1 is [closed c][column] with columns O, B, U, end; W2 is [row][opening o] with rows
+// start, O, L, U; In is [type][BI, BL, II, IL].
+enum InnerPair { kBI = 0, kBL = 1, kII = 2, kIL = 3 };
+constexpr int kEndCol = 3;
+
+inline int closed_label(int c) { return c == 0 ? 0 : (c % 2 ? 3 + 4 * (c / 2) : 4 * (c / 2)); }
+inline int opening_label(int o) { return o == 0 ? 0 : (o % 2 ? 1 + 4 * (o / 2) : 4 * (o / 2)); }
+inline int closed_row(int c) { return c == 0 ? 1 : (c % 2 ? 2 : 3); }
+inline int opening_col(int o) { return o == 0 ? 0 : (o % 2 ? 1 : 2); }
+inline int closed_index(int label) { return label == 0 ? 0 : 2 * type_of(label) + (shape_of(label) == kL ? 1 : 2); }
+inline int opening_index(int label) { return label == 0 ? 0 : 2 * type_of(label) + (shape_of(label) == kB ? 1 : 2); }
+
+// The transition blocks of a set of types in the lattice's order: W1 [closed][4], W2 transposed
+// [opening][4 rows] (so one label's rows are adjacent), In [type][4]. exp() of the weights for
+// forward-backward, the weights themselves for Viterbi.
+BlockWeights block_weights(const Layout& lay, const double* w, bool exp);
+
+// The part of the model one sequence's lattice covers: all types, or those the sequence allows.
+// Chain labels follow the same numbering as model labels, over the chain's types.
+struct Chain {
+  int K = 0;
+  std::vector<int> types;      // chain type -> model type
+  std::vector<int16_t> local;  // model label -> chain label, -1 when left out
+  BlockWeights blocks;         // the chain's transition blocks, gathered from the model's
+  int labels() const { return 1 + 4 * K; }
+  int model_label(int j) const { return j == 0 ? 0 : 4 * types[type_of(j)] + 1 + (j - 1) % 4; }
+};
+
+// Calls f(feature index, chain label) for each state feature of attribute `a` whose label the
+// chain covers. A chain of some of the types walks the attribute's runs of one type and skips
+// those of other types, so that dense attributes (bias, BOS) cost O(their types), not O(labels).
+template <typename F>
+inline void for_each_feature(const Layout& lay, const Chain& ch, uint32_t a, F&& f) {
+  const uint32_t end = lay.attr_begin[a + 1];
+  const uint16_t* labels = lay.attr_label.data();
+  if (ch.K == lay.num_types) {
+    for (uint32_t i = lay.attr_begin[a]; i < end; ++i) f(i, ch.local[labels[i]]);
+    return;
+  }
+  const uint32_t last_run = lay.run_begin[a + 1];
+  for (uint32_t r = lay.run_begin[a]; r < last_run; ++r) {
+    const uint32_t first = lay.runs[r], stop = r + 1 < last_run ? lay.runs[r + 1] : end;
+    const int j0 = ch.local[labels[first]];
+    if (j0 < 0) continue;
+    for (uint32_t i = first; i < stop; ++i) f(i, j0 + (labels[i] - labels[first]));
+  }
+}
+
+// Sets up `chain` for `seq` (its types, or all), gathering transition blocks from `model`.
+void make_chain(const Layout& lay, const Sequence& seq, const BlockWeights& model, Chain& chain);
+
+// Scaled forward-backward buffers for one sequence, [t * chain labels + j]; reused across sequences.
+struct Lattice {
+  Chain chain;
+  std::vector<double> psi, alpha, beta;  // psi: exp(state scores), scaled
+  std::vector<double> scale;             // T + 1 normalisers; the last one is the end transition
+  std::vector<double> tgrad;             // expected transition counts in the chain's block order
+  double log_z = 0.0;
+};
+
+// scores[t * chain labels + j]: the sum of the state weights of token t's attributes for label j.
+void state_scores(const Layout& lay, const Chain& chain, const double* w, const Sequence& seq,
+                  std::vector<double>& scores);
+// Fills lat.psi, alpha, scale and log_z; lat.chain must be set up with exp() blocks.
+void forward(const Layout& lay, const BlockWeights& e, const Sequence& seq, Lattice& lat);
+// Fills lat.beta; adds the expected count of every weight to `grad` unless it is null.
+void backward(const Layout& lay, const BlockWeights& e, const Sequence& seq, Lattice& lat, double* grad);
+// -log p(seq.labels | seq); subtracts the observed counts from and adds the expected ones to `grad`.
+double sequence_nll(const Layout& lay, const BlockWeights& e, const double* w, const Sequence& seq,
+                    Lattice& lat, double* grad);
+// The index of weight (a, label) in the state block, or -1 when the pair was not seen in training.
+long find_state(const Layout& lay, uint32_t a, int label);
+
+}  // namespace parley::nlu::crf
