@@ -24,6 +24,11 @@ class ByteWriter {
     std::memcpy(&bits, &v, sizeof bits);
     u32(bits);
   }
+  void f64(double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    u64(bits);
+  }
   void str(std::string_view s) {
     u32(static_cast<uint32_t>(s.size()));
     out_.append(s);
@@ -64,6 +69,12 @@ class ByteReader {
     std::memcpy(&v, &bits, sizeof v);
     return true;
   }
+  bool f64(double& v) {
+    uint64_t bits;
+    if (!u64(bits)) return false;
+    std::memcpy(&v, &bits, sizeof v);
+    return true;
+  }
   bool str(std::string& s) {
     uint32_t n;
     if (!u32(n) || !need(n)) return false;
@@ -76,8 +87,16 @@ class ByteReader {
   bool can_read(uint64_t count, uint64_t width) const {
     return ok_ && width > 0 && count <= (in_.size() - pos_) / width;
   }
+  // A count of items that each take at least `min_bytes`; fails when the input cannot hold them,
+  // so that garbage never makes the caller allocate gigabytes.
+  bool count(uint32_t& n, size_t min_bytes) {
+    if (!u32(n)) return false;
+    if (static_cast<uint64_t>(n) * min_bytes > in_.size() - pos_) ok_ = false;
+    return ok_;
+  }
+  size_t remaining() const { return in_.size() - pos_; }
   bool ok() const { return ok_; }
-  bool at_end() const { return pos_ == in_.size(); }
+  bool at_end() const { return ok_ && pos_ == in_.size(); }
 
  private:
   bool need(size_t n) {

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "nlu/binary_io.h"
+#include "core/bytes.h"
 
 namespace parley::nlu::crf {
 

@@ -13,7 +13,7 @@
 
 #include "bot/project.h"
 #include "core/status.h"
-#include "nlu/binary_io.h"
+#include "core/bytes.h"
 #include "nlu/tokens.h"
 
 namespace parley::nlu {

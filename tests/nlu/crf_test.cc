@@ -12,8 +12,8 @@
 #include <cmath>
 #include <random>
 
-using parley::nlu::ByteReader;
-using parley::nlu::ByteWriter;
+using parley::ByteReader;
+using parley::ByteWriter;
 using parley::nlu::CrfEntityExtractor;
 using namespace parley::nlu::crf;
 
