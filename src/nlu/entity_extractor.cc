@@ -28,7 +28,8 @@ std::string strip_inline_icase(const std::string& pattern) {
 
 }  // namespace
 
-Result<EntityExtractor> EntityExtractor::build(const bot::NluData& data, const bot::Domain& domain) {
+Result<EntityExtractor> EntityExtractor::build(const bot::NluData& data, const bot::Domain& domain,
+                                              bool annotated_texts) {
   EntityExtractor x;
   // Synonyms: the synonyms section first, so it wins over values given in annotations.
   for (const auto& syn : data.synonyms)
@@ -46,6 +47,7 @@ Result<EntityExtractor> EntityExtractor::build(const bot::NluData& data, const b
         std::string key = normalize(text);
         if (!key.empty()) x.synonyms_.emplace(std::move(key), ann.value);
       }
+      if (!annotated_texts) continue;
       Phrase p;
       p.entity = ann.entity;
       p.source = kAnnotated;

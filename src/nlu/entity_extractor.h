@@ -23,8 +23,11 @@ constexpr size_t kMaxRegexInputBytes = 4096;
 class EntityExtractor {
  public:
   // Builds the extractor from the NLU data. Fails only on a regex (for a domain entity) that does
-  // not compile; the error names the regex and where it was defined.
-  static Result<EntityExtractor> build(const bot::NluData& data, const bot::Domain& domain);
+  // not compile; the error names the regex and where it was defined. `annotated_texts` adds the
+  // annotated texts of the examples to the gazetteer (off when a learned extractor finds them by
+  // context instead).
+  static Result<EntityExtractor> build(const bot::NluData& data, const bot::Domain& domain,
+                                       bool annotated_texts = true);
 
   // The entities in `text`, ordered by start offset. Matching is case-insensitive and on word
   // boundaries; where candidates overlap, the longest wins, then by source (annotated, lookup,

@@ -11,21 +11,13 @@ namespace parley::nlu {
 
 namespace {
 
-// The character offset of byte offset `byte` in UTF-8 `text`.
-size_t char_offset(std::string_view text, size_t byte) {
-  size_t chars = 0;
-  for (size_t i = 0; i < byte && i < text.size(); ++i)
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++chars;
-  return chars;
-}
-
-using Span = std::tuple<std::string, size_t, size_t>;  // entity, start, end (characters)
+using Span = std::tuple<std::string, size_t, size_t>;  // entity, start, end (bytes)
 
 void score_entities(const bot::NluExample& ex, const ParseResult& parsed, NluReport& report) {
   std::multiset<Span> gold;
   for (const auto& a : ex.entities) gold.emplace(a.entity, a.start, a.end);
   for (const auto& e : parsed.entities) {
-    Span s{e.entity, char_offset(ex.text, e.start), char_offset(ex.text, e.end)};
+    Span s{e.entity, e.start, e.end};
     auto it = gold.find(s);
     if (it != gold.end()) {
       gold.erase(it);
@@ -46,8 +38,7 @@ void score_entities(const bot::NluExample& ex, const ParseResult& parsed, NluRep
     bool found = false;
     for (size_t i = 0; i < parsed.entities.size() && !found; ++i) {
       const Entity& e = parsed.entities[i];
-      size_t s = char_offset(ex.text, e.start), t = char_offset(ex.text, e.end);
-      if (!used[i] && e.entity == a.entity && s < a.end && a.start < t) used[i] = found = true;
+      if (!used[i] && e.entity == a.entity && e.start < a.end && a.start < e.end) used[i] = found = true;
     }
     ++(found ? report.entities_overlap.tp : report.entities_overlap.fn);
   }

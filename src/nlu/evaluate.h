@@ -48,9 +48,8 @@ struct NluReport {
   double parse_percentile(double q) const;  // microseconds; 0 without examples
 };
 
-// Parses every example with `model` and adds the outcome to `report`. Gold offsets are character
-// offsets of the example's text (as in Rasa's training data); the model's byte offsets are
-// converted before comparing.
+// Parses every example with `model` and adds the outcome to `report`. Gold and predicted offsets
+// are both byte offsets of the example's text (as the loader reads annotations).
 void evaluate(const Model& model, const std::vector<bot::NluExample>& examples, NluReport& report);
 
 // k-fold cross-validation: the examples are split into `folds` parts stratified by intent (a fixed

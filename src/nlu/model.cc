@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "nlu/crf_extractor.h"
 #include "nlu/entity_extractor.h"
 #include "nlu/intent_classifier.h"
 #include "nlu/nlu.h"
@@ -58,7 +59,7 @@ class TrainedModel final : public Model {
       r.intent = ranking.front();
       r.ranking = std::move(ranking);
     }
-    r.entities = extractor_.extract(text);
+    r.entities = entities(text, r);
     return r;
   }
 
@@ -72,8 +73,32 @@ class TrainedModel final : public Model {
   std::unordered_set<std::string> entities_;            // domain entities
   std::vector<std::string> intents_;
   PatternFeatures patterns_;                            // empty unless regex_features
+  std::optional<CrfEntityExtractor> crf_;               // the learned extractor, when on and trained
 
  private:
+  // The learned entities first (given the best real intent: the CRF never saw nlu_fallback), then
+  // those of the exact extractors that overlap none of them, in text order.
+  std::vector<Entity> entities(std::string_view text, const ParseResult& r) const {
+    std::vector<Entity> exact = extractor_.extract(text);
+    if (!crf_) return exact;
+    std::string_view intent;
+    for (const auto& s : r.ranking)
+      if (s.name != kFallbackIntent) {
+        intent = s.name;
+        break;
+      }
+    std::vector<Entity> out = crf_->extract(text, intent);
+    for (auto& e : out) e.value = extractor_.map_synonym(e.text);
+    const size_t learned = out.size();
+    for (auto& e : exact) {
+      bool overlaps = std::any_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(learned),
+                                  [&](const Entity& o) { return e.start < o.end && o.start < e.end; });
+      if (!overlaps) out.push_back(std::move(e));
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Entity& a, const Entity& b) { return a.start < b.start; });
+    return out;
+  }
+
   // `/intent{...}` for a known intent: fills `r` and returns true. Anything else is text.
   bool parse_payload(std::string_view text, ParseResult& r) const {
     size_t first = text.find_first_not_of(" \t\r\n");
@@ -108,6 +133,37 @@ TrainOptions train_options(const bot::Config& config) {
 namespace {
 
 constexpr const char* kIntentPart = "nlu.intent";
+constexpr const char* kCrfPart = "nlu.crf";
+
+// The CRF's settings as config.yml gave them.
+bot::Config crf_config(const TrainOptions& o) {
+  bot::Config c;
+  c.entity_learner_component = o.entity_learner_component;
+  c.entity_bilou = o.bilou;
+  c.crf_max_iterations = o.crf_max_iterations;
+  c.crf_l1 = o.crf_l1;
+  c.crf_l2 = o.crf_l2;
+  return c;
+}
+
+// The learned entity extractor from the cache when it is there and loads, else trained (and
+// saved); nullopt when the data annotates no entity the domain declares.
+Result<std::optional<CrfEntityExtractor>> crf_extractor(const bot::NluData& data, const bot::Domain& domain,
+                                                        const TrainOptions& options, LearnerCache* cache) {
+  if (const std::string* bytes = cache ? cache->find(kCrfPart) : nullptr)
+    if (auto loaded = CrfEntityExtractor::from_bytes(*bytes); loaded.ok()) {
+      cache->took(kCrfPart, *bytes);
+      std::optional<CrfEntityExtractor> out;
+      if (!loaded->empty()) out = std::move(loaded).value();
+      return out;
+    }
+  auto trained = CrfEntityExtractor::train(data, domain, crf_config(options));
+  if (!trained.ok()) return trained.status();
+  if (cache) cache->made(kCrfPart, trained->to_bytes());
+  std::optional<CrfEntityExtractor> out;
+  if (!trained->empty()) out = std::move(trained).value();
+  return out;
+}
 
 // The classifier from the cache when it is there and loads, else trained (and saved).
 Result<std::unique_ptr<IntentClassifier>> intent_classifier(const std::vector<LabeledText>& inputs,
@@ -149,11 +205,18 @@ Result<std::shared_ptr<const Model>> train(const bot::NluData& data, const bot::
     copts.dim = options.dim > 0 ? options.dim : copts.dim;
     auto classifier = intent_classifier(inputs, copts, cache);
     if (!classifier.ok()) return classifier.status();
-    auto extractor = EntityExtractor::build(data, domain);
+    auto extractor = EntityExtractor::build(data, domain, /*annotated_texts=*/!options.entity_learner);
     if (!extractor.ok()) return extractor.status();
+    std::optional<CrfEntityExtractor> crf;
+    if (options.entity_learner) {
+      auto learned = crf_extractor(data, domain, options, cache);
+      if (!learned.ok()) return learned.status();
+      crf = std::move(learned).value();
+    }
 
     auto model = std::make_shared<TrainedModel>(std::move(classifier).value(), std::move(extractor).value(), options);
     model->patterns_ = std::move(patterns);
+    model->crf_ = std::move(crf);
     std::unordered_set<std::string> ambiguous;
     for (const auto& ex : examples) {
       if (ex.text.empty() || ex.intent.empty() || ambiguous.count(ex.text)) continue;

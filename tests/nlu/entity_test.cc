@@ -11,8 +11,13 @@ namespace {
 using testing::add_intent;
 using testing::domain_for;
 
+// The exact extractors alone, as with a config.yml whose pipeline has no DIETClassifier or
+// CRFEntityExtractor (the learned extractor's own tests are in crf_test.cc and
+// combined_entities_test.cc).
 std::shared_ptr<const Model> must_train(const bot::NluData& data, const bot::Domain& domain) {
-  auto m = train(data, domain, TrainOptions{});
+  TrainOptions opts;
+  opts.entity_learner = false;
+  auto m = train(data, domain, opts);
   EXPECT_TRUE(m.ok()) << m.status().message();
   return m.ok() ? m.value() : nullptr;
 }

@@ -1,6 +1,7 @@
 // NLU evaluation: intent and exact-span entity scores, character offsets, cross-validation folds.
 #include <gtest/gtest.h>
 
+#include "bot/loader.h"
 #include "nlu/evaluate.h"
 #include "nlu_test_data.h"
 
@@ -62,19 +63,21 @@ TEST(NluEvaluate, CountsIntentsAndExactSpans) {
   EXPECT_NE(report_text(r).find("greet -> book"), std::string::npos);
 }
 
-TEST(NluEvaluate, ByteOffsetsAreComparedAsCharacters) {
-  // "zürich" has one two-byte character before the entity ends; gold offsets count characters.
+TEST(NluEvaluate, OffsetsAreBytesAsTheLoaderReadsThem) {
+  // "zürich" has a two-byte character; the loader's annotation offsets count bytes, like the model's.
   TableModel m;
   std::string text = "nach zürich bitte";
   m.answers[text] = {text, {"book", 1}, {}, {entity("city", 5, 12)}};  // bytes 5..12 = "zürich"
   bot::NluExample ex;
   ex.intent = "book";
   ex.text = text;
-  bot::EntityAnnotation a;
-  a.entity = "city";
-  a.start = 5;
-  a.end = 11;  // characters
-  ex.entities.push_back(a);
+  std::vector<bot::EntityAnnotation> gold;
+  std::string plain, error;
+  ASSERT_TRUE(bot::parse_annotated_text("nach [zürich](city) bitte", plain, gold, error)) << error;
+  ASSERT_EQ(plain, text);
+  ASSERT_EQ(gold.size(), 1u);
+  EXPECT_EQ(gold[0].end, 12u);
+  ex.entities = gold;
   NluReport r;
   evaluate(m, {ex}, r);
   EXPECT_EQ(r.entities.tp, 1u);
