@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <filesystem>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 #include <cstdio>
 #include <memory>
@@ -69,8 +71,15 @@ class RedisServer {
       boost::asio::ip::tcp::socket s(ioc);
       boost::system::error_code ec;
       s.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
-      if (!ec) ready_ = true;
-      else std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      // Ready means answering: while Redis loads its AOF it accepts connections but answers
+      // -LOADING.
+      if (!ec) {
+        char reply[64] = {};
+        boost::asio::write(s, boost::asio::buffer(std::string("PING\r\n")), ec);
+        size_t n = ec ? 0 : s.read_some(boost::asio::buffer(reply, sizeof reply - 1), ec);
+        ready_ = !ec && n >= 5 && std::string_view(reply, 5) == "+PONG";
+      }
+      if (!ready_) std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
   }
 
