@@ -125,8 +125,9 @@ void read_pipeline(const yaml::Doc& doc, const YAML::Node& node, Config& out, Di
       read_entity_learner(doc, item, name, out, diags);
       continue;
     }
-    if (name == "RegexFeaturizer") {
-      out.regex_features_enabled = true;
+    // EntitySynonymMapper: entity values always map through the synonyms.
+    if (name == "RegexFeaturizer" || name == "EntitySynonymMapper") {
+      if (name == "RegexFeaturizer") out.regex_features_enabled = true;
       for (const auto& e : yaml::entries(item))
         if (e.key != "name") unused_setting(doc, e, name, diags);
       continue;
