@@ -67,12 +67,14 @@ double path_score(const Layout& lay, const std::vector<double>& w, const Sequenc
 std::vector<uint16_t> Model::viterbi(const Sequence& seq) const {
   const size_t T = seq.size();
   if (T == 0) return {};
-  Chain chain;
+  // Per-thread buffers: a parse should not allocate the lattice again for every message.
+  thread_local Chain chain;
+  thread_local std::vector<double> delta;
+  thread_local std::vector<uint16_t> back;
   make_chain(layout_, seq, log_, chain);
   const int L = chain.labels(), K = chain.K, C = 1 + 2 * K;
-  std::vector<double> delta;
   state_scores(layout_, chain, w_.data(), seq, delta);
-  std::vector<uint16_t> back(T * L, 0);
+  back.assign(T * L, 0);
   const double* w1 = chain.blocks.w1.data();
   const double* w2t = chain.blocks.w2t.data();
   const double* win = chain.blocks.in.data();
@@ -127,15 +129,29 @@ std::vector<uint16_t> Model::viterbi(const Sequence& seq) const {
   return y;
 }
 
-std::vector<double> Model::marginals(const Sequence& seq) const {
-  Lattice lat;
+void Model::forward_backward(const Sequence& seq, Lattice& lat) const {
   make_chain(layout_, seq, exp_, lat.chain);
   forward(layout_, exp_, seq, lat);
   backward(layout_, exp_, seq, lat, nullptr);
+}
+
+std::vector<double> Model::marginals(const Sequence& seq) const {
+  Lattice lat;
+  forward_backward(seq, lat);
   const int L = labels(), CL = lat.chain.labels();
   std::vector<double> m(seq.size() * L, 0.0);
   for (size_t t = 0; t < seq.size(); ++t)
     for (int j = 0; j < CL; ++j) m[t * L + lat.chain.model_label(j)] = lat.alpha[t * CL + j] * lat.beta[t * CL + j];
+  return m;
+}
+
+std::vector<double> Model::path_marginals(const Sequence& seq, const std::vector<uint16_t>& y) const {
+  thread_local Lattice lat;  // reused: a parse should not allocate the lattice for every message
+  forward_backward(seq, lat);
+  const size_t CL = static_cast<size_t>(lat.chain.labels());
+  std::vector<double> m(seq.size(), 0.0);
+  for (size_t t = 0; t < seq.size(); ++t)
+    if (const int j = lat.chain.local[y[t]]; j >= 0) m[t] = lat.alpha[t * CL + j] * lat.beta[t * CL + j];
   return m;
 }
 

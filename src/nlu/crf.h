@@ -92,6 +92,8 @@ double path_score(const Layout& layout, const std::vector<double>& w, const Sequ
 
 // Weights rearranged for the lattice (see crf_lattice.h): exp() of them for forward-backward, or
 // as they are for Viterbi; computed once per weight vector.
+struct Lattice;
+
 struct BlockWeights {
   std::vector<double> states;  // as the state block (exp only)
   std::vector<double> w1;      // [closed][4], as W1
@@ -112,6 +114,9 @@ class Model {
   std::vector<uint16_t> viterbi(const Sequence& seq) const;
   // P(label j at token t), as marginals[t * labels() + j]. Thread-safe.
   std::vector<double> marginals(const Sequence& seq) const;
+  // P(label y[t] at token t) for each t: marginals(seq)[t * labels() + y[t]] without the full table
+  // (0 for a label the sequence's types rule out). Thread-safe.
+  std::vector<double> path_marginals(const Sequence& seq, const std::vector<uint16_t>& y) const;
   // log Z(x), the log of the sum of exp(path_score) over all allowed label sequences.
   double log_partition(const Sequence& seq) const;
 
@@ -126,6 +131,9 @@ class Model {
   static Result<Model> read(ByteReader& in);
 
  private:
+  // Fills lat (chain, alpha, beta) for seq with the exp() weights.
+  void forward_backward(const Sequence& seq, Lattice& lat) const;
+
   Layout layout_;
   std::vector<double> w_;
   BlockWeights exp_, log_;

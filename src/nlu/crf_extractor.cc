@@ -168,8 +168,7 @@ std::vector<Entity> CrfEntityExtractor::extract(std::string_view text, std::stri
   const crf::Sequence seq = sequence(text, tokens, intent);
   const std::vector<uint16_t> y = model_.viterbi(seq);
   if (std::all_of(y.begin(), y.end(), [](uint16_t l) { return l == 0; })) return {};
-  const std::vector<double> marginals = model_.marginals(seq);
-  const size_t L = static_cast<size_t>(model_.labels());
+  const std::vector<double> marginals = model_.path_marginals(seq, y);
   std::vector<Entity> out;
   for (size_t t = 0; t < y.size(); ++t) {
     const crf::Shape shape = crf::shape_of(y[t]);
@@ -186,7 +185,7 @@ std::vector<Entity> CrfEntityExtractor::extract(std::string_view text, std::stri
     e.text = std::string(text.substr(e.start, e.end - e.start));
     e.value = e.text;
     e.confidence = 1.0;
-    for (size_t i = t; i <= last; ++i) e.confidence = std::min(e.confidence, marginals[i * L + y[i]]);
+    for (size_t i = t; i <= last; ++i) e.confidence = std::min(e.confidence, marginals[i]);
     e.extractor = extractor_;
     out.push_back(std::move(e));
     t = last;

@@ -34,25 +34,48 @@ inline double reach(const double* w2t_o, const double agg[4][3], int col) {
   return w2t_o[1] * agg[1][col] + w2t_o[2] * agg[2][col] + w2t_o[3] * agg[3][col];
 }
 
+// Visits token t's state features, f(feature, chain label), through its attributes.
+struct AttributeFeatures {
+  const Layout& lay;
+  const Chain& ch;
+  const Sequence& seq;
+  template <typename F>
+  void operator()(size_t t, F&& f) const {
+    const uint32_t attrs = lay.attributes();
+    for (uint32_t k = seq.begin(t); k < seq.ends[t]; ++k)
+      if (seq.attrs[k] < attrs) for_each_feature(lay, ch, seq.attrs[k], f);
+  }
+};
+
+// The same visit through a PreparedSequence's runs.
+struct RunFeatures {
+  const uint16_t* labels;
+  const PreparedSequence& prep;
+  template <typename F>
+  void operator()(size_t t, F&& f) const {
+    for (uint32_t r = t == 0 ? 0 : prep.run_ends[t - 1]; r < prep.run_ends[t]; ++r) {
+      const FeatureRun run = prep.runs[r];
+      for (uint32_t i = run.first; i < run.first + run.count; ++i) f(i, labels[i] + run.shift);
+    }
+  }
+};
+
 // psi[t * L + j] = exp(state score of chain label j at token t). The fast way multiplies exp(w) (no
 // exp() per token and label); the safe way takes exp of the sums less each token's largest, for
 // weights so large that products leave the range of doubles. Returns the log of what was taken out.
-double state_potentials(const Layout& lay, const BlockWeights& e, const Sequence& seq, const Chain& chain,
-                        bool safe, std::vector<double>& psi) {
-  const size_t L = chain.labels(), T = seq.size();
+template <typename Features>
+double state_potentials(const BlockWeights& e, size_t T, const Chain& chain, const Features& features, bool safe,
+                        std::vector<double>& psi) {
+  const size_t L = chain.labels();
   psi.assign(T * L, safe ? 0.0 : 1.0);
-  const uint32_t attrs = lay.attributes();
+  const double* states = e.states.data();
   double log_shift = 0.0;
   for (size_t t = 0; t < T; ++t) {
     double* row = psi.data() + t * L;
-    for (uint32_t k = seq.begin(t); k < seq.ends[t]; ++k) {
-      const uint32_t a = seq.attrs[k];
-      if (a >= attrs) continue;
-      if (safe)
-        for_each_feature(lay, chain, a, [&](uint32_t f, int j) { row[j] += std::log(e.states[f]); });
-      else
-        for_each_feature(lay, chain, a, [&](uint32_t f, int j) { row[j] *= e.states[f]; });
-    }
+    if (safe)
+      features(t, [&](uint32_t f, int j) { row[j] += std::log(states[f]); });
+    else
+      features(t, [&](uint32_t f, int j) { row[j] *= states[f]; });
     if (!safe) continue;
     const double shift = *std::max_element(row, row + L);
     for (size_t j = 0; j < L; ++j) row[j] = std::exp(row[j] - shift);
@@ -148,14 +171,14 @@ void transition_expectations(Lattice& lat, const double* alpha, const double* g,
 }
 
 // Expected counts of the start and end transitions (into lat.tgrad) and of the state features.
-void boundary_and_state_expectations(const Layout& lay, const Sequence& seq, Lattice& lat, double* grad) {
+template <typename Features>
+void boundary_and_state_expectations(size_t T, const Features& features, Lattice& lat, double* grad) {
   const Chain& ch = lat.chain;
   const int L = ch.labels(), C = 1 + 2 * ch.K;
-  const size_t T = seq.size();
   double* g1 = lat.tgrad.data();
   double* g2 = g1 + 4 * C;
-  std::vector<double> m(static_cast<size_t>(L));
-  const uint32_t attrs = lay.attributes();
+  lat.row.resize(static_cast<size_t>(L));
+  double* m = lat.row.data();
   for (size_t t = 0; t < T; ++t) {
     const double* a = lat.alpha.data() + t * L;
     const double* b = lat.beta.data() + t * L;
@@ -164,11 +187,7 @@ void boundary_and_state_expectations(const Layout& lay, const Sequence& seq, Lat
       for (int o = 0; o < C; ++o) g2[4 * o] += m[opening_label(o)];
     if (t == T - 1)
       for (int c = 0; c < C; ++c) g1[4 * c + kEndCol] += m[closed_label(c)];
-    for (uint32_t k = seq.begin(t); k < seq.ends[t]; ++k) {
-      const uint32_t at = seq.attrs[k];
-      if (at >= attrs) continue;
-      for_each_feature(lay, ch, at, [&](uint32_t f, int j) { grad[f] += m[j]; });
-    }
+    features(t, [&](uint32_t f, int j) { grad[f] += m[j]; });
   }
 }
 
@@ -186,6 +205,92 @@ void scatter_transitions(const Layout& lay, const Lattice& lat, double* grad) {
   }
   for (int k = 0; k < ch.K; ++k)
     for (int p = 0; p < 4; ++p) grad[lay.inner() + 4 * ch.types[k] + p] += gin[4 * k + p];
+}
+
+// The backward recursion over lat.psi into lat.beta; with `grad`, the transitions' expected counts
+// into lat.tgrad.
+void backward_pass(size_t T, Lattice& lat, bool grad) {
+  const Chain& ch = lat.chain;
+  const int L = ch.labels(), K = ch.K;
+  lat.beta.assign(T * L, 0.0);
+  if (T == 0) return;
+  if (grad) lat.tgrad.assign(8 * (1 + 2 * K) + 4 * K, 0.0);
+  const double* w1 = ch.blocks.w1.data();
+  const double* w2t = ch.blocks.w2t.data();
+  double* last = lat.beta.data() + (T - 1) * L;
+  const double end_inv = 1.0 / lat.scale[T];
+  last[0] = w1[kEndCol] * end_inv;
+  for (int k = 0; k < K; ++k)
+    last[3 + 4 * k] = w1[4 * (1 + 2 * k) + kEndCol] * end_inv, last[4 + 4 * k] = w1[4 * (2 + 2 * k) + kEndCol] * end_inv;
+  lat.row.resize(static_cast<size_t>(L));
+  double* g = lat.row.data();
+  for (size_t t = T - 1; t >= 1; --t) {
+    const double* psi = lat.psi.data() + t * L;
+    const double* beta = lat.beta.data() + t * L;
+    for (int j = 0; j < L; ++j) g[j] = psi[j] * beta[j];
+    // bsum[row][col]: sum over opening labels j of column col of w2t[j][row] * g[j].
+    double bsum[4][3] = {};
+    double b1 = 0, b2 = 0, b3 = 0, u1 = 0, u2 = 0, u3 = 0;
+    for (int k = 0; k < K; ++k) {
+      const double gb = g[1 + 4 * k], gu = g[4 + 4 * k];
+      const double* wb = w2t + 4 * (1 + 2 * k);
+      const double* wu = wb + 4;
+      b1 += wb[1] * gb, b2 += wb[2] * gb, b3 += wb[3] * gb;
+      u1 += wu[1] * gu, u2 += wu[2] * gu, u3 += wu[3] * gu;
+    }
+    for (int r = 1; r < 4; ++r) bsum[r][0] = w2t[r] * g[0];
+    bsum[1][1] = b1, bsum[2][1] = b2, bsum[3][1] = b3;
+    bsum[1][2] = u1, bsum[2][2] = u2, bsum[3][2] = u3;
+    const double inv = 1.0 / lat.scale[t];
+    double* out = lat.beta.data() + (t - 1) * L;
+    auto closed = [&](int c) {
+      const double* e1 = w1 + 4 * c;
+      const double* b = bsum[closed_row(c)];
+      return inv * (e1[0] * b[0] + e1[1] * b[1] + e1[2] * b[2]);
+    };
+    out[0] = closed(0);
+    for (int k = 0; k < K; ++k) {
+      const double* in = ch.blocks.in.data() + 4 * k;
+      const double gi = g[2 + 4 * k], gl = g[3 + 4 * k];
+      out[1 + 4 * k] = inv * (in[kBI] * gi + in[kBL] * gl);
+      out[2 + 4 * k] = inv * (in[kII] * gi + in[kIL] * gl);
+      out[3 + 4 * k] = closed(1 + 2 * k);
+      out[4 + 4 * k] = closed(2 + 2 * k);
+    }
+    if (grad) transition_expectations(lat, lat.alpha.data() + (t - 1) * L, g, bsum, inv);
+  }
+}
+
+
+template <typename Features>
+void run_forward(const BlockWeights& e, size_t T, const Features& features, Lattice& lat) {
+  state_potentials(e, T, lat.chain, features, false, lat.psi);
+  if (forward_pass(T, lat)) return;
+  const double shift = state_potentials(e, T, lat.chain, features, true, lat.psi);
+  forward_pass(T, lat);
+  lat.log_z += shift;
+}
+
+template <typename Features>
+void run_backward(const Layout& lay, size_t T, const Features& features, Lattice& lat, double* grad) {
+  backward_pass(T, lat, grad != nullptr);
+  if (!grad || T == 0) return;
+  boundary_and_state_expectations(T, features, lat, grad);
+  scatter_transitions(lay, lat, grad);
+}
+
+// Calls f(weight index) for each weight of the gold path of `seq`, in order.
+template <typename F>
+void for_each_gold_weight(const Layout& lay, const Sequence& seq, F&& f) {
+  size_t idx[2];
+  for (size_t t = 0; t <= seq.size(); ++t) {
+    const int prev = t == 0 ? -1 : seq.labels[t - 1], next = t == seq.size() ? -1 : seq.labels[t];
+    const int n = transition_weights(lay, prev, next, idx);
+    for (int i = 0; i < n; ++i) f(idx[i]);
+    if (t == seq.size()) break;
+    for (uint32_t k = seq.begin(t); k < seq.ends[t]; ++k)
+      if (const long at = find_state(lay, seq.attrs[k], seq.labels[t]); at >= 0) f(static_cast<size_t>(at));
+  }
 }
 
 }  // namespace
@@ -208,7 +313,7 @@ BlockWeights block_weights(const Layout& lay, const double* w, bool exp) {
   return e;
 }
 
-void make_chain(const Layout& lay, const Sequence& seq, const BlockWeights& model, Chain& chain) {
+void chain_types(const Layout& lay, const Sequence& seq, Chain& chain) {
   chain.types.clear();
   if (seq.types.empty())
     for (int k = 0; k < lay.num_types; ++k) chain.types.push_back(k);
@@ -220,6 +325,10 @@ void make_chain(const Layout& lay, const Sequence& seq, const BlockWeights& mode
   chain.local[0] = 0;
   for (int k = 0; k < chain.K; ++k)
     for (int s = 0; s < 4; ++s) chain.local[1 + 4 * chain.types[k] + s] = static_cast<int16_t>(1 + 4 * k + s);
+}
+
+void make_chain(const Layout& lay, const Sequence& seq, const BlockWeights& model, Chain& chain) {
+  chain_types(lay, seq, chain);
   const int C = 1 + 2 * chain.K;
   BlockWeights& b = chain.blocks;
   b.w1.resize(4 * C);
@@ -255,66 +364,11 @@ void state_scores(const Layout& lay, const Chain& chain, const double* w, const 
 }
 
 void forward(const Layout& lay, const BlockWeights& e, const Sequence& seq, Lattice& lat) {
-  state_potentials(lay, e, seq, lat.chain, false, lat.psi);
-  if (forward_pass(seq.size(), lat)) return;
-  const double shift = state_potentials(lay, e, seq, lat.chain, true, lat.psi);
-  forward_pass(seq.size(), lat);
-  lat.log_z += shift;
+  run_forward(e, seq.size(), AttributeFeatures{lay, lat.chain, seq}, lat);
 }
 
-void backward(const Layout& lay, const BlockWeights& e, const Sequence& seq, Lattice& lat, double* grad) {
-  const Chain& ch = lat.chain;
-  const int L = ch.labels(), K = ch.K;
-  const size_t T = seq.size();
-  lat.beta.assign(T * L, 0.0);
-  if (T == 0) return;
-  if (grad) lat.tgrad.assign(8 * (1 + 2 * K) + 4 * K, 0.0);
-  const double* w1 = ch.blocks.w1.data();
-  const double* w2t = ch.blocks.w2t.data();
-  double* last = lat.beta.data() + (T - 1) * L;
-  const double end_inv = 1.0 / lat.scale[T];
-  last[0] = w1[kEndCol] * end_inv;
-  for (int k = 0; k < K; ++k)
-    last[3 + 4 * k] = w1[4 * (1 + 2 * k) + kEndCol] * end_inv, last[4 + 4 * k] = w1[4 * (2 + 2 * k) + kEndCol] * end_inv;
-  std::vector<double> g(L);
-  for (size_t t = T - 1; t >= 1; --t) {
-    const double* psi = lat.psi.data() + t * L;
-    const double* beta = lat.beta.data() + t * L;
-    for (int j = 0; j < L; ++j) g[j] = psi[j] * beta[j];
-    // bsum[row][col]: sum over opening labels j of column col of w2t[j][row] * g[j].
-    double bsum[4][3] = {};
-    double b1 = 0, b2 = 0, b3 = 0, u1 = 0, u2 = 0, u3 = 0;
-    for (int k = 0; k < K; ++k) {
-      const double gb = g[1 + 4 * k], gu = g[4 + 4 * k];
-      const double* wb = w2t + 4 * (1 + 2 * k);
-      const double* wu = wb + 4;
-      b1 += wb[1] * gb, b2 += wb[2] * gb, b3 += wb[3] * gb;
-      u1 += wu[1] * gu, u2 += wu[2] * gu, u3 += wu[3] * gu;
-    }
-    for (int r = 1; r < 4; ++r) bsum[r][0] = w2t[r] * g[0];
-    bsum[1][1] = b1, bsum[2][1] = b2, bsum[3][1] = b3;
-    bsum[1][2] = u1, bsum[2][2] = u2, bsum[3][2] = u3;
-    const double inv = 1.0 / lat.scale[t];
-    double* out = lat.beta.data() + (t - 1) * L;
-    auto closed = [&](int c) {
-      const double* e1 = w1 + 4 * c;
-      const double* b = bsum[closed_row(c)];
-      return inv * (e1[0] * b[0] + e1[1] * b[1] + e1[2] * b[2]);
-    };
-    out[0] = closed(0);
-    for (int k = 0; k < K; ++k) {
-      const double* in = ch.blocks.in.data() + 4 * k;
-      const double gi = g[2 + 4 * k], gl = g[3 + 4 * k];
-      out[1 + 4 * k] = inv * (in[kBI] * gi + in[kBL] * gl);
-      out[2 + 4 * k] = inv * (in[kII] * gi + in[kIL] * gl);
-      out[3 + 4 * k] = closed(1 + 2 * k);
-      out[4 + 4 * k] = closed(2 + 2 * k);
-    }
-    if (grad) transition_expectations(lat, lat.alpha.data() + (t - 1) * L, g.data(), bsum, inv);
-  }
-  if (!grad) return;
-  boundary_and_state_expectations(lay, seq, lat, grad);
-  scatter_transitions(lay, lat, grad);
+void backward(const Layout& lay, const BlockWeights&, const Sequence& seq, Lattice& lat, double* grad) {
+  run_backward(lay, seq.size(), AttributeFeatures{lay, lat.chain, seq}, lat, grad);
 }
 
 double sequence_nll(const Layout& lay, const BlockWeights& e, const double* w, const Sequence& seq,
@@ -324,23 +378,46 @@ double sequence_nll(const Layout& lay, const BlockWeights& e, const double* w, c
   forward(lay, e, seq, lat);
   if (grad) backward(lay, e, seq, lat, grad);
   double gold = 0.0;
-  size_t idx[2];
-  for (size_t t = 0; t <= seq.size(); ++t) {
-    const int prev = t == 0 ? -1 : seq.labels[t - 1], next = t == seq.size() ? -1 : seq.labels[t];
-    const int n = transition_weights(lay, prev, next, idx);
-    for (int i = 0; i < n; ++i) {
-      gold += w[idx[i]];
-      if (grad) grad[idx[i]] -= 1.0;
-    }
-    if (t == seq.size()) break;
-    for (uint32_t k = seq.begin(t); k < seq.ends[t]; ++k) {
-      const long f = find_state(lay, seq.attrs[k], seq.labels[t]);
-      if (f < 0) continue;
-      gold += w[f];
-      if (grad) grad[f] -= 1.0;
-    }
-  }
+  for_each_gold_weight(lay, seq, [&](size_t i) {
+    gold += w[i];
+    if (grad) grad[i] -= 1.0;
+  });
   return lat.log_z - gold;
+}
+
+double sequence_nll(const Layout& lay, const BlockWeights& e, const double* w, const Sequence& seq,
+                    const PreparedSequence& prep, Lattice& lat, double* grad) {
+  if (seq.size() == 0) return 0.0;
+  make_chain(lay, seq, e, lat.chain);
+  const RunFeatures features{lay.attr_label.data(), prep};
+  run_forward(e, seq.size(), features, lat);
+  if (grad) run_backward(lay, seq.size(), features, lat, grad);
+  double gold = 0.0;
+  for (uint32_t i : prep.gold) gold += w[i];
+  if (grad)
+    for (uint32_t i : prep.gold) grad[i] -= 1.0;
+  return lat.log_z - gold;
+}
+
+PreparedSequence prepare(const Layout& lay, const Sequence& seq) {
+  Chain chain;
+  chain_types(lay, seq, chain);
+  PreparedSequence p;
+  const uint16_t* labels = lay.attr_label.data();
+  for (size_t t = 0; t < seq.size(); ++t) {
+    const size_t token_first = p.runs.size();
+    AttributeFeatures{lay, chain, seq}(t, [&](uint32_t f, int j) {
+      const int shift = j - labels[f];
+      FeatureRun* last = p.runs.size() > token_first ? &p.runs.back() : nullptr;
+      if (last && last->first + last->count == f && last->shift == shift && last->count < UINT16_MAX)
+        ++last->count;
+      else
+        p.runs.push_back({f, 1, static_cast<int16_t>(shift)});
+    });
+    p.run_ends.push_back(static_cast<uint32_t>(p.runs.size()));
+  }
+  for_each_gold_weight(lay, seq, [&](size_t i) { p.gold.push_back(static_cast<uint32_t>(i)); });
+  return p;
 }
 
 double negative_log_likelihood(const Layout& lay, const std::vector<Sequence>& data, const double* w,

@@ -63,6 +63,27 @@ inline void for_each_feature(const Layout& lay, const Chain& ch, uint32_t a, F&&
 
 // Sets up `chain` for `seq` (its types, or all), gathering transition blocks from `model`.
 void make_chain(const Layout& lay, const Sequence& seq, const BlockWeights& model, Chain& chain);
+// Only the chain's types and label map (no blocks).
+void chain_types(const Layout& lay, const Sequence& seq, Chain& chain);
+
+// Features [first, first + count) of the state block, chain label = attr_label[f] + shift.
+struct FeatureRun {
+  uint32_t first;
+  uint16_t count;
+  int16_t shift;
+};
+
+// A training sequence resolved once against the layout, so that an evaluation of the objective
+// neither walks the runs of types outside the chain nor searches for the gold states: token t's
+// state features are runs[run_ends[t-1] .. run_ends[t]) (in the order for_each_feature visits
+// them, so sums come out the same), and `gold` lists the weights of the gold path as sequence_nll
+// adds them. About 8 bytes a run and 4 a gold weight.
+struct PreparedSequence {
+  std::vector<FeatureRun> runs;
+  std::vector<uint32_t> run_ends;
+  std::vector<uint32_t> gold;
+};
+PreparedSequence prepare(const Layout& lay, const Sequence& seq);
 
 // Scaled forward-backward buffers for one sequence, [t * chain labels + j]; reused across sequences.
 struct Lattice {
@@ -70,6 +91,7 @@ struct Lattice {
   std::vector<double> psi, alpha, beta;  // psi: exp(state scores), scaled
   std::vector<double> scale;             // T + 1 normalisers; the last one is the end transition
   std::vector<double> tgrad;             // expected transition counts in the chain's block order
+  std::vector<double> row;               // one token's scratch row
   double log_z = 0.0;
 };
 
@@ -83,6 +105,9 @@ void backward(const Layout& lay, const BlockWeights& e, const Sequence& seq, Lat
 // -log p(seq.labels | seq); subtracts the observed counts from and adds the expected ones to `grad`.
 double sequence_nll(const Layout& lay, const BlockWeights& e, const double* w, const Sequence& seq,
                     Lattice& lat, double* grad);
+// The same from prepare(lay, seq): equal results, faster.
+double sequence_nll(const Layout& lay, const BlockWeights& e, const double* w, const Sequence& seq,
+                    const PreparedSequence& prep, Lattice& lat, double* grad);
 // The index of weight (a, label) in the state block, or -1 when the pair was not seen in training.
 long find_state(const Layout& lay, uint32_t a, int label);
 

@@ -20,6 +20,7 @@ constexpr uint32_t kVersion = 1;
 struct Problem {
   const Layout* layout;
   const std::vector<Sequence>* data;
+  std::vector<PreparedSequence> prepared;  // one per sequence of data
   std::vector<size_t> chunk_ends;          // chunk i covers sequences [end(i-1), end(i))
   std::vector<std::vector<double>> grads;  // one per chunk
   double c2 = 0.0;
@@ -44,7 +45,8 @@ double chunk_nll(const Problem& p, size_t chunk, const double* w, const BlockWei
   const size_t begin = chunk == 0 ? 0 : p.chunk_ends[chunk - 1];
   Lattice lat;
   double sum = 0.0;
-  for (size_t i = begin; i < p.chunk_ends[chunk]; ++i) sum += sequence_nll(*p.layout, e, w, (*p.data)[i], lat, grad);
+  for (size_t i = begin; i < p.chunk_ends[chunk]; ++i)
+    sum += sequence_nll(*p.layout, e, w, (*p.data)[i], p.prepared[i], lat, grad);
   return sum;
 }
 
@@ -133,7 +135,9 @@ Model::Model(Layout layout, std::vector<double> weights) : layout_(std::move(lay
 Model Model::train(const std::vector<Sequence>& data, int num_types, uint32_t num_attrs, const TrainOptions& options) {
   Layout lay = make_layout(data, num_types, num_attrs);
   const int n = static_cast<int>(lay.size());
-  Problem p{&lay, &data, split_by_tokens(data, std::max(1, options.threads)), {}, options.c2};
+  Problem p{&lay, &data, {}, split_by_tokens(data, std::max(1, options.threads)), {}, options.c2};
+  p.prepared.reserve(data.size());
+  for (const Sequence& seq : data) p.prepared.push_back(prepare(lay, seq));
   p.grads.assign(p.chunk_ends.size(), std::vector<double>(n, 0.0));
 
   lbfgsfloatval_t* x = lbfgs_malloc(n);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "nlu/crf_extractor.h"
+#include "nlu/crf_lattice.h"
 #include "nlu/nlu_test_data.h"
 
 #include <algorithm>
@@ -98,6 +99,39 @@ TEST(CrfTest, GradientMatchesFiniteDifferences) {
     const double numeric = (negative_log_likelihood(lay, data, up.data(), nullptr) -
                             negative_log_likelihood(lay, data, down.data(), nullptr)) / (2 * h);
     EXPECT_NEAR(grad[i], numeric, 1e-6 * std::max(1.0, std::fabs(numeric))) << "weight " << i;
+  }
+}
+
+TEST(CrfTest, PreparedSequencesGiveExactlyTheSameLossAndGradient) {
+  std::mt19937 rng(5);
+  Layout lay = full_layout();
+  std::vector<Sequence> data;
+  for (size_t n : {1, 3, 6}) data.push_back(random_sequence(rng, n, lay));
+  for (size_t n : {2, 5}) data.push_back(random_sequence(rng, n, lay, {1}));
+  lay = make_layout(data, kTypes, kAttrs);
+  for (double scale : {1.0, 300.0}) {  // 300: the safe (log-domain) state potentials
+    std::vector<double> w = random_weights(rng, lay.size());
+    for (size_t f = 0; f < lay.states(); ++f) w[f] *= scale;
+    const BlockWeights e = block_weights(lay, w.data(), true);
+    std::vector<double> plain(w.size(), 0.0), prepared(w.size(), 0.0);
+    Lattice a, b;
+    for (const Sequence& seq : data) {
+      const double x = sequence_nll(lay, e, w.data(), seq, a, plain.data());
+      const double y = sequence_nll(lay, e, w.data(), seq, prepare(lay, seq), b, prepared.data());
+      EXPECT_EQ(x, y);
+    }
+    EXPECT_EQ(plain, prepared);
+  }
+}
+
+TEST(CrfTest, PathMarginalsAreTheMarginalsOfThePath) {
+  std::mt19937 rng(7);
+  const Layout lay = full_layout();
+  const Model model(lay, random_weights(rng, lay.size()));
+  for (std::vector<uint16_t> types : {std::vector<uint16_t>{}, std::vector<uint16_t>{1}}) {
+    const Sequence seq = random_sequence(rng, 4, lay, types);
+    const std::vector<double> all = model.marginals(seq), path = model.path_marginals(seq, seq.labels);
+    for (size_t t = 0; t < seq.size(); ++t) EXPECT_EQ(path[t], all[t * lay.labels() + seq.labels[t]]);
   }
 }
 
