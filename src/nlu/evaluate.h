@@ -39,7 +39,7 @@ struct NluReport {
   // predicted entity of the same type overlaps it (each predicted entity matches at most once).
   PrfCounts entities_overlap;
   std::map<std::string, PrfCounts> entity_types;                     // by entity name
-  std::vector<double> parse_micros;                                  // one per example
+  std::vector<double> parse_micros;                                  // each example, several passes
   double train_seconds = 0;                                          // summed over folds
 
   double intent_accuracy() const {
