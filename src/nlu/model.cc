@@ -122,11 +122,7 @@ TrainOptions train_options(const bot::Config& config) {
   o.fallback_enabled = config.nlu_fallback_enabled;
   o.regex_features = config.regex_features_enabled;
   o.entity_learner = config.entity_learner_enabled;
-  o.entity_learner_component = config.entity_learner_component;
-  o.bilou = config.entity_bilou;
-  o.crf_max_iterations = config.crf_max_iterations;
-  o.crf_l1 = config.crf_l1;
-  o.crf_l2 = config.crf_l2;
+  o.learner = config;
   return o;
 }
 
@@ -134,17 +130,6 @@ namespace {
 
 constexpr const char* kIntentPart = "nlu.intent";
 constexpr const char* kCrfPart = "nlu.crf";
-
-// The CRF's settings as config.yml gave them.
-bot::Config crf_config(const TrainOptions& o) {
-  bot::Config c;
-  c.entity_learner_component = o.entity_learner_component;
-  c.entity_bilou = o.bilou;
-  c.crf_max_iterations = o.crf_max_iterations;
-  c.crf_l1 = o.crf_l1;
-  c.crf_l2 = o.crf_l2;
-  return c;
-}
 
 // The learned entity extractor from the cache when it is there and loads, else trained (and
 // saved); nullopt when the data annotates no entity the domain declares.
@@ -157,7 +142,7 @@ Result<std::optional<CrfEntityExtractor>> crf_extractor(const bot::NluData& data
       if (!loaded->empty()) out = std::move(loaded).value();
       return out;
     }
-  auto trained = CrfEntityExtractor::train(data, domain, crf_config(options));
+  auto trained = CrfEntityExtractor::train(data, domain, options.learner);
   if (!trained.ok()) return trained.status();
   if (cache) cache->made(kCrfPart, trained->to_bytes());
   std::optional<CrfEntityExtractor> out;

@@ -44,12 +44,10 @@ struct TrainOptions {
   double fallback_threshold = 0.3;
   bool fallback_enabled = true;
   bool regex_features = true;  // lookup-table and regex matches as features of the intent classifier
-  // The learned entity extractor (a CRF), as config.yml's DIETClassifier / CRFEntityExtractor.
+  // The learned entity extractor (a CRF), as config.yml's DIETClassifier / CRFEntityExtractor;
+  // `learner` holds its settings (entity_learner_component, crf_max_iterations, crf_l1, crf_l2).
   bool entity_learner = true;
-  std::string entity_learner_component = "DIETClassifier";
-  bool bilou = true;
-  int crf_max_iterations = 100;
-  double crf_l1 = 0.1, crf_l2 = 0.1;
+  bot::Config learner;
 };
 
 // The options a project's config.yml asks for.
