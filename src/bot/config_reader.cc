@@ -181,15 +181,9 @@ void read_memoization(const yaml::Doc& doc, const YAML::Node& item, const std::s
                                                   std::to_string(out.memoization_max_history));
         continue;
       }
-      auto n = yaml::number(e.value);
-      if (!n || *n < 1 || *n > 1000 || *n != static_cast<int>(*n)) {
-        diags.error(yaml::loc(doc, e.key_node),
-                    "max_history of " + name + " must be a whole number from 1 to 1000, not " + yaml::describe(e.value));
-        continue;
-      }
-      out.memoization_max_history = static_cast<int>(*n);
+      int_setting(doc, e, name, 1, 1000, out.memoization_max_history, diags);
     } else {
-      diags.warning(yaml::loc(doc, e.key_node), "setting '" + e.key + "' of " + name + " is not used by Parley");
+      unused_setting(doc, e, name, diags);
     }
   }
 }
@@ -216,7 +210,7 @@ void read_rule_policy(const yaml::Doc& doc, const YAML::Node& item, Config& out,
     } else if (e.key == "check_for_contradictions") {
       bool_setting(doc, e, name, out.check_for_contradictions, diags);
     } else {
-      diags.warning(yaml::loc(doc, e.key_node), "setting '" + e.key + "' of RulePolicy is not used by Parley");
+      unused_setting(doc, e, name, diags);
     }
   }
 }
@@ -330,7 +324,7 @@ void read_endpoints(const yaml::Doc& doc, Endpoints& out, Diags& diags) {
     out.action_endpoint_url = expand_env(*s, yaml::loc(doc, *url), diags);
     for (const auto& k : yaml::entries(e.value))
       if (k.key != "url")
-        diags.warning(yaml::loc(doc, k.key_node), "setting '" + k.key + "' of action_endpoint is not used by Parley");
+        unused_setting(doc, k, "action_endpoint", diags);
   }
 }
 

@@ -58,10 +58,6 @@ uint64_t shape_key(std::string_view w) {
 std::string_view prefix(std::string_view w, size_t n) { return w.substr(0, n); }
 std::string_view suffix(std::string_view w, size_t n) { return w.size() <= n ? w : w.substr(w.size() - n); }
 
-std::string strip_python_icase(const std::string& pattern) {
-  return pattern.rfind("(?i)", 0) == 0 ? pattern.substr(4) : pattern;
-}
-
 }  // namespace
 
 Result<CrfFeaturizer> CrfFeaturizer::build(const bot::NluData& data, const bot::Domain& domain,
@@ -87,7 +83,7 @@ Result<CrfFeaturizer> CrfFeaturizer::build(const bot::NluData& data, const bot::
 
 Status CrfFeaturizer::add_regex(const std::string& name, const std::string& pattern) {
   try {
-    regexes_.push_back({name, pattern, std::regex(strip_python_icase(pattern), std::regex::ECMAScript | std::regex::icase)});
+    regexes_.push_back({name, pattern, compile_rasa_regex(pattern)});
   } catch (const std::regex_error& e) {
     return Status::invalid("pattern \"" + pattern + "\" does not compile: " + e.what());
   }

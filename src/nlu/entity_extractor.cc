@@ -20,13 +20,13 @@ const char* extractor_name(int source) {
   }
 }
 
-// Rasa patterns often start with Python's inline flag for case-insensitivity, which ECMAScript
-// lacks; matching is case-insensitive anyway.
-std::string strip_inline_icase(const std::string& pattern) {
-  return pattern.rfind("(?i)", 0) == 0 ? pattern.substr(4) : pattern;
-}
-
 }  // namespace
+
+std::regex compile_rasa_regex(const std::string& pattern) {
+  // Rasa patterns often start with Python's inline flag for case-insensitivity.
+  const std::string body = pattern.rfind("(?i)", 0) == 0 ? pattern.substr(4) : pattern;
+  return std::regex(body, std::regex::ECMAScript | std::regex::icase);
+}
 
 Result<EntityExtractor> EntityExtractor::build(const bot::NluData& data, const bot::Domain& domain,
                                               bool annotated_texts) {
@@ -72,7 +72,7 @@ Result<EntityExtractor> EntityExtractor::build(const bot::NluData& data, const b
     for (const auto& pattern : rf.patterns) {
       try {
         x.patterns_.push_back(
-            {rf.name, std::regex(strip_inline_icase(pattern), std::regex::ECMAScript | std::regex::icase)});
+            {rf.name, compile_rasa_regex(pattern)});
       } catch (const std::regex_error& e) {
         return Status::invalid(rf.loc.to_string() + ": regex '" + rf.name + "': pattern \"" + pattern +
                                "\" is not a valid regular expression (" + e.what() + ")");

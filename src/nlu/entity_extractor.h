@@ -20,6 +20,12 @@ namespace parley::nlu {
 // character and can exhaust the stack on very long input.
 constexpr size_t kMaxRegexInputBytes = 4096;
 
+// A regex of a Rasa project compiled for matching, case-insensitively as Parley matches every
+// regex (a leading Python "(?i)" flag, which ECMAScript lacks, is dropped). The one place the NLU
+// compiles project regexes: the entity extractor, the intent features and the CRF's attributes.
+// Throws std::regex_error for a pattern that does not compile.
+std::regex compile_rasa_regex(const std::string& pattern);
+
 class EntityExtractor {
  public:
   // Builds the extractor from the NLU data. Fails only on a regex (for a domain entity) that does

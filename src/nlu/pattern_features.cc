@@ -37,9 +37,8 @@ PatternFeatures PatternFeatures::build(const bot::NluData& data) {
     size_t index = f.names_.size();
     f.names_.push_back(feature_token("regex", rf.name));
     for (const auto& pattern : rf.patterns) {
-      std::string p = pattern.rfind("(?i)", 0) == 0 ? pattern.substr(4) : pattern;
       try {
-        f.regexes_.push_back({index, std::regex(p, std::regex::ECMAScript | std::regex::icase)});
+        f.regexes_.push_back({index, compile_rasa_regex(pattern)});
       } catch (const std::regex_error&) {
       }
     }
