@@ -26,8 +26,8 @@ class CrfEntityExtractor {
   // Trains on the annotations of `data` for entities that `domain` declares. An entity type is the
   // entity with its role and group, so roles and groups are learnt jointly. Uses config's
   // crf_max_iterations, crf_l1, crf_l2 and entity_learner_component (reported as each entity's
-  // extractor). With features.intent, each example's intent is an attribute of its tokens. Fails
-  // only on a regex that does not compile. Deterministic: same inputs, same to_bytes().
+  // extractor). With features.intent, each example's intent is an attribute of its tokens.
+  // Deterministic: same inputs, same to_bytes().
   static Result<CrfEntityExtractor> train(const bot::NluData& data, const bot::Domain& domain,
                                           const bot::Config& config, const CrfFeatureOptions& features = {});
 

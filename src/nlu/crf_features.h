@@ -36,8 +36,8 @@ struct CrfFeatureOptions {
 class CrfFeaturizer {
  public:
   CrfFeaturizer() = default;
-  // Takes the lookup tables, synonyms and regexes (for domain entities) from `data`. Fails on a
-  // regex that does not compile.
+  // Takes the lookup tables, synonyms and regexes from `data`; a regex that does not compile is
+  // left out (the entity extractor reports those that name a domain entity).
   static Result<CrfFeaturizer> build(const bot::NluData& data, const bot::Domain& domain,
                                      const CrfFeatureOptions& options);
 
