@@ -191,8 +191,17 @@ std::shared_ptr<const PolicySet> PolicySet::compile(const bot::Project& project,
   }
 
   // Memoization and the learned policy learn from the same replayed stories (checkpoints joined,
-  // `or` expanded); the learned policy also from the rules' snippets.
-  const bool memo = project.config.memoization_enabled, learn = project.config.learned_policy_enabled;
+  // `or` expanded); the learned policy also from the rules' snippets. A learned policy from the
+  // model cache needs no examples.
+  const bool memo = project.config.memoization_enabled;
+  bool learn = project.config.learned_policy_enabled;
+  constexpr const char* kLearnedPart = "dialogue.learned";
+  if (const std::string* bytes = learn && cache ? cache->find(kLearnedPart) : nullptr)
+    if (auto loaded = LearnedPolicy::from_bytes(*bytes); loaded.ok()) {
+      ps->learned_ = std::make_shared<const LearnedPolicy>(std::move(loaded).value());
+      cache->took(kLearnedPart, *bytes);
+      learn = false;
+    }
   const size_t keep = static_cast<size_t>(std::max(1, project.config.learned_policy_max_history));
   std::vector<LearnedExample> examples;
   auto add_example = [&](const std::vector<State>& states, const std::string& action) {
@@ -209,13 +218,6 @@ std::shared_ptr<const PolicySet> PolicySet::compile(const bot::Project& project,
                      if (!inserted && it->second.action != action) it->second.ambiguous = true;
                    });
   }
-  constexpr const char* kLearnedPart = "dialogue.learned";
-  if (const std::string* bytes = learn && cache ? cache->find(kLearnedPart) : nullptr)
-    if (auto loaded = LearnedPolicy::from_bytes(*bytes); loaded.ok()) {
-      ps->learned_ = std::make_shared<const LearnedPolicy>(std::move(loaded).value());
-      cache->took(kLearnedPart, *bytes);
-      return ps;
-    }
   if (learn) {
     replay_rules(project.rules, ps->featurizer_,
                  [&](const std::vector<State>& states, const std::string& action, const std::string&) {
