@@ -2,10 +2,9 @@
 #include "bot/bot.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
-
-#include <chrono>
 
 #include "bot/loader.h"
 #include "bot/model_cache.h"
