@@ -101,6 +101,19 @@ struct BlockWeights {
   std::vector<double> in;      // [type][4], as In
 };
 
+// The model cut down to some of its types (those one intent's examples annotate), labels
+// renumbered over those types in order: decoding with it visits no feature of another type.
+struct Restriction {
+  std::vector<int> types;  // its type k -> the model's type
+  Layout layout;           // the attributes' features of those types, labels 0 .. 4 * types.size()
+  BlockWeights exp;        // exp() of their state weights, and the types' transition blocks
+};
+
+struct Decoded {
+  std::vector<uint16_t> labels;
+  std::vector<double> confidence;  // per token; empty when not asked for or every label is O
+};
+
 class Model {
  public:
   Model() = default;
@@ -112,6 +125,12 @@ class Model {
 
   // The best label sequence. Attribute ids outside the model are ignored. Thread-safe.
   std::vector<uint16_t> viterbi(const Sequence& seq) const;
+  // The best label sequence and, with `confidence` and unless every label is O, the marginal of
+  // each of its labels (path_marginals), from one set of state potentials. Thread-safe.
+  // With a restriction (from restrict_to(seq.types)), faster: the same result.
+  Decoded decode(const Sequence& seq, bool confidence, const Restriction* restriction = nullptr) const;
+  // The restriction to `types` (sorted model types, as Sequence::types).
+  Restriction restrict_to(const std::vector<uint16_t>& types) const;
   // P(label j at token t), as marginals[t * labels() + j]. Thread-safe.
   std::vector<double> marginals(const Sequence& seq) const;
   // P(label y[t] at token t) for each t: marginals(seq)[t * labels() + y[t]] without the full table
@@ -136,7 +155,7 @@ class Model {
 
   Layout layout_;
   std::vector<double> w_;
-  BlockWeights exp_, log_;
+  BlockWeights exp_;
 };
 
 }  // namespace parley::nlu::crf

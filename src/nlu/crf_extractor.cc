@@ -134,7 +134,14 @@ Result<CrfEntityExtractor> CrfEntityExtractor::train(const bot::NluData& data, c
   x.model_ = drop_unused_attributes(model, x.attr_keys_);
   x.attr_ids_.clear();
   for (uint32_t id = 0; id < x.attr_keys_.size(); ++id) x.attr_ids_.emplace(x.attr_keys_[id], id);
+  x.restrict_by_intent();
   return x;
+}
+
+void CrfEntityExtractor::restrict_by_intent() {
+  restrictions_.clear();
+  for (const auto& [intent, allowed] : intent_types_)
+    if (allowed[0] < types_.size()) restrictions_.emplace(intent, model_.restrict_to(allowed));
 }
 
 crf::Sequence CrfEntityExtractor::sequence(std::string_view text, const std::vector<Token>& tokens,
@@ -166,9 +173,11 @@ std::vector<Entity> CrfEntityExtractor::extract(std::string_view text, std::stri
   const std::vector<Token> tokens = tokenize(text);
   if (tokens.empty()) return {};
   const crf::Sequence seq = sequence(text, tokens, intent);
-  const std::vector<uint16_t> y = model_.viterbi(seq);
-  if (std::all_of(y.begin(), y.end(), [](uint16_t l) { return l == 0; })) return {};
-  const std::vector<double> marginals = model_.path_marginals(seq, y);
+  auto restricted = restrictions_.find(intent);
+  const crf::Decoded decoded = model_.decode(seq, true, restricted == restrictions_.end() ? nullptr : &restricted->second);
+  if (decoded.confidence.empty()) return {};  // every token O
+  const std::vector<uint16_t>& y = decoded.labels;
+  const std::vector<double>& marginals = decoded.confidence;
   std::vector<Entity> out;
   for (size_t t = 0; t < y.size(); ++t) {
     const crf::Shape shape = crf::shape_of(y[t]);
@@ -257,6 +266,7 @@ Result<CrfEntityExtractor> CrfEntityExtractor::from_bytes(std::string_view bytes
   x.model_ = std::move(model.value());
   if (!in.at_end() || x.model_.num_types() != static_cast<int>(types) || x.model_.layout().attributes() != attrs)
     return bad;
+  x.restrict_by_intent();
   return x;
 }
 

@@ -55,6 +55,8 @@ class CrfEntityExtractor {
   crf::Sequence sequence(std::string_view text, const std::vector<Token>& tokens, std::string_view intent) const;
   // The types a message of `intent` may hold (for crf::Sequence::types): empty for any.
   std::vector<uint16_t> allowed_types(std::string_view intent) const;
+  // Fills restrictions_ from model_ and intent_types_.
+  void restrict_by_intent();
 
   CrfFeaturizer featurizer_;
   std::vector<Type> types_;                        // sorted; type k has labels 1+4k .. 4+4k
@@ -64,6 +66,8 @@ class CrfEntityExtractor {
   std::vector<uint64_t> attr_keys_;                // attribute id -> key
   std::unordered_map<uint64_t, uint32_t> attr_ids_;  // key -> attribute id
   crf::Model model_;
+  // intent -> model_ restricted to intent_types_[intent] (derived, not encoded): faster decoding.
+  std::map<std::string, crf::Restriction, std::less<>> restrictions_;
   std::string extractor_;
 };
 

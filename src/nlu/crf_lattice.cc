@@ -90,7 +90,7 @@ bool in_range(double x) { return x > 1e-250 && x < 1e250; }
 bool forward_pass(size_t T, Lattice& lat) {
   const Chain& ch = lat.chain;
   const int L = ch.labels(), K = ch.K;
-  lat.alpha.assign(T * L, 0.0);
+  lat.alpha.resize(T * L);  // every entry is written below
   lat.scale.assign(T + 1, 0.0);
   const double* w1 = ch.blocks.w1.data();
   const double* w2t = ch.blocks.w2t.data();
@@ -100,6 +100,7 @@ bool forward_pass(size_t T, Lattice& lat) {
     const double* psi = lat.psi.data() + t * L;
     double* cur = lat.alpha.data() + t * L;
     if (t == 0) {
+      std::fill_n(cur, L, 0.0);
       cur[0] = w2t[0];  // row 0 of W2: from the start
       for (int k = 0; k < K; ++k) cur[1 + 4 * k] = w2t[4 * (1 + 2 * k)], cur[4 + 4 * k] = w2t[4 * (2 + 2 * k)];
     } else {
@@ -212,12 +213,13 @@ void scatter_transitions(const Layout& lay, const Lattice& lat, double* grad) {
 void backward_pass(size_t T, Lattice& lat, bool grad) {
   const Chain& ch = lat.chain;
   const int L = ch.labels(), K = ch.K;
-  lat.beta.assign(T * L, 0.0);
+  lat.beta.resize(T * L);  // every entry is written below
   if (T == 0) return;
   if (grad) lat.tgrad.assign(8 * (1 + 2 * K) + 4 * K, 0.0);
   const double* w1 = ch.blocks.w1.data();
   const double* w2t = ch.blocks.w2t.data();
   double* last = lat.beta.data() + (T - 1) * L;
+  std::fill_n(last, L, 0.0);
   const double end_inv = 1.0 / lat.scale[T];
   last[0] = w1[kEndCol] * end_inv;
   for (int k = 0; k < K; ++k)
@@ -313,6 +315,22 @@ BlockWeights block_weights(const Layout& lay, const double* w, bool exp) {
   return e;
 }
 
+namespace {
+
+// chain.K, local and identity from chain.types.
+void map_labels(const Layout& lay, Chain& chain) {
+  chain.K = static_cast<int>(chain.types.size());
+  chain.local.assign(lay.labels(), -1);
+  chain.local[0] = 0;
+  chain.identity = chain.K == lay.num_types;
+  for (int k = 0; k < chain.K; ++k) {
+    for (int s = 0; s < 4; ++s) chain.local[1 + 4 * chain.types[k] + s] = static_cast<int16_t>(1 + 4 * k + s);
+    chain.identity = chain.identity && chain.types[k] == k;
+  }
+}
+
+}  // namespace
+
 void chain_types(const Layout& lay, const Sequence& seq, Chain& chain) {
   chain.types.clear();
   if (seq.types.empty())
@@ -320,11 +338,16 @@ void chain_types(const Layout& lay, const Sequence& seq, Chain& chain) {
   else
     for (uint16_t k : seq.types)
       if (k < lay.num_types) chain.types.push_back(k);
-  chain.K = static_cast<int>(chain.types.size());
-  chain.local.assign(lay.labels(), -1);
-  chain.local[0] = 0;
-  for (int k = 0; k < chain.K; ++k)
-    for (int s = 0; s < 4; ++s) chain.local[1 + 4 * chain.types[k] + s] = static_cast<int16_t>(1 + 4 * k + s);
+  map_labels(lay, chain);
+}
+
+void restricted_chain(const Layout& model, const Restriction& r, Chain& chain) {
+  chain.types = r.types;
+  map_labels(model, chain);
+  chain.identity = true;
+  chain.blocks.w1 = r.exp.w1;
+  chain.blocks.w2t = r.exp.w2t;
+  chain.blocks.in = r.exp.in;
 }
 
 void make_chain(const Layout& lay, const Sequence& seq, const BlockWeights& model, Chain& chain) {
@@ -349,19 +372,11 @@ long find_state(const Layout& lay, uint32_t a, int label) {
   return it != last && *it == label ? static_cast<long>(it - lay.attr_label.begin()) : -1;
 }
 
-void state_scores(const Layout& lay, const Chain& chain, const double* w, const Sequence& seq, std::vector<double>& s) {
-  const size_t L = chain.labels();
-  s.assign(seq.size() * L, 0.0);
-  const uint32_t attrs = lay.attributes();
-  for (size_t t = 0; t < seq.size(); ++t) {
-    double* row = s.data() + t * L;
-    for (uint32_t k = seq.begin(t); k < seq.ends[t]; ++k) {
-      const uint32_t a = seq.attrs[k];
-      if (a >= attrs) continue;
-      for_each_feature(lay, chain, a, [&](uint32_t f, int j) { row[j] += w[f]; });
-    }
-  }
+double state_potentials(const Layout& lay, const BlockWeights& e, const Sequence& seq, bool safe, Lattice& lat) {
+  return state_potentials(e, seq.size(), lat.chain, AttributeFeatures{lay, lat.chain, seq}, safe, lat.psi);
 }
+
+bool forward_pass(const Sequence& seq, Lattice& lat) { return forward_pass(seq.size(), lat); }
 
 void forward(const Layout& lay, const BlockWeights& e, const Sequence& seq, Lattice& lat) {
   run_forward(e, seq.size(), AttributeFeatures{lay, lat.chain, seq}, lat);

@@ -36,6 +36,7 @@ struct Chain {
   int K = 0;
   std::vector<int> types;      // chain type -> model type
   std::vector<int16_t> local;  // model label -> chain label, -1 when left out
+  bool identity = false;       // the layout's labels are the chain's (all types in order, or a Restriction)
   BlockWeights blocks;         // the chain's transition blocks, gathered from the model's
   int labels() const { return 1 + 4 * K; }
   int model_label(int j) const { return j == 0 ? 0 : 4 * types[type_of(j)] + 1 + (j - 1) % 4; }
@@ -48,8 +49,8 @@ template <typename F>
 inline void for_each_feature(const Layout& lay, const Chain& ch, uint32_t a, F&& f) {
   const uint32_t end = lay.attr_begin[a + 1];
   const uint16_t* labels = lay.attr_label.data();
-  if (ch.K == lay.num_types) {
-    for (uint32_t i = lay.attr_begin[a]; i < end; ++i) f(i, ch.local[labels[i]]);
+  if (ch.identity) {  // the chain's labels are the model's
+    for (uint32_t i = lay.attr_begin[a]; i < end; ++i) f(i, static_cast<int>(labels[i]));
     return;
   }
   const uint32_t last_run = lay.run_begin[a + 1];
@@ -63,6 +64,8 @@ inline void for_each_feature(const Layout& lay, const Chain& ch, uint32_t a, F&&
 
 // Sets up `chain` for `seq` (its types, or all), gathering transition blocks from `model`.
 void make_chain(const Layout& lay, const Sequence& seq, const BlockWeights& model, Chain& chain);
+// The chain of a restriction (whose layout's labels are the chain's labels).
+void restricted_chain(const Layout& model, const Restriction& restriction, Chain& chain);
 // Only the chain's types and label map (no blocks).
 void chain_types(const Layout& lay, const Sequence& seq, Chain& chain);
 
@@ -95,9 +98,12 @@ struct Lattice {
   double log_z = 0.0;
 };
 
-// scores[t * chain labels + j]: the sum of the state weights of token t's attributes for label j.
-void state_scores(const Layout& lay, const Chain& chain, const double* w, const Sequence& seq,
-                  std::vector<double>& scores);
+// Fills lat.psi for seq over lat.chain (set up with exp() blocks): products of exp(weights), or
+// with `safe` exp(sum - the token's largest sum); returns the log of what the safe form took out.
+double state_potentials(const Layout& lay, const BlockWeights& e, const Sequence& seq, bool safe, Lattice& lat);
+// The scaled forward recursion over lat.psi into alpha, scale and log_z (without what the safe form
+// of psi took out); false when a normaliser leaves the safe range.
+bool forward_pass(const Sequence& seq, Lattice& lat);
 // Fills lat.psi, alpha, scale and log_z; lat.chain must be set up with exp() blocks.
 void forward(const Layout& lay, const BlockWeights& e, const Sequence& seq, Lattice& lat);
 // Fills lat.beta; adds the expected count of every weight to `grad` unless it is null.

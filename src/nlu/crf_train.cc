@@ -129,7 +129,6 @@ Layout make_layout(const std::vector<Sequence>& data, int num_types, uint32_t nu
 Model::Model(Layout layout, std::vector<double> weights) : layout_(std::move(layout)), w_(std::move(weights)) {
   index_runs(layout_);
   exp_ = block_weights(layout_, w_.data(), true);
-  log_ = block_weights(layout_, w_.data(), false);
 }
 
 Model Model::train(const std::vector<Sequence>& data, int num_types, uint32_t num_attrs, const TrainOptions& options) {

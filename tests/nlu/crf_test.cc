@@ -135,6 +135,31 @@ TEST(CrfTest, PathMarginalsAreTheMarginalsOfThePath) {
   }
 }
 
+TEST(CrfTest, DecodingWithARestrictionGivesTheSameLabelsAndConfidences) {
+  std::mt19937 rng(9);
+  const Layout lay = full_layout();
+  for (double scale : {1.0, 300.0}) {  // 300: the safe state potentials
+    std::vector<double> w = random_weights(rng, lay.size());
+    for (size_t f = 0; f < lay.states(); ++f) w[f] *= scale;
+    const Model model(lay, w);
+    for (std::vector<uint16_t> types : {std::vector<uint16_t>{0}, std::vector<uint16_t>{1}, std::vector<uint16_t>{0, 1}}) {
+      const Restriction r = model.restrict_to(types);
+      for (size_t n : {1, 3, 6}) {
+        const Sequence seq = random_sequence(rng, n, lay, types);
+        const Decoded plain = model.decode(seq, true), restricted = model.decode(seq, true, &r);
+        EXPECT_EQ(plain.labels, restricted.labels);
+        ASSERT_EQ(plain.confidence.size(), restricted.confidence.size());
+        for (size_t t = 0; t < plain.confidence.size(); ++t)
+          EXPECT_NEAR(plain.confidence[t], restricted.confidence[t], 1e-12);
+        if (!plain.confidence.empty()) {
+          const std::vector<double> path = model.path_marginals(seq, plain.labels);
+          for (size_t t = 0; t < n; ++t) EXPECT_NEAR(plain.confidence[t], path[t], 1e-12);
+        }
+      }
+    }
+  }
+}
+
 TEST(CrfTest, ViterbiLogPartitionAndMarginalsMatchBruteForce) {
   std::mt19937 rng(11);
   const Layout lay = full_layout();
