@@ -91,6 +91,7 @@ void score(const bot::NluExample& ex, const ParseResult& parsed, NluReport& repo
     ++report.intents[ex.intent].fn;
     ++report.intents[predicted].fp;
     ++report.confusions[{ex.intent, predicted}];
+    report.intent_errors.push_back({ex.text, ex.intent, predicted, parsed.intent.confidence});
   }
   score_entities(ex, parsed, report);
 }
@@ -159,6 +160,11 @@ json::object report_json(const NluReport& report) {
   for (const auto& [pair, count] : report.confusions)
     confusions.push_back(json::object{{"intent", pair.first}, {"predicted", pair.second}, {"count", count}});
   intent["confusions"] = std::move(confusions);
+  json::array errors;
+  for (const IntentError& e : report.intent_errors)
+    errors.push_back(json::object{{"text", e.text}, {"intent", e.intent},
+                                  {"intent_prediction", json::object{{"name", e.predicted}, {"confidence", e.confidence}}}});
+  intent["errors"] = std::move(errors);
   json::object entities = prf_json(report.entities);
   entities["report"] = prf_map_json(report.entity_types);
   entities["overlap"] = prf_json(report.entities_overlap);

@@ -29,11 +29,18 @@ struct PrfCounts {
   size_t support() const { return tp + fn; }
 };
 
+// A misclassified example, as Rasa's intent_errors.json lists it.
+struct IntentError {
+  std::string text, intent, predicted;
+  double confidence = 0;
+};
+
 struct NluReport {
   size_t examples = 0;
   size_t intent_correct = 0;
   std::map<std::string, PrfCounts> intents;                          // by intent name
   std::map<std::pair<std::string, std::string>, size_t> confusions;  // (gold, predicted) -> count
+  std::vector<IntentError> intent_errors;                            // in the order of the examples
   PrfCounts entities;                                                // micro over all mentions
   // The looser measure of the HWU64 paper and the DIET paper on it: a gold entity is found when a
   // predicted entity of the same type overlaps it (each predicted entity matches at most once).
@@ -58,7 +65,8 @@ void evaluate(const Model& model, const std::vector<bot::NluExample>& examples, 
 using Trainer = std::function<Result<std::shared_ptr<const Model>>(const bot::NluData&)>;
 Status cross_validate(const bot::NluData& data, int folds, const Trainer& trainer, NluReport& report);
 
-// {"intent": {"accuracy", "report": {name: {precision, recall, f1, support}}, "confusions": [...]},
+// {"intent": {"accuracy", "report": {name: {precision, recall, f1, support}}, "confusions": [...],
+//  "errors": [{"text", "intent", "intent_prediction": {"name", "confidence"}}] (as intent_errors.json)},
 //  "entities": {"precision", "recall", "f1", "report": {...}}, "parse_us": {"p50", "p99"}}
 json::object report_json(const NluReport& report);
 

@@ -60,6 +60,12 @@ TEST(NluEvaluate, CountsIntentsAndExactSpans) {
   EXPECT_EQ((r.confusions[{"greet", "book"}]), 1u);
   auto j = report_json(r);
   EXPECT_NEAR(j.at("intent").at("accuracy").as_double(), 2.0 / 3, 1e-9);
+  // The misclassified example, as Rasa's intent_errors.json has it.
+  const auto& errors = j.at("intent").at("errors").as_array();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].at("text"), "hi");
+  EXPECT_EQ(errors[0].at("intent"), "greet");
+  EXPECT_EQ(errors[0].at("intent_prediction").at("name"), "book");
   EXPECT_NE(report_text(r).find("greet -> book"), std::string::npos);
 }
 
