@@ -22,6 +22,7 @@ Response error_response(const ApiError& e) {
   Response res = json_response(e.status, error_json(e));
   if (e.retry_after_s > 0) res.set(http::field::retry_after, std::to_string(e.retry_after_s));
   if (!e.allow.empty()) res.set(http::field::allow, e.allow);
+  for (const auto& [name, value] : e.headers) res.set(name, value);
   return res;
 }
 

@@ -4,6 +4,8 @@
 
 #include <boost/beast/http.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 
@@ -24,6 +26,7 @@ struct ApiError {
   std::string message;         // for people
   unsigned retry_after_s = 0;  // sets Retry-After when > 0
   std::string allow;           // sets Allow when not empty (405)
+  std::vector<std::pair<std::string, std::string>> headers;  // any further headers (426: Sec-WebSocket-Version)
 };
 
 // {"error": {"code": ..., "message": ...}} as text.

@@ -1,5 +1,6 @@
 // One HTTP/1.1 connection: wait, read, answer, repeat; errors at the edge answered and closed.
 #include <boost/asio/dispatch.hpp>
+#include <sstream>
 
 #include "channels/session.h"
 #include "ops/log.h"
@@ -11,7 +12,7 @@ namespace websocket = beast::websocket;
 
 HttpSession::HttpSession(tcp::socket&& socket, std::shared_ptr<SessionContext> ctx,
                          std::unique_ptr<ConnectionSlot> slot)
-    : stream_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)) {}
+    : stream_(std::move(socket)), read_deadline_(stream_.get_executor()), ctx_(std::move(ctx)), slot_(std::move(slot)) {}
 
 void HttpSession::run() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
@@ -43,13 +44,26 @@ void HttpSession::do_read() {
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(ctx_->options.max_header_bytes));
   parser_->body_limit(ctx_->options.max_body_bytes);
-  stream_.expires_after(ctx_->options.read_timeout);
+  stream_.expires_never();
+  read_timed_out_ = false;
+  read_deadline_.expires_after(ctx_->options.read_timeout);
+  read_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;  // the read completed first
+    self->read_timed_out_ = true;
+    beast::error_code ignored;
+    self->stream_.socket().cancel(ignored);
+  });
   http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t n) {
     self->on_read(ec, n);
   });
 }
 
 void HttpSession::on_read(beast::error_code ec, size_t) {
+  read_deadline_.cancel();
+  if (read_timed_out_)
+    return send_error({408, "request_timeout",
+                       "the request was not received within " +
+                           std::to_string(ctx_->options.read_timeout.count()) + " ms"});
   if (ec == http::error::end_of_stream) return do_linger_close();
   if (ec == http::error::header_limit)
     return send_error({431, "headers_too_large",
@@ -57,10 +71,6 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
   if (ec == http::error::body_limit)
     return send_error({413, "body_too_large",
                        "request body exceeds " + std::to_string(ctx_->options.max_body_bytes) + " bytes"});
-  if (ec == beast::error::timeout) {
-    ctx_->metrics->error("request_timeout");  // the stream closed the socket already
-    return;
-  }
   if (ec && ec.category() == http::make_error_code(http::error::bad_method).category())
     return send_error({400, "bad_request", "malformed HTTP request: " + ec.message()});
   if (ec) return;  // reset or closed by the peer
@@ -69,13 +79,9 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
   keep_alive_ = req.keep_alive();
   version_ = req.version();
   if (websocket::is_upgrade(req)) {
+    if (auto e = check_websocket_handshake(req)) return send_error(*e);
     auto accepted = ctx_->api->accept_websocket(req);
-    if (auto* bot = std::get_if<std::string>(&accepted)) {
-      stream_.expires_never();
-      std::make_shared<WebSocketSession>(stream_.release_socket(), ctx_, std::move(slot_), *bot)
-          ->run(parser_->release());
-      return;
-    }
+    if (auto* bot = std::get_if<std::string>(&accepted)) return upgrade(parser_->release(), std::move(*bot));
     return send(std::move(std::get<Response>(accepted)), true);
   }
 
@@ -85,6 +91,25 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
     asio::dispatch(self->stream_.get_executor(),
                    [self, res = std::move(res)]() mutable { self->send(std::move(res), false); });
   });
+}
+
+// The bytes after the upgrade request in buffer_ are the client's first frames: they go with the
+// socket, or the first message would be lost.
+void HttpSession::upgrade(http::request<http::string_body> req, std::string bot) {
+  std::string early;
+  if (buffer_.size() > 0) {
+    std::ostringstream handshake;  // Beast reads the request again from these bytes, then the frames
+    handshake << req;
+    early = handshake.str() + beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    if (early.size() > kMaxEarlyHandshakeBytes)
+      return send_error({400, "frames_before_handshake",
+                         "more than " + std::to_string(kMaxEarlyHandshakeBytes) +
+                             " bytes of handshake and frames arrived before the server's 101; wait for it"});
+  }
+  stream_.expires_never();
+  std::make_shared<WebSocketSession>(stream_.release_socket(), ctx_, std::move(slot_), std::move(bot))
+      ->run(std::move(req), std::move(early));
 }
 
 void HttpSession::send_error(const ApiError& e) {

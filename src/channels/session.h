@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "channels/http_errors.h"
 #include "channels/server.h"
 
 namespace parley::channels {
@@ -59,8 +61,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_write(bool close, beast::error_code ec, size_t bytes);
   void do_linger_close();
   void on_linger(beast::error_code ec, size_t bytes);
+  void upgrade(http::request<http::string_body> req, std::string bot);
 
   beast::tcp_stream stream_;
+  // read_timeout of a request once it began: a timer of its own rather than the stream's expiry,
+  // which would close the socket before the 408 could be sent.
+  boost::asio::steady_timer read_deadline_;
+  bool read_timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<SessionContext> ctx_;
@@ -72,12 +79,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::array<char, 4096> discard_{};
 };
 
+// The RFC 6455 opening handshake's own checks (method, version 13, a 16-byte base64
+// Sec-WebSocket-Key), answered as JSON errors before Beast would answer them in plain text.
+std::optional<ApiError> check_websocket_handshake(const http::request<http::string_body>& req);
+// Beast's handshake reader holds at most this many bytes of request and early frames.
+constexpr size_t kMaxEarlyHandshakeBytes = 1536;  // websocket::stream::tcp_frame_size (private)
+
 // WebSocket on /v1/bots/{bot}/ws: read one message, answer it, read the next.
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(tcp::socket&& socket, std::shared_ptr<SessionContext> ctx, std::unique_ptr<ConnectionSlot> slot,
                    std::string bot);
-  void run(http::request<http::string_body> upgrade);
+  // `early` is empty, or the upgrade request's bytes followed by what the client sent before our
+  // 101 (frames in the same packet as the handshake): Beast reads both, the frames as the first.
+  void run(http::request<http::string_body> upgrade, std::string early);
 
  private:
   void on_accept(beast::error_code ec);
@@ -91,6 +106,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   std::shared_ptr<SessionContext> ctx_;
   std::unique_ptr<ConnectionSlot> slot_;
   std::string bot_;
+  std::string early_;  // the handshake and early frames, while async_accept reads them
   std::string out_;
   std::optional<InFlight> in_flight_;
 };

@@ -1,5 +1,7 @@
 // One WebSocket connection on /v1/bots/{bot}/ws: one JSON message in, its answer out, in order.
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
+#include <cctype>
 
 #include "channels/session.h"
 
@@ -12,7 +14,33 @@ WebSocketSession::WebSocketSession(tcp::socket&& socket, std::shared_ptr<Session
                                    std::unique_ptr<ConnectionSlot> slot, std::string bot)
     : ws_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)), bot_(std::move(bot)) {}
 
-void WebSocketSession::run(http::request<http::string_body> upgrade) {
+namespace {
+
+// A Sec-WebSocket-Key is 16 bytes in base64: 22 characters of the alphabet and "==".
+bool valid_key(std::string_view key) {
+  if (key.size() != 24 || key.substr(22) != "==") return false;
+  return std::all_of(key.begin(), key.begin() + 22, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
+  });
+}
+
+}  // namespace
+
+std::optional<ApiError> check_websocket_handshake(const http::request<http::string_body>& req) {
+  if (req.method() != http::verb::get)
+    return ApiError{405, "method_not_allowed", "a WebSocket upgrade must be a GET", 0, "GET"};
+  if (req.version() < 11) return ApiError{400, "bad_handshake", "a WebSocket upgrade needs HTTP/1.1"};
+  if (req[http::field::sec_websocket_version] != "13") {
+    ApiError e{426, "unsupported_websocket_version", "Sec-WebSocket-Version must be 13"};
+    e.headers.push_back({"Sec-WebSocket-Version", "13"});
+    return e;
+  }
+  if (!valid_key(req[http::field::sec_websocket_key]))
+    return ApiError{400, "bad_handshake", "Sec-WebSocket-Key must be 16 bytes in base64 (24 characters)"};
+  return std::nullopt;
+}
+
+void WebSocketSession::run(http::request<http::string_body> upgrade, std::string early) {
   websocket::stream_base::timeout timeouts;
   timeouts.handshake_timeout = ctx_->options.read_timeout;
   timeouts.idle_timeout = ctx_->options.idle_timeout;  // a silent client is closed after this
@@ -23,8 +51,16 @@ void WebSocketSession::run(http::request<http::string_body> upgrade) {
   // A larger message fails the read and Beast closes with 1009 (message too big).
   ws_.read_message_max(ctx_->options.max_body_bytes);
   auto req = std::make_shared<http::request<http::string_body>>(std::move(upgrade));
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), req] {
-    self->ws_.async_accept(*req, [self, req](beast::error_code ec) { self->on_accept(ec); });
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), req, early = std::move(early)]() mutable {
+    if (early.empty()) {
+      self->ws_.async_accept(*req, [self, req](beast::error_code ec) { self->on_accept(ec); });
+      return;
+    }
+    self->early_ = std::move(early);
+    self->ws_.async_accept(asio::buffer(self->early_), [self](beast::error_code ec) {
+      self->early_.clear();
+      self->on_accept(ec);
+    });
   });
 }
 

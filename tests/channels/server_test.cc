@@ -202,8 +202,10 @@ TEST(ChannelServer, idle_and_slow_clients_are_closed_by_timeouts) {
     ASSERT_TRUE(slow.send_raw("POST /v1/bots/echo/conversations/c/messages HTTP/1.1\r\nHost: x\r\n"));
     bool closed = false;
     auto start = std::chrono::steady_clock::now();
-    slow.read_raw(3s, &closed);
+    const std::string got = slow.read_raw(3s, &closed);
     EXPECT_TRUE(closed) << "a client that never finishes its headers stays connected";
+    EXPECT_NE(got.find("HTTP/1.1 408"), std::string::npos) << got;
+    EXPECT_NE(got.find("\"request_timeout\""), std::string::npos) << got;
     EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   }
   for (int i = 0; i < 100 && s.metrics().errors("request_timeout") == 0; ++i) std::this_thread::sleep_for(10ms);
