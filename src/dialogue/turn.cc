@@ -51,6 +51,21 @@ uint64_t seed_of(const std::string& a, uint64_t b) {
   return h;
 }
 
+// An action server's reply has the shape of Rasa's action_response_format_spec: an object whose
+// "events" and "responses", when present, are lists of objects. Anything else is a failed call.
+Status check_action_reply(const json::value& body) {
+  if (!body.is_object()) return Status::invalid("action server reply is not a JSON object");
+  for (const char* key : {"events", "responses"}) {
+    const json::value* v = body.as_object().if_contains(key);
+    if (!v || v->is_null()) continue;
+    if (!v->is_array()) return Status::invalid(std::string("action server reply: '") + key + "' is not a list");
+    for (const auto& item : v->as_array())
+      if (!item.is_object())
+        return Status::invalid(std::string("action server reply: an item of '") + key + "' is not an object");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 TurnRunner::TurnRunner(std::shared_ptr<const bot::Bot> bot, Tracker& tracker, TurnInput input)
@@ -305,6 +320,9 @@ void TurnRunner::resume(Result<json::value> response) {
   im.pending = Impl::Pending::kNone;
   std::string action = pending_ ? pending_->action : std::string();
   pending_.reset();
+  if (response.ok())
+    if (Status shape = check_action_reply(response.value()); !shape.is_ok())
+      response = Status(Code::kIOError, shape.message());  // a failed call, not a rejection
   {
     // Every custom action call is an event with its outcome and duration (for the event sinks).
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - im.call_started).count();

@@ -45,10 +45,52 @@ class HangingServer {
   }
   ~HangingServer() { ::close(fd_); }
   uint16_t port() const { return port_; }
+  int fd() const { return fd_; }
 
  private:
   int fd_ = -1;
   uint16_t port_ = 0;
+};
+
+// A loopback action server that answers every call with one fixed JSON body.
+class CannedActionServer {
+ public:
+  explicit CannedActionServer(std::string body) : body_(std::move(body)) {
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        int c = ::accept(hang_fd(), nullptr, nullptr);
+        if (c < 0) continue;
+        std::string req;
+        char buf[4096];
+        // Read the headers and the body Content-Length announces.
+        for (ssize_t n; (n = ::recv(c, buf, sizeof buf, 0)) > 0;) {
+          req.append(buf, static_cast<size_t>(n));
+          const size_t end = req.find("\r\n\r\n");
+          if (end == std::string::npos) continue;
+          const size_t cl = req.find("Content-Length: ");
+          const size_t want = cl == std::string::npos ? 0 : std::stoul(req.substr(cl + 16));
+          if (req.size() >= end + 4 + want) break;
+        }
+        const std::string res = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                                "Content-Length: " + std::to_string(body_.size()) + "\r\n\r\n" + body_;
+        (void)::send(c, res.data(), res.size(), MSG_NOSIGNAL);
+        ::close(c);
+      }
+    });
+  }
+  ~CannedActionServer() {
+    stop_ = true;
+    ::shutdown(hang_fd(), SHUT_RDWR);
+    thread_.join();
+  }
+  uint16_t port() const { return listener_.port(); }
+
+ private:
+  int hang_fd() const { return listener_.fd(); }
+  HangingServer listener_;
+  std::string body_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 // The echo bot plus a "lookup" intent answered by a custom action.
@@ -103,6 +145,28 @@ TEST(ServeOps, each_bad_request_gets_its_status_and_error_and_the_server_keeps_s
   expect_serving(server.port());
   // Nothing of the bad requests reached the conversation.
   EXPECT_EQ(HttpClient(server.port()).get("/v1/bots/echo/conversations/bad").json().at("turns").to_number<int>(), 0);
+}
+
+TEST(ServeOps, an_action_server_reply_of_the_wrong_shape_is_a_failed_call) {
+  for (const std::string body : {R"({"events": "notalist"})", R"({"responses": {"text": "x"}})",
+                                 R"({"events": [1, 2]})", R"([])"}) {
+    CannedActionServer actions(body);
+    ScratchDir dir;
+    write_action_bot(dir.sub("bots"), actions.port());
+    ServerProcess server({.bots = dir.sub("bots"), .data = dir.sub("store")});
+    ASSERT_TRUE(server.start()) << server.log();
+    HttpClient c(server.port());
+    auto r = c.post_json("/v1/bots/echo/conversations/shape/messages", {{"text", "look it up"}});
+    EXPECT_EQ(r.status, 200u) << r.body << r.error;
+    auto view = HttpClient(server.port()).get("/v1/bots/echo/conversations/shape").json();
+    std::string outcome, error;
+    for (const auto& e : view.at("events").as_array()) {
+      if (e.at("event") == "parley_action_call") outcome = e.at("outcome").as_string();
+      if (e.at("event") == "parley_error") error = e.at("code").as_string();
+    }
+    EXPECT_EQ(outcome, "error") << body << ": " << json::serialize(view);
+    EXPECT_EQ(error, "action_failed") << body;
+  }
 }
 
 TEST(ServeOps, rate_limits_answer_429_with_retry_after) {
