@@ -67,6 +67,10 @@ std::optional<ApiError> parse_message_body(std::string_view body, MessageShape s
   if (err) return err;
   auto id = string_field(o, id_key, false, &err);
   if (err) return err;
+  if (!id && limits.require_message_id)
+    return ApiError{422, "missing_message_id",
+                    std::string("field '") + id_key +
+                        "' is required here (require_message_id): without it a retried message is applied again"};
   std::optional<std::string> channel;
   if (shape == MessageShape::kRasa) {
     channel = string_field(o, "input_channel", false, &err);

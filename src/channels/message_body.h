@@ -18,6 +18,7 @@ enum class MessageShape { kNative, kRasa, kWebSocket };
 struct MessageLimits {
   size_t max_text_bytes = 16u << 10;
   size_t max_id_bytes = 256;
+  bool require_message_id = false;  // 422 missing_message_id for a message without one
 };
 
 // Fills `out` (text, message_id, metadata, input_channel; conversation for rasa and websocket)

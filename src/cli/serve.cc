@@ -171,6 +171,7 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
 
   channels::ApiOptions ao;
   ao.limits.max_text_bytes = o.max_text_bytes;
+  ao.limits.require_message_id = o.require_message_id;
   ao.limits.max_id_bytes = o.max_id_bytes;
   ao.retry_after_s = static_cast<unsigned>(o.retry_after_s);
   ao.conversation_rate = {o.rate_limit_conversation_per_s, o.rate_limit_conversation_burst};

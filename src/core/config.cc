@@ -14,7 +14,8 @@ namespace parley {
 
 namespace {
 
-using Field = std::variant<std::string ServeOptions::*, uint64_t ServeOptions::*, double ServeOptions::*>;
+using Field = std::variant<std::string ServeOptions::*, uint64_t ServeOptions::*, double ServeOptions::*,
+                           bool ServeOptions::*>;
 
 struct Setting {
   const char* key;
@@ -66,6 +67,8 @@ const std::vector<Setting>& table() {
        "concurrent custom action calls per bot"},
       {"drain_timeout_ms", &ServeOptions::drain_timeout_ms,
        "on SIGTERM, time to finish turns in flight before exiting"},
+      {"require_message_id", &ServeOptions::require_message_id,
+       "refuse messages without an id (422), so that every retry is applied once"},
       {"log_level", &ServeOptions::log_level, "trace | debug | info | warn | error | off", false,
        {"trace", "debug", "info", "warn", "error", "off"}},
   };
@@ -82,6 +85,15 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
+}
+
+// YAML's and the environment's spellings of a boolean.
+Result<bool> parse_bool(std::string_view key, std::string_view text) {
+  std::string v(trim(text));
+  for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
+  if (v == "false" || v == "no" || v == "off" || v == "0") return false;
+  return Status::invalid("setting '" + std::string(key) + "': '" + std::string(trim(text)) + "' is not true or false");
 }
 
 Result<uint64_t> parse_uint(std::string_view key, std::string_view text, bool bytes) {
@@ -157,6 +169,10 @@ Status set_serve_option(ServeOptions& options, std::string_view key, std::string
     auto v = parse_double(key, value);
     if (!v.ok()) return v.status();
     options.*(*f) = *v;
+  } else if (auto f = std::get_if<bool ServeOptions::*>(&s->field)) {
+    auto v = parse_bool(key, value);
+    if (!v.ok()) return v.status();
+    options.*(*f) = *v;
   }
   return Status::ok();
 }
@@ -167,6 +183,7 @@ std::string get_serve_option(const ServeOptions& options, std::string_view key) 
   if (auto f = std::get_if<std::string ServeOptions::*>(&s->field)) return options.*(*f);
   if (auto f = std::get_if<uint64_t ServeOptions::*>(&s->field)) return std::to_string(options.*(*f));
   if (auto f = std::get_if<double ServeOptions::*>(&s->field)) return format_double(options.*(*f));
+  if (auto f = std::get_if<bool ServeOptions::*>(&s->field)) return options.*(*f) ? "true" : "false";
   return {};
 }
 

@@ -43,6 +43,7 @@ struct ServeOptions {
   uint64_t write_timeout_ms = 10000;       // to send a response
   uint64_t max_connections = 12000;        // open HTTP and WebSocket connections; beyond: 503
   uint64_t retry_after_s = 1;              // Retry-After on 503
+  bool require_message_id = false;         // 422 for a message without an id (retries need one)
 
   // Rate limits (token buckets; 0 = no limit). Over the limit: 429 with Retry-After.
   double rate_limit_conversation_per_s = 20;  // messages per second per conversation

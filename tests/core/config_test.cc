@@ -24,6 +24,18 @@ TEST(ServeConfig, the_store_long_form_sets_type_and_url) {
   std::filesystem::remove(path);
 }
 
+TEST(ServeConfig, boolean_settings_take_yaml_spellings_and_refuse_others) {
+  ServeOptions o;
+  ASSERT_TRUE(set_serve_option(o, "require_message_id", "yes").is_ok());
+  EXPECT_TRUE(o.require_message_id);
+  EXPECT_EQ(get_serve_option(o, "require_message_id"), "true");
+  ASSERT_TRUE(set_serve_option(o, "require_message_id", "False").is_ok());
+  EXPECT_FALSE(o.require_message_id);
+  Status bad = set_serve_option(o, "require_message_id", "maybe");
+  EXPECT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.message().find("is not true or false"), std::string::npos) << bad.message();
+}
+
 TEST(ServeConfig, the_store_long_form_refuses_unknown_keys_and_types_with_the_line) {
   ServeOptions o;
   auto path = write_config("store-bad", "store:\n  type: redis\n  urll: redis://x:1\n");

@@ -91,5 +91,24 @@ TEST_F(ServeEdge, a_stalled_request_gets_408_then_the_close) {
   EXPECT_EQ(ok.get("/healthz").status, 200u);
 }
 
+TEST(ServeRequireMessageId, a_message_without_an_id_is_refused_and_one_with_an_id_is_applied_once) {
+  ScratchDir dir;
+  ServerProcess server({.data = dir.sub("store"), .env = {{"PARLEY_REQUIRE_MESSAGE_ID", "true"}}});
+  ASSERT_TRUE(server.start()) << server.log();
+  HttpClient c(server.port());
+  const std::string route = "/v1/bots/pizza/conversations/ids/messages";
+  auto r = c.post_json(route, {{"text", "hi"}});
+  EXPECT_EQ(r.status, 422u) << r.body;
+  EXPECT_EQ(r.error_code(), "missing_message_id") << r.body;
+  auto rasa = c.post_json("/bots/pizza/webhooks/rest/webhook", {{"sender", "ids"}, {"message", "hi"}});
+  EXPECT_EQ(rasa.status, 422u) << rasa.body;
+  auto first = c.post_json(route, {{"id", "m1"}, {"text", "hi"}});
+  ASSERT_EQ(first.status, 200u) << first.body;
+  auto again = c.post_json(route, {{"id", "m1"}, {"text", "hi"}});
+  EXPECT_EQ(again.json().at("messages"), first.json().at("messages"));
+  EXPECT_EQ(again.json().at("turn"), first.json().at("turn"));
+  EXPECT_EQ(HttpClient(server.port()).get("/v1/bots/pizza/conversations/ids").json().at("turns").to_number<int>(), 1);
+}
+
 }  // namespace
 }  // namespace parley::testing
