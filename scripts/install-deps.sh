@@ -8,7 +8,7 @@ PKGS=(
   libgtest-dev libgmock-dev libssl-dev zlib1g-dev
   librdkafka-dev libnats-dev nats-server
   libhiredis-dev redis-server haproxy
-  libeigen3-dev liblbfgs-dev
+  libeigen3-dev liblbfgs-dev libpcre2-dev
 )
 # `install-deps.sh bench` adds what bench/compare needs (the peers and the charts).
 if [ "${1:-}" = "bench" ]; then

@@ -74,7 +74,7 @@ Result<CrfFeaturizer> CrfFeaturizer::build(const bot::NluData& data, const bot::
     std::sort(tags.begin(), tags.end());
     tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
   }
-  // A pattern std::regex cannot compile is left out, as the intent features leave it out: one that
+  // A pattern that does not compile is left out, as the intent features leave it out: one that
   // names a domain entity is reported by the entity extractor, which is built first.
   for (const auto& rf : data.regexes)
     for (const auto& pattern : rf.patterns) (void)f.add_regex(rf.name, pattern);
@@ -82,11 +82,9 @@ Result<CrfFeaturizer> CrfFeaturizer::build(const bot::NluData& data, const bot::
 }
 
 Status CrfFeaturizer::add_regex(const std::string& name, const std::string& pattern) {
-  try {
-    regexes_.push_back({name, pattern, compile_rasa_regex(pattern)});
-  } catch (const std::regex_error& e) {
-    return Status::invalid("pattern \"" + pattern + "\" does not compile: " + e.what());
-  }
+  auto re = compile_rasa_regex(pattern);
+  if (!re.ok()) return Status::invalid("pattern \"" + pattern + "\" does not compile: " + re.status().message());
+  regexes_.push_back({name, pattern, std::move(re).value()});
   return Status::ok();
 }
 
@@ -119,13 +117,12 @@ void CrfFeaturizer::gazetteer_keys(std::string_view text, const std::vector<Toke
     }
   }
   if (text.size() > kMaxRegexInputBytes) return;
-  for (const Regex& r : regexes_) {
+  for (const RegexAttribute& r : regexes_) {
     const uint64_t tag = key(kRegexMatch, 0, r.name);
-    for (std::cregex_iterator it(text.data(), text.data() + text.size(), r.re), end; it != end; ++it) {
-      const size_t begin = static_cast<size_t>(it->position()), stop = begin + static_cast<size_t>(it->length());
+    (void)r.re.for_each_match(text, [&](const Regex::Match& m) {
       for (size_t t = 0; t < tokens.size(); ++t)
-        if (tokens[t].start < stop && tokens[t].end > begin) extra[t].push_back(tag);
-    }
+        if (tokens[t].start < m.end && tokens[t].end > m.begin) extra[t].push_back(tag);
+    });
   }
 }
 
@@ -187,7 +184,7 @@ void CrfFeaturizer::write(ByteWriter& out) const {
     for (uint64_t tag : tags) out.u64(tag);
   }
   out.u32(static_cast<uint32_t>(regexes_.size()));
-  for (const Regex& r : regexes_) {
+  for (const RegexAttribute& r : regexes_) {
     out.str(r.name);
     out.str(r.pattern);
   }

@@ -5,13 +5,13 @@
 #pragma once
 
 #include <cstdint>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "bot/project.h"
+#include "core/regex.h"
 #include "core/status.h"
 #include "core/bytes.h"
 #include "nlu/tokens.h"
@@ -52,9 +52,9 @@ class CrfFeaturizer {
   static Result<CrfFeaturizer> read(ByteReader& in);
 
  private:
-  struct Regex {
+  struct RegexAttribute {
     std::string name, pattern;
-    std::regex re;
+    Regex re;
   };
   Status add_regex(const std::string& name, const std::string& pattern);
   void add_phrase(std::string_view text, uint64_t tag);
@@ -65,7 +65,7 @@ class CrfFeaturizer {
   CrfFeatureOptions options_;
   std::unordered_map<uint64_t, std::vector<uint64_t>> phrases_;  // hash of token words -> tags
   size_t max_phrase_tokens_ = 0;
-  std::vector<Regex> regexes_;
+  std::vector<RegexAttribute> regexes_;
 };
 
 }  // namespace parley::nlu

@@ -22,11 +22,7 @@ const char* extractor_name(int source) {
 
 }  // namespace
 
-std::regex compile_rasa_regex(const std::string& pattern) {
-  // Rasa patterns often start with Python's inline flag for case-insensitivity.
-  const std::string body = pattern.rfind("(?i)", 0) == 0 ? pattern.substr(4) : pattern;
-  return std::regex(body, std::regex::ECMAScript | std::regex::icase);
-}
+Result<Regex> compile_rasa_regex(const std::string& pattern) { return Regex::compile(pattern, {.caseless = true}); }
 
 Result<EntityExtractor> EntityExtractor::build(const bot::NluData& data, const bot::Domain& domain,
                                               bool annotated_texts) {
@@ -70,13 +66,11 @@ Result<EntityExtractor> EntityExtractor::build(const bot::NluData& data, const b
   for (const auto& rf : data.regexes) {
     if (!domain.has_entity(rf.name)) continue;  // a regex feature, not an entity extractor
     for (const auto& pattern : rf.patterns) {
-      try {
-        x.patterns_.push_back(
-            {rf.name, compile_rasa_regex(pattern)});
-      } catch (const std::regex_error& e) {
+      auto re = compile_rasa_regex(pattern);
+      if (!re.ok())
         return Status::invalid(rf.loc.to_string() + ": regex '" + rf.name + "': pattern \"" + pattern +
-                               "\" is not a valid regular expression (" + e.what() + ")");
-      }
+                               "\" is not a valid regular expression (" + re.status().message() + ")");
+      x.patterns_.push_back({rf.name, std::move(re).value()});
     }
   }
   x.numbers_ = domain.has_entity("number");
@@ -123,13 +117,12 @@ void EntityExtractor::match_regexes(std::string_view text, std::vector<Candidate
   if (patterns_.empty() || text.size() > kMaxRegexInputBytes) return;
   auto word_at = [&](size_t i) { return i < text.size() && is_word_byte(static_cast<unsigned char>(text[i])); };
   for (const auto& pattern : patterns_) {
-    for (std::cregex_iterator it(text.data(), text.data() + text.size(), pattern.re), end; it != end; ++it) {
-      size_t start = static_cast<size_t>(it->position(0));
-      size_t stop = start + static_cast<size_t>(it->length(0));
-      if (stop == start) continue;
+    // A search that hits its limit ends the turn's budget (core/budget.h); the turn reports it.
+    (void)pattern.re.for_each_match(text, [&](const Regex::Match& m) {
+      const size_t start = m.begin, stop = m.end;
       // Word boundaries: a match may not begin or end inside a word.
-      if (start > 0 && word_at(start - 1) && word_at(start)) continue;
-      if (word_at(stop - 1) && word_at(stop)) continue;
+      if (start > 0 && word_at(start - 1) && word_at(start)) return;
+      if (word_at(stop - 1) && word_at(stop)) return;
       Candidate c;
       c.source = kRegex;
       c.entity.entity = pattern.entity;
@@ -139,7 +132,7 @@ void EntityExtractor::match_regexes(std::string_view text, std::vector<Candidate
       c.entity.value = map_synonym(c.entity.text);
       c.entity.extractor = extractor_name(kRegex);
       out.push_back(std::move(c));
-    }
+    });
   }
 }
 

@@ -3,28 +3,28 @@
 #pragma once
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "bot/project.h"
+#include "core/regex.h"
 #include "core/status.h"
 #include "nlu/nlu.h"
 #include "nlu/phrase_index.h"
 
 namespace parley::nlu {
 
-// Regexes are not run on messages longer than this (bytes): libstdc++'s std::regex recurses per
-// character and can exhaust the stack on very long input.
+// Regexes are not run on messages longer than this (bytes): each start position of a search is
+// bounded by the match limit (core/regex.h), the number of start positions by this.
 constexpr size_t kMaxRegexInputBytes = 4096;
 
-// A regex of a Rasa project compiled for matching, case-insensitively as Parley matches every
-// regex (a leading Python "(?i)" flag, which ECMAScript lacks, is dropped). The one place the NLU
-// compiles project regexes: the entity extractor, the intent features and the CRF's attributes.
-// Throws std::regex_error for a pattern that does not compile.
-std::regex compile_rasa_regex(const std::string& pattern);
+// A regex of a Rasa project compiled for matching: Python's syntax (core/regex.h),
+// case-insensitively as Parley matches every regex. The one place project regexes are compiled:
+// the entity extractor, the intent features, the CRF's attributes and the loader's checks.
+// kInvalidArgument with PCRE2's reason for a pattern that does not compile.
+Result<Regex> compile_rasa_regex(const std::string& pattern);
 
 class EntityExtractor {
  public:
@@ -53,7 +53,7 @@ class EntityExtractor {
   };
   struct Pattern {
     std::string entity;
-    std::regex re;
+    Regex re;
   };
   struct Candidate {
     Entity entity;

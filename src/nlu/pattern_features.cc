@@ -37,10 +37,7 @@ PatternFeatures PatternFeatures::build(const bot::NluData& data) {
     size_t index = f.names_.size();
     f.names_.push_back(feature_token("regex", rf.name));
     for (const auto& pattern : rf.patterns) {
-      try {
-        f.regexes_.push_back({index, compile_rasa_regex(pattern)});
-      } catch (const std::regex_error&) {
-      }
+      if (auto re = compile_rasa_regex(pattern); re.ok()) f.regexes_.push_back({index, std::move(re).value()});
     }
   }
   return f;
@@ -54,7 +51,7 @@ std::vector<bool> PatternFeatures::matches(std::string_view text) const {
   });
   if (text.size() <= kMaxRegexInputBytes)
     for (const auto& [index, re] : regexes_)
-      if (!on[index] && std::regex_search(text.begin(), text.end(), re)) on[index] = true;
+      if (!on[index] && re.find(text) == Regex::Outcome::kFound) on[index] = true;
   return on;
 }
 

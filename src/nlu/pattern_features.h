@@ -4,12 +4,12 @@
 // table (the examples that contain its values or annotate its entity).
 #pragma once
 
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "bot/project.h"
+#include "core/regex.h"
 #include "nlu/phrase_index.h"
 
 namespace parley::nlu {
@@ -17,7 +17,7 @@ namespace parley::nlu {
 class PatternFeatures {
  public:
   // Every lookup table and regex of the data, whether or not it names a domain entity. A regex
-  // that std::regex cannot compile is left out (the entity extractor reports those it needs).
+  // that does not compile is left out (the loader reports it: an error when it names an entity).
   static PatternFeatures build(const bot::NluData& data);
 
   bool empty() const { return names_.empty(); }
@@ -33,7 +33,7 @@ class PatternFeatures {
 
   std::vector<std::string> names_;      // feature tokens, lookups first, then regexes
   PhraseIndex<std::vector<size_t>> lookups_;  // element -> indices into names_
-  std::vector<std::pair<size_t, std::regex>> regexes_;
+  std::vector<std::pair<size_t, Regex>> regexes_;
   std::vector<std::pair<std::string, size_t>> lookup_by_entity_;  // table name -> index
 };
 

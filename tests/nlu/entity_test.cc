@@ -137,6 +137,17 @@ TEST(NluEntities, RegexForADomainEntity) {
   EXPECT_TRUE(m->parse("hello").entities.empty());
 }
 
+TEST(NluEntities, RegexInPythonSyntaxWithLookbehindAndNamedGroup) {
+  auto d = travel_data();
+  d.regexes.push_back({"zipcode", {R"((?<=zip )(?P<code>\d{5})\b)"}, {}});
+  auto m = must_train(d, domain_for(d, {"zipcode"}));
+  ASSERT_TRUE(m);
+  auto r = m->parse("ship 12345 to zip 10115");
+  ASSERT_EQ(r.entities.size(), 1u);
+  EXPECT_EQ(r.entities[0].value, "10115");
+  EXPECT_EQ(r.entities[0].start, 18u);
+}
+
 TEST(NluEntities, RegexIsCaseInsensitive) {
   auto d = travel_data();
   d.regexes.push_back({"account", {"(?i)acc-[a-z]{3}"}, {}});
