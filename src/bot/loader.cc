@@ -209,6 +209,7 @@ LoadResult load_project(const std::string& dir_text) {
     if (domain_ok) {
       validate_domain(p.domain, diags);
       validate_nlu(p.domain, p.nlu, diags);
+      validate_regexes(p.domain, p.nlu, diags);
       validate_stories(p.domain, p.stories, false, diags);
       validate_stories(p.domain, p.rules, false, diags);
       validate_checkpoints(p.stories, diags);

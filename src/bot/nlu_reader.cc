@@ -173,12 +173,16 @@ void read_nlu(const yaml::Doc& doc, const YAML::Node& node, NluData& nlu, Diags&
       continue;
     }
     std::vector<std::string> texts;
+    std::vector<SourceLoc> locs;
     for (auto& r : raw)
-      if (!r.text.empty()) texts.push_back(std::move(r.text));
+      if (!r.text.empty()) {
+        texts.push_back(std::move(r.text));
+        locs.push_back(r.loc);
+      }
     if (kind == "synonym") {
       for (const auto& t : texts) add_synonym(nlu, name, t, at);
     } else if (kind == "regex") {
-      nlu.regexes.push_back({name, std::move(texts), at});
+      nlu.regexes.push_back({name, std::move(texts), at, std::move(locs)});
     } else {
       auto it = std::find_if(nlu.lookups.begin(), nlu.lookups.end(), [&](const LookupTable& l) { return l.name == name; });
       if (it == nlu.lookups.end()) {

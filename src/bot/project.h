@@ -154,6 +154,7 @@ struct RegexFeature {
   std::string name;                  // used as the entity name when it names a domain entity
   std::vector<std::string> patterns;
   SourceLoc loc;
+  std::vector<SourceLoc> pattern_locs = {};  // where each pattern is written (when read from a file)
 };
 
 struct LookupTable {

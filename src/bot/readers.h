@@ -53,13 +53,17 @@ void read_config(const yaml::Doc& doc, Config& out, Diags& diags);
 Config default_config();
 void read_endpoints(const yaml::Doc& doc, Endpoints& out, Diags& diags);
 
-// ---- checks (validate.cc, validate_stories.cc) ----
+// ---- checks (validate.cc, validate_regexes.cc, validate_stories.cc) ----
 
 // Forms, slot mappings, response conditions and intents' entity lists against the domain.
 void validate_domain(const Domain& domain, Diags& diags);
 // NLU data against the domain (warnings): intents and entities not in the domain, domain intents
 // without examples.
 void validate_nlu(const Domain& domain, const NluData& nlu, Diags& diags);
+// Each regex pattern compiles (an error for one that names a domain entity, which extracts it; a
+// warning for a feature-only one, which is left out) and does not hit its match limit on texts
+// made to trip patterns that backtrack exponentially (a warning).
+void validate_regexes(const Domain& domain, const NluData& nlu, Diags& diags);
 // Intents, entities, actions, slots and forms used by stories, rules or test stories; checkpoints.
 void validate_stories(const Domain& domain, const std::vector<Story>& stories, bool test, Diags& diags);
 void validate_checkpoints(const std::vector<Story>& stories, Diags& diags);
