@@ -35,6 +35,8 @@ ApiError error_from_status(const Status& s, unsigned retry_after_s) {
     case Code::kUnavailable: return {503, "unavailable", s.message(), retry_after_s};
     case Code::kTimeout: return {504, "timeout", s.message()};
     case Code::kConflict: return {409, "conflict", s.message()};
+    // Not 503: retrying the same message would most likely run away the same way.
+    case Code::kBudgetExceeded: return {500, "turn_budget_exceeded", s.message()};
     default: return {500, "internal", s.message()};
   }
 }

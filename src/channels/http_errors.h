@@ -36,7 +36,7 @@ Response error_response(const ApiError& e);
 
 // The error for a Status coming back from the engine: kNotFound 404, kInvalidArgument 422,
 // kTooLarge 413, kRateLimited 429, kUnavailable 503 (Retry-After), kTimeout 504, kConflict 409,
-// anything else 500.
+// kBudgetExceeded 500 turn_budget_exceeded, anything else 500.
 ApiError error_from_status(const Status& s, unsigned retry_after_s);
 
 // A JSON response with `body` (already serialized) and `status`.

@@ -16,6 +16,7 @@ const char* code_name(Code c) {
     case Code::kIOError: return "io_error";
     case Code::kCorruption: return "corruption";
     case Code::kInternal: return "internal";
+    case Code::kBudgetExceeded: return "budget_exceeded";
   }
   return "unknown";
 }

@@ -21,6 +21,7 @@ enum class Code {
   kIOError,           // storage or network failure
   kCorruption,        // stored data cannot be decoded
   kInternal,          // a bug
+  kBudgetExceeded,    // a turn went over its compute budget or a regex limit (500 turn_budget_exceeded)
 };
 
 const char* code_name(Code c);

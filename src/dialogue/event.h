@@ -3,6 +3,7 @@
 // so trackers, stored records and the action-server protocol all speak the same language.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +12,12 @@
 #include "core/status.h"
 
 namespace parley::dialogue {
+
+// Seconds since the epoch, to the microsecond: the time stamp of an event made now.
+inline double now_seconds() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() / 1e6;
+}
 
 enum class EventType : uint8_t {
   kUser,                     // "user": text, parse_data in `value`, message_id, input_channel

@@ -12,11 +12,6 @@
 
 namespace parley::dialogue {
 
-inline double now_seconds() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() / 1e6;
-}
-
 struct TurnRunner::Impl {
   enum class Pending { kNone, kCustom, kFormValidate, kFormAsk };
   Pending pending = Pending::kNone;

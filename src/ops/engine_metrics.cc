@@ -15,7 +15,7 @@ void scalar(PromWriter& w, const char* name, const char* help, const char* type,
 
 void render_engine_stats(PromWriter& w, const runtime::EngineStats& s) {
   using runtime::TurnOutcome;
-  w.family("parley_turns_total", "Turns by bot and outcome (ok, replayed, rejected, error).", "counter");
+  w.family("parley_turns_total", "Turns by bot and outcome (ok, replayed, rejected, error, over_budget).", "counter");
   s.for_each_bot([&w](const std::string& bot, const runtime::BotTurnCounters& c) {
     for (size_t i = 0; i < static_cast<size_t>(TurnOutcome::kCount); ++i) {
       auto o = static_cast<TurnOutcome>(i);

@@ -12,11 +12,13 @@
 namespace parley::runtime {
 
 EngineCore::EngineCore(EngineOptions opts, std::shared_ptr<store::ConversationStore> st,
-                       std::shared_ptr<dialogue::AsyncActionClient> acts, boost::asio::any_io_executor ex)
+                       std::shared_ptr<dialogue::AsyncActionClient> acts, boost::asio::any_io_executor ex,
+                       boost::asio::any_io_executor dog)
     : options(std::move(opts)),
       store(std::move(st)),
       actions(std::move(acts)),
-      executor(std::move(ex)),
+      executor(ex),
+      watchdog(dog ? std::move(dog) : std::move(ex)),
       table(options.cache_bytes, stats) {
   stats.store = store ? store->stats() : nullptr;
 }
@@ -110,9 +112,10 @@ Status EngineCore::ready() const {
 // ---- Engine ---------------------------------------------------------------------------------
 
 Engine::Engine(EngineOptions options, std::shared_ptr<store::ConversationStore> store,
-               std::shared_ptr<dialogue::AsyncActionClient> actions, boost::asio::any_io_executor executor)
+               std::shared_ptr<dialogue::AsyncActionClient> actions, boost::asio::any_io_executor executor,
+               boost::asio::any_io_executor watchdog)
     : core_(std::make_shared<EngineCore>(std::move(options), std::move(store), std::move(actions),
-                                         std::move(executor))) {}
+                                         std::move(executor), std::move(watchdog))) {}
 
 Engine::~Engine() = default;
 

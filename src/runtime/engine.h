@@ -56,6 +56,11 @@ struct EngineOptions {
   size_t max_queue_per_conversation = 64;   // mailbox bound; beyond it: Code::kUnavailable
   size_t max_pending_turns = 20000;         // all mailboxes together; beyond it: kUnavailable
   std::chrono::milliseconds action_timeout{5000};
+  // Compute time of one turn (its NLU and policies; not its waits for the store or action
+  // servers). A turn over it, or one whose regex search hit its limit, is stopped: nothing of it
+  // is committed but an error event (turn_budget_exceeded), and it is answered with
+  // Code::kBudgetExceeded. 0 = no time limit (the regex limits still apply).
+  std::chrono::milliseconds turn_budget{1000};
   size_t action_max_in_flight_per_bot = 64; // bulkhead per bot's action server
   bool write_outbox = true;                 // outbox records for the event relay (off: no sinks)
   // Other processes write the same store (replicas on Redis): a cached tracker may be behind, so
@@ -83,10 +88,13 @@ class EngineCore;
 // keep the engine's internals alive), so the executor must outlive them: drain() first.
 class Engine {
  public:
-  // `executor` runs turns (a small fixed pool shared with the network code). `actions` may be
-  // null (custom actions then fail as if their server were down).
+  // `executor` runs turns (a small fixed pool). `watchdog` runs the timers that stop a turn over
+  // its budget even while it keeps its thread busy: threads that never run turns (the network
+  // code's); without one, `executor` (then a budget is enforced only when the turn yields).
+  // `actions` may be null (custom actions then fail as if their server were down).
   Engine(EngineOptions options, std::shared_ptr<store::ConversationStore> store,
-         std::shared_ptr<dialogue::AsyncActionClient> actions, boost::asio::any_io_executor executor);
+         std::shared_ptr<dialogue::AsyncActionClient> actions, boost::asio::any_io_executor executor,
+         boost::asio::any_io_executor watchdog = {});
   ~Engine();
 
   // Loads every subfolder of `bots_dir` as a bot named after the folder. Bots that fail to

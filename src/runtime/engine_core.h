@@ -21,7 +21,8 @@ namespace parley::runtime {
 class EngineCore : public std::enable_shared_from_this<EngineCore> {
  public:
   EngineCore(EngineOptions options, std::shared_ptr<store::ConversationStore> store,
-             std::shared_ptr<dialogue::AsyncActionClient> actions, boost::asio::any_io_executor executor);
+             std::shared_ptr<dialogue::AsyncActionClient> actions, boost::asio::any_io_executor executor,
+             boost::asio::any_io_executor watchdog);
 
   void handle_message(MessageRequest request, ReplyHandler done);
   // Runs the next queued message of a running conversation (posted to the executor).
@@ -40,6 +41,7 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
   const std::shared_ptr<store::ConversationStore> store;
   const std::shared_ptr<dialogue::AsyncActionClient> actions;
   const boost::asio::any_io_executor executor;
+  const boost::asio::any_io_executor watchdog;  // timers of turn budgets (Engine's constructor)
   EngineStats stats;
   BotRegistry bots{stats, options.model_cache};
   ConversationTable table;

@@ -9,6 +9,7 @@ const char* turn_outcome_name(TurnOutcome o) {
     case TurnOutcome::kReplayed: return "replayed";
     case TurnOutcome::kRejected: return "rejected";
     case TurnOutcome::kFailed: return "error";
+    case TurnOutcome::kOverBudget: return "over_budget";
     case TurnOutcome::kCount: break;
   }
   return "unknown";

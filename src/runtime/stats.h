@@ -23,9 +23,10 @@ enum class TurnOutcome : uint8_t {
   kReplayed,   // answered from the dedup record (G3)
   kRejected,   // refused before running: queue full, draining (kUnavailable)
   kFailed,     // ran but could not be committed, or the store failed
+  kOverBudget, // stopped: over its compute budget or a regex limit (Code::kBudgetExceeded)
   kCount
 };
-const char* turn_outcome_name(TurnOutcome o);  // "ok", "replayed", "rejected", "error"
+const char* turn_outcome_name(TurnOutcome o);  // "ok", "replayed", "rejected", "error", "over_budget"
 
 // How a custom action call ended.
 enum class ActionOutcome : uint8_t {

@@ -14,9 +14,18 @@
 namespace parley::runtime {
 
 namespace {
+
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
+
+constexpr uint64_t kStopped = UINT64_MAX;
+// The watchdog waits this long past the budget, so that a turn that notices its budget itself
+// (a regex search looks at it between calls) ends as usual, committing before it answers.
+constexpr auto kWatchdogGrace = std::chrono::milliseconds(100);
+constexpr const char* kOverBudgetReply =
+    "the bot went over its compute budget for this message and stopped; nothing of the turn was saved";
+
 }  // namespace
 
 TurnJob::TurnJob(std::shared_ptr<EngineCore> core, std::shared_ptr<Conversation> conversation, PendingMessage message)
@@ -27,7 +36,8 @@ void TurnJob::guarded(F&& step) {
   try {
     step();
   } catch (const std::exception& e) {
-    if (!answered_) fail(Status::internal(std::string("turn failed: ") + e.what()));
+    computing_.store(0);  // no watchdog for a stretch that threw
+    if (!finished_) fail(Status::internal(std::string("turn failed: ") + e.what()));
   }
 }
 
@@ -96,7 +106,15 @@ Status TurnJob::ensure_tracker() {
 }
 
 void TurnJob::drive() {
-  if (runner_->run() == dialogue::TurnRunner::State::kDone) return commit();
+  advance([this] { return runner_->run(); });
+}
+
+template <typename F>
+void TurnJob::advance(F&& step) {
+  auto state = dialogue::TurnRunner::State::kDone;
+  const bool in_time = compute([&] { state = step(); });
+  if (std::string why = over_budget(!in_time); !why.empty()) return stop_over_budget(why);
+  if (state == dialogue::TurnRunner::State::kDone) return commit();
   // A custom action call may be slow: renew the lease for a whole ttl from here (a lease lost
   // anyway makes the commit fail its fence check, and the turn runs again on the stored state).
   if (fence_ != 0) (void)core_->store->acquire_lease(conv_->key, core_->options.lease_ttl, fence_);
@@ -109,8 +127,77 @@ void TurnJob::drive() {
 }
 
 void TurnJob::on_action(Result<json::value> result) {
-  runner_->resume(std::move(result));
-  drive();
+  advance([&] {
+    runner_->resume(std::move(result));
+    return runner_->run();
+  });
+}
+
+template <typename F>
+bool TurnJob::compute(F&& work) {
+  const auto budget = core_->options.turn_budget;
+  const auto start = Budget::Clock::now();
+  const uint64_t stretch = ++stretches_;
+  computing_.store(stretch);
+  if (budget.count() > 0) {
+    const auto deadline = start + (budget - computed_);
+    budget_.set_deadline(deadline);
+    arm_watchdog(stretch, deadline + kWatchdogGrace);
+  }
+  {
+    BudgetScope scope(budget_);
+    work();
+  }
+  computed_ += Budget::Clock::now() - start;
+  uint64_t expected = stretch;
+  return computing_.compare_exchange_strong(expected, 0);
+}
+
+void TurnJob::arm_watchdog(uint64_t stretch, Budget::Clock::time_point deadline) {
+  // The timer does not keep the job alive: a turn that ended in time is gone when it fires.
+  auto timer = std::make_shared<boost::asio::steady_timer>(core_->watchdog, deadline);
+  timer->async_wait([weak = weak_from_this(), timer, stretch](const boost::system::error_code&) {
+    if (auto self = weak.lock()) self->on_watchdog(stretch);
+  });
+}
+
+void TurnJob::on_watchdog(uint64_t stretch) {
+  if (!computing_.compare_exchange_strong(stretch, kStopped)) return;  // it ended in time
+  spdlog::warn("turn over budget, still computing: bot={} conversation={} message_id={} budget_ms={}",
+               conv_->key.bot, conv_->key.conversation, msg_.request.message_id, core_->options.turn_budget.count());
+  respond(Status(Code::kBudgetExceeded, kOverBudgetReply), TurnOutcome::kOverBudget);
+}
+
+std::string TurnJob::over_budget(bool stopped) const {
+  if (!budget_.reason().empty()) return budget_.reason();
+  const auto budget = core_->options.turn_budget;
+  if (stopped || (budget.count() > 0 && computed_ > budget))
+    return "the turn computed for more than " + std::to_string(budget.count()) + " ms";
+  return {};
+}
+
+void TurnJob::stop_over_budget(const std::string& why) {
+  spdlog::warn("turn stopped over budget: bot={} conversation={} message_id={} reason={}", conv_->key.bot,
+               conv_->key.conversation, msg_.request.message_id, why);
+  // The tracker holds the stopped turn's events: drop them; only the error event is written.
+  runner_.reset();
+  conv_->tracker.reset();
+  conv_->bot.reset();
+  const std::vector<dialogue::Event> events{
+      dialogue::Event::error("turn_budget_exceeded", why, dialogue::now_seconds())};
+  append(make_turn_record({conv_->key, start_version_, conv_->turns + 1, events, "", reply_, outbox_bytes()}),
+         &TurnJob::on_stopped);
+}
+
+void TurnJob::on_stopped(Status commit_status) {
+  if (commit_status.is_ok()) {
+    fence_ = 0;  // the append released the lease
+  } else {
+    spdlog::warn("the error event of a turn over budget was not written: {}", commit_status.to_string());
+    if (fence_ != 0) core_->store->release_lease(conv_->key, fence_);
+    fence_ = 0;
+  }
+  answer(Status(Code::kBudgetExceeded, kOverBudgetReply), TurnOutcome::kOverBudget);  // unless the watchdog did
 }
 
 void TurnJob::commit() {
@@ -120,16 +207,21 @@ void TurnJob::commit() {
   reply_.turn = turn;
   reply_.messages = runner_->messages();
   store::TurnRecord record = make_turn_record(
-      {conv_->key, start_version_, turn, runner_->new_events(), msg_.request.message_id, reply_,
-       core_->options.write_outbox ? core_->options.max_event_bytes : 0});
-  record.fence = fence_;
+      {conv_->key, start_version_, turn, runner_->new_events(), msg_.request.message_id, reply_, outbox_bytes()});
   const size_t every = core_->options.snapshot_every;
   if (every > 0 && turn % every == 0)
     record.snapshot = json::serialize(tracker.snapshot(core_->options.snapshot_keep_events));
-  core_->store->append_if_version_async(conv_->key, std::move(record), [self = shared_from_this()](Status s) {
+  append(std::move(record), &TurnJob::on_commit);
+}
+
+size_t TurnJob::outbox_bytes() const { return core_->options.write_outbox ? core_->options.max_event_bytes : 0; }
+
+void TurnJob::append(store::TurnRecord record, void (TurnJob::*then)(Status)) {
+  record.fence = fence_;
+  core_->store->append_if_version_async(conv_->key, std::move(record), [self = shared_from_this(), then](Status s) {
     // On the store's committer thread: hand the rest to the executor at once.
-    boost::asio::post(self->core_->executor, [self, s = std::move(s)]() mutable {
-      self->guarded([&] { self->on_commit(std::move(s)); });
+    boost::asio::post(self->core_->executor, [self, then, s = std::move(s)]() mutable {
+      self->guarded([&] { ((*self).*then)(std::move(s)); });
     });
   });
 }
@@ -179,9 +271,16 @@ void TurnJob::fail(Status status) {
 }
 
 void TurnJob::answer(Result<MessageReply> result, TurnOutcome outcome) {
-  if (answered_) return;
-  answered_ = true;
-  if (outcome != TurnOutcome::kFailed) core_->stats.turn_seconds.observe(seconds_since(msg_.arrived));
+  if (finished_) return;
+  finished_ = true;
+  respond(std::move(result), outcome);
+  core_->turn_finished(conv_);
+}
+
+void TurnJob::respond(Result<MessageReply> result, TurnOutcome outcome) {
+  if (answered_.exchange(true)) return;
+  if (outcome != TurnOutcome::kFailed && outcome != TurnOutcome::kOverBudget)
+    core_->stats.turn_seconds.observe(seconds_since(msg_.arrived));
   if (entry_) {
     entry_->shared->counters->by_outcome[static_cast<size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);
   } else {
@@ -192,7 +291,6 @@ void TurnJob::answer(Result<MessageReply> result, TurnOutcome outcome) {
   } catch (const std::exception& e) {
     spdlog::error("reply handler threw: {}", e.what());
   }
-  core_->turn_finished(conv_);
 }
 
 }  // namespace parley::runtime
