@@ -1,8 +1,10 @@
 // `parley serve`: every bot of a folder over HTTP and WebSocket, on the embedded store. Settings
 // come from the config file, PARLEY_* variables and flags (core/config.h); this file wires the
-// store, the engine, the API, the server and the signal handling together and runs them on a
-// fixed pool of threads.
+// store, the engine, the API, the server and the signal handling together and runs them on two
+// fixed pools of threads: the network's (HTTP, WebSocket, timers, signals) and the turns'.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -13,6 +15,7 @@
 #include "channels/server.h"
 #include "cli/commands.h"
 #include "core/config.h"
+#include "core/regex.h"
 #include "events/config.h"
 #include "events/relay.h"
 #include "ops/lifecycle.h"
@@ -70,6 +73,28 @@ std::string settings_help() {
   return out;
 }
 
+// Part of drain_timeout kept for syncing the store when turns did not finish in time.
+std::chrono::milliseconds sync_reserve(uint64_t drain_timeout_ms) {
+  return std::chrono::milliseconds(std::min<uint64_t>(1000, drain_timeout_ms / 5));
+}
+
+// A drain that timed out: what was acknowledged is made durable (with durability none it may
+// still be in the process) if the store manages within `within`, then the process leaves
+// without destructors, since turns still computing hold the engine's internals.
+[[noreturn]] void exit_after_sync(std::shared_ptr<store::ConversationStore> store, std::chrono::milliseconds within,
+                                  int code) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto synced = done->get_future();
+  std::thread([store = std::move(store), done] {
+    (void)store->sync();
+    done->set_value();
+  }).detach();
+  if (synced.wait_for(within) != std::future_status::ready)
+    ops::log(spdlog::level::err, "the store did not sync before the drain deadline");
+  spdlog::default_logger()->flush();
+  std::_Exit(code);
+}
+
 store::Durability durability_of(const std::string& s) {
   if (s == "flush") return store::Durability::kFlush;
   if (s == "none") return store::Durability::kNone;
@@ -91,15 +116,23 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
     ops::log(spdlog::level::warn, "max_connections lowered to fit the open files limit",
              {{"max_connections", max_connections}, {"open_files_limit", fd_limit}});
   }
-  unsigned threads = o.threads ? static_cast<unsigned>(o.threads) : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads = o.threads ? static_cast<unsigned>(o.threads) : cores;
+  const unsigned io_threads = o.io_threads ? static_cast<unsigned>(o.io_threads) : cores;
   // The Redis store's reads are blocking round trips made on the turn threads (and Redis with
   // appendfsync always answers only after its fsync): more threads keep more turns in flight.
   // Measured on 2 cores, one replica, parley bench -c 64: 457 turns/s with 2 threads, 1,519 with 16.
-  if (o.store == "redis" && o.threads == 0) threads = std::max(16u, 8 * std::max(1u, std::thread::hardware_concurrency()));
+  if (o.store == "redis" && o.threads == 0) threads = std::max(16u, 8 * cores);
+  RegexLimits regex;
+  regex.match_limit = static_cast<uint32_t>(o.regex_match_limit);
+  set_regex_limits(regex);
 
   // Declared before the io_context: connection slots count into it until the last handler goes.
   ops::ServerMetrics metrics;
-  boost::asio::io_context ioc(static_cast<int>(threads));
+  boost::asio::io_context ioc(static_cast<int>(io_threads));
+  // Turns run on their own threads: a turn that computes long never holds the threads that
+  // answer /healthz, /metrics, other connections and signals (nor the turn budget's watchdog).
+  boost::asio::thread_pool turn_pool(threads);
 
   // The store: embedded RocksDB, or Redis shared by every replica.
   std::shared_ptr<store::ConversationStore> conversations;
@@ -153,13 +186,15 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   eo.max_queue_per_conversation = o.max_queue_per_conversation;
   eo.max_pending_turns = o.max_pending_turns;
   eo.action_timeout = std::chrono::milliseconds(o.action_timeout_ms);
+  eo.turn_budget = std::chrono::milliseconds(o.turn_budget_ms);
   eo.action_max_in_flight_per_bot = o.action_max_in_flight;
   eo.write_outbox = relay != nullptr;
   eo.shared_store = o.store == "redis";
   eo.max_event_bytes = events_config.max_event_bytes;
   eo.model_cache = o.model_cache == "off" ? std::string() : o.model_cache.empty() ? o.data + "/models" : o.model_cache;
   auto engine = std::make_shared<runtime::Engine>(
-      eo, conversations, channels::make_async_http_action_client(ioc.get_executor()), ioc.get_executor());
+      eo, conversations, channels::make_async_http_action_client(ioc.get_executor()), turn_pool.get_executor(),
+      ioc.get_executor());
   auto loaded = engine->load_bots(o.bots);
   if (!loaded.ok()) {
     ops::log(spdlog::level::err, "no bot to serve", {{"bots", o.bots}, {"error", loaded.status().message()}});
@@ -202,7 +237,7 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   hooks.drain = [&](std::function<void()> done) { engine->drain(std::move(done)); };
   hooks.requests_in_flight = [&] { return server->requests_in_flight(); };
   hooks.reload_all = [&] { return engine->reload_all(); };
-  ops::Lifecycle lifecycle(ioc, hooks, std::chrono::milliseconds(o.drain_timeout_ms));
+  ops::Lifecycle lifecycle(ioc, hooks, std::chrono::milliseconds(o.drain_timeout_ms) - sync_reserve(o.drain_timeout_ms));
   lifecycle.start();
   server->start();
 
@@ -210,26 +245,23 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   for (const auto& b : engine->bots()) bot_names.push_back(json::string(b.name));
   ops::log(spdlog::level::info, "listening",
            {{"host", host}, {"port", server->port()}, {"bots", bot_names}, {"store", o.store}, {"data", o.store == "redis" ? o.redis_url : o.data},
-            {"durability", o.durability}, {"threads", threads}, {"max_connections", max_connections},
+            {"durability", o.durability}, {"threads", threads}, {"io_threads", io_threads},
+            {"turn_budget_ms", o.turn_budget_ms}, {"max_connections", max_connections},
             {"try", "curl -s -XPOST http://" + host + ":" + std::to_string(server->port()) + "/v1/bots/" +
                         std::string(bot_names.empty() ? "BOT" : bot_names[0].as_string().c_str()) +
                         "/conversations/me/messages -d '{\"id\":\"m1\",\"text\":\"hi\"}'"}});
 
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  for (unsigned i = 1; i < io_threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
 
-  int code = lifecycle.exit_code();
-  if (code != 0) {
-    // Turns still running hold the engine's internals and would need the stopped executor:
-    // leave without destructors; the store's WAL keeps every acknowledged turn (G2).
-    spdlog::default_logger()->flush();
-    std::_Exit(code);
-  }
+  if (int code = lifecycle.exit_code(); code != 0) exit_after_sync(conversations, sync_reserve(o.drain_timeout_ms), code);
   server.reset();
   api.reset();
   engine.reset();
+  turn_pool.stop();  // drained: no turn is left
+  turn_pool.join();
   if (relay) relay->stop();  // undelivered events stay in the outbox for the next start
   relay.reset();
   conversations.reset();  // closes the store: completes queued appends, syncs
@@ -251,7 +283,7 @@ void register_serve(CLI::App& app, int* exit_code) {
   opt("--data", &flags->data, "folder of the embedded store");
   opt("--listen", &flags->listen, "HOST:PORT to listen on (port 0 picks a free one)");
   opt("--durability", &flags->durability, "fsync | flush | none");
-  opt("--threads", &flags->threads, "I/O and turn threads (0 = number of cores)");
+  opt("--threads", &flags->threads, "turn threads: NLU and dialogue (0 = number of cores)");
   opt("--log-level", &flags->log_level, "trace | debug | info | warn | error | off");
   cmd->footer(settings_help());
   cmd->callback([flags, exit_code] {

@@ -32,7 +32,8 @@ const std::vector<Setting>& table() {
       {"data", &ServeOptions::data, "folder of the embedded store"},
       {"model_cache", &ServeOptions::model_cache,
        "folder of trained models, so restarts skip training (empty: <data>/models; off: none)"},
-      {"threads", &ServeOptions::threads, "I/O and turn threads (0 = number of cores)"},
+      {"threads", &ServeOptions::threads, "turn threads: NLU and dialogue (0 = number of cores)"},
+      {"io_threads", &ServeOptions::io_threads, "HTTP and WebSocket threads, never running turns (0 = number of cores)"},
       {"durability", &ServeOptions::durability, "what a reply waits for: fsync | flush | none", false,
        {"fsync", "flush", "none"}},
       {"store", &ServeOptions::store, "rocksdb (embedded, in data) | redis (shared by replicas, at redis_url)", false,
@@ -44,6 +45,10 @@ const std::vector<Setting>& table() {
       {"max_queue_per_conversation", &ServeOptions::max_queue_per_conversation,
        "turns waiting per conversation before 503"},
       {"max_pending_turns", &ServeOptions::max_pending_turns, "turns waiting in all conversations before 503"},
+      {"turn_budget_ms", &ServeOptions::turn_budget_ms,
+       "compute time of one turn before it is stopped with 500 turn_budget_exceeded (0 = no limit)"},
+      {"regex_match_limit", &ServeOptions::regex_match_limit,
+       "backtracking steps of a regex search per start position; reaching it stops the turn"},
       {"max_text_bytes", &ServeOptions::max_text_bytes, "longest message text (413 beyond)", true},
       {"max_body_bytes", &ServeOptions::max_body_bytes, "largest request body or WebSocket message (413 beyond)",
        true},
@@ -274,6 +279,9 @@ Status validate_serve_options(const ServeOptions& o) {
   if (o.read_timeout_ms == 0 || o.idle_timeout_ms == 0 || o.write_timeout_ms == 0)
     return Status::invalid("timeouts must be positive");
   if (o.threads > 1024) return Status::invalid("setting 'threads' is above 1024");
+  if (o.io_threads > 1024) return Status::invalid("setting 'io_threads' is above 1024");
+  if (o.regex_match_limit < 1000 || o.regex_match_limit > UINT32_MAX)
+    return Status::invalid("setting 'regex_match_limit' must be between 1000 and " + std::to_string(UINT32_MAX));
   return Status::ok();
 }
 

@@ -21,7 +21,8 @@ struct ServeOptions {
   std::string bots = "bots";               // each subfolder is a bot, named by the folder
   std::string data = "data";               // folder of the embedded store
   std::string model_cache;                 // trained models; "" = <data>/models, "off" = train at every load
-  uint64_t threads = 0;                    // I/O and turn threads; 0 = number of cores
+  uint64_t threads = 0;                    // turn threads (NLU, dialogue); 0 = number of cores
+  uint64_t io_threads = 0;                 // HTTP and WebSocket threads; 0 = number of cores
 
   // Store and engine.
   std::string durability = "fsync";        // fsync | flush | none: what a reply waits for
@@ -32,6 +33,12 @@ struct ServeOptions {
   uint64_t snapshot_every = 16;            // turns between tracker snapshots in the store
   uint64_t max_queue_per_conversation = 64;  // turns waiting per conversation; beyond: 503
   uint64_t max_pending_turns = 20000;      // turns waiting in all conversations; beyond: 503
+  // A turn computing (NLU, policies; not waiting for the store or action servers) longer than
+  // this is stopped: 500 turn_budget_exceeded and an error event. 0 = no time limit.
+  uint64_t turn_budget_ms = 1000;
+  // Backtracking steps of one regex search per start position (PCRE2's match limit); a message
+  // that reaches it ends its turn as over budget.
+  uint64_t regex_match_limit = 100000;
 
   // Limits at the edge (answered with 413/431/408 and a JSON error).
   uint64_t max_text_bytes = 16u << 10;     // message text

@@ -16,6 +16,7 @@ struct EchoBotExtras {
   std::string actions;   // e.g. "  - action_lookup\n"
   std::string nlu;       // e.g. "- intent: lookup\n  examples: |\n    - look it up\n"
   std::string rules;     // e.g. "- rule: lookup\n  steps:\n  - intent: lookup\n  - action: action_lookup\n"
+  std::string entities;  // e.g. "  - code\n"
 };
 
 // Writes the bot into `bots_dir`/echo.
@@ -37,7 +38,8 @@ intents:
 responses:
   utter_echo:
     - text: "Got {last_text}."
-)" + (extras.actions.empty() ? std::string() : "actions:\n" + extras.actions));
+)" + (extras.actions.empty() ? std::string() : "actions:\n" + extras.actions) +
+                          (extras.entities.empty() ? std::string() : "entities:\n" + extras.entities));
   write("data/nlu.yml", R"(version: "3.1"
 nlu:
 - intent: say
