@@ -36,34 +36,38 @@ enum class RouteId {
 };
 
 // "{bot}" and "{conv}" match any segment; a route without {bot} on a Rasa path uses the only bot.
+// `access` is the credential the route needs (auth.h); `json_body` routes read a JSON body.
 struct RouteSpec {
   RouteId id;
   http::verb method;
   std::vector<std::string_view> pattern;
+  Access access;
+  bool json_body = false;
   bool single_bot = false;
 };
 
 const std::vector<RouteSpec>& routes() {
   using V = http::verb;
+  using A = Access;
   static const std::vector<RouteSpec> kRoutes = {
-      {RouteId::kHealthz, V::get, {"healthz"}},
-      {RouteId::kReadyz, V::get, {"readyz"}},
-      {RouteId::kMetrics, V::get, {"metrics"}},
-      {RouteId::kBots, V::get, {"v1", "bots"}},
-      {RouteId::kNativeMessage, V::post, {"v1", "bots", "{bot}", "conversations", "{conv}", "messages"}},
-      {RouteId::kNativeConversation, V::get, {"v1", "bots", "{bot}", "conversations", "{conv}"}},
-      {RouteId::kReload, V::post, {"v1", "bots", "{bot}", "reload"}},
-      {RouteId::kWebSocket, V::get, {"v1", "bots", "{bot}", "ws"}},
-      {RouteId::kRasaWebhook, V::post, {"bots", "{bot}", "webhooks", "rest", "webhook"}},
-      {RouteId::kRasaStatus, V::get, {"bots", "{bot}", "webhooks", "rest"}},
-      {RouteId::kRasaTracker, V::get, {"bots", "{bot}", "conversations", "{conv}", "tracker"}},
-      {RouteId::kEvents, V::get, {"v1", "bots", "{bot}", "conversations", "{conv}", "events"}},
-      {RouteId::kSinks, V::get, {"v1", "events", "sinks"}},
-      {RouteId::kDeadLetters, V::get, {"v1", "events", "sinks", "{sink}", "dead-letters"}},
-      {RouteId::kReplay, V::post, {"v1", "events", "sinks", "{sink}", "replay"}},
-      {RouteId::kRasaWebhook, V::post, {"webhooks", "rest", "webhook"}, true},
-      {RouteId::kRasaStatus, V::get, {"webhooks", "rest"}, true},
-      {RouteId::kRasaTracker, V::get, {"conversations", "{conv}", "tracker"}, true},
+      {RouteId::kHealthz, V::get, {"healthz"}, A::kOpen},
+      {RouteId::kReadyz, V::get, {"readyz"}, A::kOpen},
+      {RouteId::kMetrics, V::get, {"metrics"}, A::kMetrics},
+      {RouteId::kBots, V::get, {"v1", "bots"}, A::kAdmin},
+      {RouteId::kNativeMessage, V::post, {"v1", "bots", "{bot}", "conversations", "{conv}", "messages"}, A::kMessage, true},
+      {RouteId::kNativeConversation, V::get, {"v1", "bots", "{bot}", "conversations", "{conv}"}, A::kConversation},
+      {RouteId::kReload, V::post, {"v1", "bots", "{bot}", "reload"}, A::kBot},
+      {RouteId::kWebSocket, V::get, {"v1", "bots", "{bot}", "ws"}, A::kMessage},
+      {RouteId::kRasaWebhook, V::post, {"bots", "{bot}", "webhooks", "rest", "webhook"}, A::kMessage, true},
+      {RouteId::kRasaStatus, V::get, {"bots", "{bot}", "webhooks", "rest"}, A::kOpen},
+      {RouteId::kRasaTracker, V::get, {"bots", "{bot}", "conversations", "{conv}", "tracker"}, A::kConversation},
+      {RouteId::kEvents, V::get, {"v1", "bots", "{bot}", "conversations", "{conv}", "events"}, A::kConversation},
+      {RouteId::kSinks, V::get, {"v1", "events", "sinks"}, A::kAdmin},
+      {RouteId::kDeadLetters, V::get, {"v1", "events", "sinks", "{sink}", "dead-letters"}, A::kAdmin},
+      {RouteId::kReplay, V::post, {"v1", "events", "sinks", "{sink}", "replay"}, A::kAdmin, true},
+      {RouteId::kRasaWebhook, V::post, {"webhooks", "rest", "webhook"}, A::kMessage, true, true},
+      {RouteId::kRasaStatus, V::get, {"webhooks", "rest"}, A::kOpen, false, true},
+      {RouteId::kRasaTracker, V::get, {"conversations", "{conv}", "tracker"}, A::kConversation, false, true},
   };
   return kRoutes;
 }
@@ -88,6 +92,7 @@ struct Api::Match {
   std::string conv;
   bool single_bot = false;
   std::string sink;
+  Access access = Access::kAdmin;
 };
 
 Api::Api(ApiOptions options, std::shared_ptr<Backend> backend, ops::ServerMetrics& metrics, events::Relay* relay)
@@ -119,9 +124,25 @@ std::optional<std::string> Api::single_bot(ApiError* error) const {
   return std::nullopt;
 }
 
+Identity Api::identify(const Request& request, const Target& target, const std::string& bot) const {
+  return options_.auth ? options_.auth->identify(request, target, bot, unix_now()) : Identity{};
+}
+
+std::optional<ApiError> Api::authorize(const Identity& who, Access access, const std::string& bot,
+                                       const std::string* conversation) const {
+  return options_.auth ? options_.auth->check(who, access, bot, conversation, unix_now()) : std::nullopt;
+}
+
 void Api::handle(Request request, Respond respond) {
   auto target = parse_target(request.target());
   if (!target) return respond(error({400, "bad_target", "the request target is not a valid path"}));
+  // A page's request from an allowed origin gets the CORS header on whatever it is answered.
+  if (std::string origin(request[http::field::origin]);
+      !origin.empty() && options_.cors.allows(origin, request[http::field::host]))
+    respond = [origin, inner = std::move(respond)](Response res) {
+      add_cors_headers(res, origin);
+      inner(std::move(res));
+    };
 
   // Find the route; a path that matches with another method is a 405.
   const RouteSpec* found = nullptr;
@@ -130,7 +151,7 @@ void Api::handle(Request request, Respond respond) {
   if (!target->has_empty_segment) {
     for (const auto& spec : routes()) {
       if (spec.pattern.size() != target->segments.size()) continue;
-      Match candidate{spec.id, {}, {}, spec.single_bot, {}};
+      Match candidate{spec.id, {}, {}, spec.single_bot, {}, spec.access};
       bool ok = true;
       for (size_t i = 0; i < spec.pattern.size() && ok; ++i) {
         const std::string& seg = target->segments[i];
@@ -151,6 +172,8 @@ void Api::handle(Request request, Respond respond) {
     }
   }
   if (!found) {
+    if (!allow.empty() && request.method() == http::verb::options)
+      return respond(preflight_response(options_.cors, request, allow));
     if (!allow.empty())
       return respond(error({405, "method_not_allowed",
                             std::string(request.method_string()) + " is not allowed here; use " + allow, 0, allow}));
@@ -164,6 +187,11 @@ void Api::handle(Request request, Respond respond) {
     if (!bot) return respond(error(e));
     m.bot = *bot;
   }
+  if (auto e = check_origin(options_.cors, request)) return respond(error(*e));
+  Identity who = identify(request, *target, m.bot);
+  if (auto e = authorize(who, m.access, m.bot, m.conv.empty() ? nullptr : &m.conv)) return respond(error(*e));
+  if (found->json_body)
+    if (auto e = check_json_content_type(request)) return respond(error(*e));
   if (!m.bot.empty() && m.id != RouteId::kReload) {
     if (auto e = check_id("bot name", m.bot, options_.limits.max_id_bytes)) return respond(error(*e));
     if (!backend_->has_bot(m.bot)) return respond(error({404, "unknown_bot", "no bot named '" + m.bot + "'"}));
@@ -207,6 +235,8 @@ void Api::handle(Request request, Respond respond) {
         return respond(error(*e));
       msg.bot = m.bot;
       if (!rasa) msg.conversation = m.conv;
+      // The Rasa shape names its conversation in the body: a user token is checked against it.
+      if (auto e = authorize(who, Access::kMessage, msg.bot, &msg.conversation)) return respond(error(*e));
       auto q = target->query.find("stream");
       bool stream = rasa && q != target->query.end() && (q->second == "true" || q->second == "1");
       return run_message(std::move(msg), rasa, stream, std::move(respond));
@@ -512,22 +542,26 @@ void Api::post_replay(const Match& m, const Request& request, Respond& respond) 
   respond(json_response(202, json::serialize(json::object{{"sink", m.sink}, {"replay", "from"}, {"from", *from}})));
 }
 
-std::variant<std::string, Response> Api::accept_websocket(const Request& request) {
+std::variant<WebSocketAccept, Response> Api::accept_websocket(const Request& request) {
   auto target = parse_target(request.target());
   if (!target || target->has_empty_segment || target->segments.size() != 4 || target->segments[0] != "v1" ||
       target->segments[1] != "bots" || target->segments[3] != "ws")
     return error({404, "not_found", "no WebSocket route at " + std::string(request.target())});
-  const std::string& bot = target->segments[2];
-  if (auto e = check_id("bot name", bot, options_.limits.max_id_bytes)) return error(*e);
-  if (!backend_->has_bot(bot)) return error({404, "unknown_bot", "no bot named '" + bot + "'"});
-  return bot;
+  WebSocketAccept ws{target->segments[2], {}};
+  if (auto e = check_origin(options_.cors, request)) return error(*e);
+  ws.who = identify(request, *target, ws.bot);
+  if (auto e = authorize(ws.who, Access::kMessage, ws.bot, nullptr)) return error(*e);
+  if (auto e = check_id("bot name", ws.bot, options_.limits.max_id_bytes)) return error(*e);
+  if (!backend_->has_bot(ws.bot)) return error({404, "unknown_bot", "no bot named '" + ws.bot + "'"});
+  return ws;
 }
 
-void Api::handle_ws_message(const std::string& bot, std::string text, Reply reply) {
+void Api::handle_ws_message(const WebSocketAccept& ws, std::string text, Reply reply) {
   runtime::MessageRequest msg;
   if (auto e = parse_message_body(text, MessageShape::kWebSocket, options_.limits, msg))
     return reply(error_text(*e));
-  msg.bot = bot;
+  msg.bot = ws.bot;
+  if (auto e = authorize(ws.who, Access::kMessage, msg.bot, &msg.conversation)) return reply(error_text(*e));
   run_message(std::move(msg), false, false, [reply = std::move(reply)](Response res) {
     reply(std::move(res.body()));
   });
