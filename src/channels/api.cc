@@ -1,4 +1,4 @@
-// Routing and the handlers of the HTTP API.
+// The dispatcher and the handlers of the HTTP API (the route table is routes.cc).
 #include "channels/api.h"
 
 #include <boost/asio/post.hpp>
@@ -8,6 +8,7 @@
 #include <sstream>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "channels/routes.h"
 #include "channels/target.h"
 #include "events/relay.h"
 #include "ops/log.h"
@@ -16,61 +17,6 @@
 namespace parley::channels {
 
 namespace {
-
-enum class RouteId {
-  kHealthz,
-  kReadyz,
-  kMetrics,
-  kBots,
-  kNativeMessage,
-  kNativeConversation,
-  kReload,
-  kWebSocket,
-  kRasaWebhook,
-  kRasaStatus,
-  kRasaTracker,
-  kEvents,
-  kSinks,
-  kDeadLetters,
-  kReplay,
-};
-
-// "{bot}" and "{conv}" match any segment; a route without {bot} on a Rasa path uses the only bot.
-// `access` is the credential the route needs (auth.h); `json_body` routes read a JSON body.
-struct RouteSpec {
-  RouteId id;
-  http::verb method;
-  std::vector<std::string_view> pattern;
-  Access access;
-  bool json_body = false;
-  bool single_bot = false;
-};
-
-const std::vector<RouteSpec>& routes() {
-  using V = http::verb;
-  using A = Access;
-  static const std::vector<RouteSpec> kRoutes = {
-      {RouteId::kHealthz, V::get, {"healthz"}, A::kOpen},
-      {RouteId::kReadyz, V::get, {"readyz"}, A::kOpen},
-      {RouteId::kMetrics, V::get, {"metrics"}, A::kMetrics},
-      {RouteId::kBots, V::get, {"v1", "bots"}, A::kAdmin},
-      {RouteId::kNativeMessage, V::post, {"v1", "bots", "{bot}", "conversations", "{conv}", "messages"}, A::kMessage, true},
-      {RouteId::kNativeConversation, V::get, {"v1", "bots", "{bot}", "conversations", "{conv}"}, A::kConversation},
-      {RouteId::kReload, V::post, {"v1", "bots", "{bot}", "reload"}, A::kBot},
-      {RouteId::kWebSocket, V::get, {"v1", "bots", "{bot}", "ws"}, A::kMessage},
-      {RouteId::kRasaWebhook, V::post, {"bots", "{bot}", "webhooks", "rest", "webhook"}, A::kMessage, true},
-      {RouteId::kRasaStatus, V::get, {"bots", "{bot}", "webhooks", "rest"}, A::kOpen},
-      {RouteId::kRasaTracker, V::get, {"bots", "{bot}", "conversations", "{conv}", "tracker"}, A::kConversation},
-      {RouteId::kEvents, V::get, {"v1", "bots", "{bot}", "conversations", "{conv}", "events"}, A::kConversation},
-      {RouteId::kSinks, V::get, {"v1", "events", "sinks"}, A::kAdmin},
-      {RouteId::kDeadLetters, V::get, {"v1", "events", "sinks", "{sink}", "dead-letters"}, A::kAdmin},
-      {RouteId::kReplay, V::post, {"v1", "events", "sinks", "{sink}", "replay"}, A::kAdmin, true},
-      {RouteId::kRasaWebhook, V::post, {"webhooks", "rest", "webhook"}, A::kMessage, true, true},
-      {RouteId::kRasaStatus, V::get, {"webhooks", "rest"}, A::kOpen, false, true},
-      {RouteId::kRasaTracker, V::get, {"conversations", "{conv}", "tracker"}, A::kConversation, false, true},
-  };
-  return kRoutes;
-}
 
 json::object native_reply(const runtime::MessageReply& reply) {
   json::array messages;
@@ -86,14 +32,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-struct Api::Match {
-  RouteId id;
-  std::string bot;
-  std::string conv;
-  bool single_bot = false;
-  std::string sink;
-  Access access = Access::kAdmin;
-};
+struct Api::Match : RouteMatch {};
 
 Api::Api(ApiOptions options, std::shared_ptr<Backend> backend, ops::ServerMetrics& metrics, events::Relay* relay)
     : options_(std::move(options)),
@@ -145,32 +84,8 @@ void Api::handle(Request request, Respond respond) {
     };
 
   // Find the route; a path that matches with another method is a 405.
-  const RouteSpec* found = nullptr;
   std::string allow;
-  Match m{};
-  if (!target->has_empty_segment) {
-    for (const auto& spec : routes()) {
-      if (spec.pattern.size() != target->segments.size()) continue;
-      Match candidate{spec.id, {}, {}, spec.single_bot, {}, spec.access};
-      bool ok = true;
-      for (size_t i = 0; i < spec.pattern.size() && ok; ++i) {
-        const std::string& seg = target->segments[i];
-        if (spec.pattern[i] == "{bot}") candidate.bot = seg;
-        else if (spec.pattern[i] == "{conv}") candidate.conv = seg;
-        else if (spec.pattern[i] == "{sink}") candidate.sink = seg;
-        else ok = spec.pattern[i] == seg;
-      }
-      if (!ok) continue;
-      if (spec.method != request.method()) {
-        std::string name(http::to_string(spec.method));
-        if (allow.find(name) == std::string::npos) allow += (allow.empty() ? "" : ", ") + name;
-        continue;
-      }
-      found = &spec;
-      m = std::move(candidate);
-      break;
-    }
-  }
+  auto found = match_route(*target, request.method(), &allow);
   if (!found) {
     if (!allow.empty() && request.method() == http::verb::options)
       return respond(preflight_response(options_.cors, request, allow));
@@ -179,6 +94,7 @@ void Api::handle(Request request, Respond respond) {
                             std::string(request.method_string()) + " is not allowed here; use " + allow, 0, allow}));
     return respond(error({404, "not_found", "no route for " + std::string(request.target())}));
   }
+  Match m{std::move(*found)};
 
   // Resolve and check the bot and conversation named by the path.
   if (m.single_bot && m.id != RouteId::kRasaStatus) {
@@ -190,7 +106,7 @@ void Api::handle(Request request, Respond respond) {
   if (auto e = check_origin(options_.cors, request)) return respond(error(*e));
   Identity who = identify(request, *target, m.bot);
   if (auto e = authorize(who, m.access, m.bot, m.conv.empty() ? nullptr : &m.conv)) return respond(error(*e));
-  if (found->json_body)
+  if (m.json_body)
     if (auto e = check_json_content_type(request)) return respond(error(*e));
   if (!m.bot.empty() && m.id != RouteId::kReload) {
     if (auto e = check_id("bot name", m.bot, options_.limits.max_id_bytes)) return respond(error(*e));
