@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "core/yaml_file.h"
+
 namespace parley::channels {
 
 namespace {
@@ -61,21 +63,12 @@ AuthConfig server_auth_config(const ServeOptions& o) {
 }
 
 Status load_bot_auth(const std::string& path, AuthConfig& out) {
-  try {
-    return from_root(YAML::LoadFile(path), path, out);
-  } catch (const YAML::BadFile&) {
-    return Status::not_found(path + ": cannot read the config file");
-  } catch (const YAML::Exception& e) {
-    return Status::invalid(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  return read_yaml_file(path, [&out](const YAML::Node& root, const std::string& origin) { return from_root(root, origin, out); });
 }
 
 Status parse_bot_auth(const std::string& yaml_text, const std::string& origin, AuthConfig& out) {
-  try {
-    return from_root(YAML::Load(yaml_text), origin, out);
-  } catch (const YAML::Exception& e) {
-    return Status::invalid(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  return read_yaml_text(yaml_text, origin,
+                        [&out](const YAML::Node& root, const std::string& at) { return from_root(root, at, out); });
 }
 
 std::string bot_env_prefix(std::string_view bot) {
