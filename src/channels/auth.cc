@@ -142,6 +142,7 @@ Result<std::shared_ptr<const Authorizer::Scope>> make_scope(const Credentials& c
 Result<std::shared_ptr<const Authorizer>> Authorizer::create(const AuthConfig& config) {
   auto a = std::shared_ptr<Authorizer>(new Authorizer());
   a->open_metrics_ = config.open_metrics;
+  a->open_messages_ = config.open_messages;
   if (!config.server.empty()) {
     auto s = make_scope(config.server, "");
     if (!s.ok()) return Status::invalid("server credentials: " + s.status().message());
@@ -181,7 +182,7 @@ Identity Authorizer::identify(const Request& request, const Target& target, std:
 bool Authorizer::required(Access access, std::string_view bot) const {
   switch (access) {
     case Access::kOpen: return false;
-    case Access::kMessage: return server_ || bot_scope(bot);
+    case Access::kMessage: return (server_ && !open_messages_) || bot_scope(bot);
     case Access::kMetrics: return enabled_ && !open_metrics_;
     default: return enabled_;
   }

@@ -11,7 +11,7 @@
 //   bot B JWT admin                       every route of B (messages, views, reload)
 //   bot B JWT user U                      messages and views of B's conversation U
 // A route needs a credential when one could be given for it: message routes when the server or
-// the bot has one; views, reload and the server's admin routes (and /metrics unless
+// the bot has one (with message_access open, as Rasa's channels: only when the bot has); views, reload and the server's admin routes (and /metrics unless
 // metrics_access is open) whenever any credential is configured. Without any, every route is
 // open, as before. Thread-safe once created.
 #pragma once
@@ -41,7 +41,8 @@ struct Credentials {
 struct AuthConfig {
   Credentials server;
   std::map<std::string, Credentials, std::less<>> bots;
-  bool open_metrics = false;  // metrics_access: open leaves /metrics to scrapers without a credential
+  bool open_metrics = false;   // metrics_access: open leaves /metrics to scrapers without a credential
+  bool open_messages = false;  // message_access: open leaves message routes open unless their bot has credentials
 };
 
 // What a route needs (the route table names one per route).
@@ -96,6 +97,7 @@ class Authorizer {
 
   bool enabled_ = false;
   bool open_metrics_ = false;
+  bool open_messages_ = false;
   std::shared_ptr<const Scope> server_;
   std::map<std::string, std::shared_ptr<const Scope>, std::less<>> bots_;
 };

@@ -59,6 +59,7 @@ AuthConfig server_auth_config(const ServeOptions& o) {
   AuthConfig c;
   c.server = Credentials{o.auth_token, o.jwt_secret, o.jwt_method, o.jwt_public_key_file};
   c.open_metrics = o.metrics_access == "open";
+  c.open_messages = o.message_access == "open";
   return c;
 }
 

@@ -52,6 +52,7 @@ struct ServeOptions {
   std::string jwt_method = "HS256";        // HS256 | HS384 | HS512 | RS256 | RS384 | RS512
   std::string jwt_public_key_file;         // RS*: PEM file of the public key (instead of jwt_secret)
   std::string metrics_access = "admin";    // admin (a credential, once any is set) | open
+  std::string message_access = "credential";  // credential | open (unless the bot has its own)
   std::string cors;                        // origins whose pages may call, comma-separated; * = any
 
   // Rate limits (token buckets; 0 = no limit). Over the limit: 429 with Retry-After.

@@ -92,6 +92,18 @@ TEST(Auth, bot_credentials_reach_only_their_bot) {
   EXPECT_EQ(status(*a, "/x", "admin-token", Access::kMessage, "pizza", &conv), 0u);
 }
 
+TEST(Auth, open_message_access_leaves_channels_open_unless_the_bot_has_a_credential) {
+  AuthConfig c;
+  c.server.auth_token = "admin-token";
+  c.bots["pizza"].auth_token = "pizza-token";
+  c.open_messages = true;
+  auto a = make(c);
+  std::string conv = "c1";
+  EXPECT_EQ(status(*a, "/x", "", Access::kMessage, "echo", &conv), 0u);
+  EXPECT_EQ(status(*a, "/x", "", Access::kMessage, "pizza", &conv), 401u);
+  EXPECT_EQ(status(*a, "/x", "", Access::kConversation, "echo", &conv), 401u);
+}
+
 TEST(Auth, a_bot_credential_alone_guards_that_bots_messages_and_every_view) {
   AuthConfig c;
   c.bots["pizza"].auth_token = "pizza-token";

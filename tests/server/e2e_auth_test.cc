@@ -183,6 +183,17 @@ TEST(ServeAuth, a_bots_channel_token_opens_its_message_routes_only) {
   EXPECT_EQ(s.server->log().find("listens beyond loopback"), std::string::npos);
 }
 
+TEST(ServeAuth, open_message_access_keeps_the_channels_open_as_rasa_and_guards_the_rest) {
+  AuthServer s;
+  ASSERT_TRUE(s.start({.config_yaml = "auth_token: " + kAdminToken + "\nmessage_access: open\n"
+                                      "bot_auth:\n  echo2: {auth_token: echo2-channel}\n"})) << s.log();
+  HttpClient c(s.port());
+  EXPECT_EQ(c.post("/bots/echo/webhooks/rest/webhook", R"({"sender":"bob","message":"hi"})").status, 200u);
+  EXPECT_EQ(c.post("/bots/echo2/webhooks/rest/webhook", R"({"sender":"bob","message":"hi"})").status, 401u);
+  EXPECT_EQ(c.get("/bots/echo/conversations/bob/tracker").status, 401u);
+  EXPECT_EQ(c.get("/bots/echo/conversations/bob/tracker?token=" + kAdminToken).status, 200u);
+}
+
 Headers upgrade_headers(const std::string& origin = "") {
   Headers h{{"Connection", "Upgrade"},
             {"Upgrade", "websocket"},
