@@ -1,6 +1,6 @@
 // The error shape every route answers with: {"error": {"code": "...", "message": "..."}} and the
-// fitting HTTP status, plus Retry-After (429, 503), Allow (405) and WWW-Authenticate (401, 403)
-// where they apply.
+// fitting HTTP status, plus Retry-After (429, 503), Allow (405) and further headers where they
+// apply (WWW-Authenticate on 401/403, Sec-WebSocket-Version on 426).
 #pragma once
 
 #include <boost/beast/http.hpp>
