@@ -16,7 +16,7 @@ build: deps $(BUILD)/build.ninja
 
 run: build
 	@echo "Serving examples/bots on $(LISTEN), data in ./data. Try:"
-	@echo "  curl -s -XPOST http://$(LISTEN)/v1/bots/pizza/conversations/me/messages -d '{\"id\":\"m1\",\"text\":\"hi\"}'"
+	@echo "  curl -s -XPOST http://$(LISTEN)/v1/bots/pizza/conversations/me/messages -H 'Content-Type: application/json' -d '{\"id\":\"m1\",\"text\":\"hi\"}'"
 	$(BUILD)/parley serve --bots examples/bots --data data --listen $(LISTEN)
 
 test: build

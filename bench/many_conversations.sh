@@ -113,7 +113,7 @@ fill() {  # DATA_DIR COUNT
   start_server "$data"
   # A known conversation, read back after the restart: the store really kept what was written.
   curl -s --max-time 10 -XPOST "http://127.0.0.1:$PORT/v1/bots/pizza/conversations/probe/messages" \
-    -d '{"id":"p1","text":"hi"}' >/dev/null
+    -H 'Content-Type: application/json' -d '{"id":"p1","text":"hi"}' >/dev/null
   local start_ns stored=0 chunk=2 rate=0 json errors=0
   start_ns=$(date +%s%N)
   while :; do

@@ -185,7 +185,7 @@ up() {
   local lb="127.0.0.1:$(port_for lb)"
   wait_ready "http://$lb/readyz" 10 || die "haproxy does not answer on $lb, see $DIR/haproxy.log"
   echo "$n replica(s) behind http://$lb  (Redis 127.0.0.1:$(port_for redis), HAProxy stats http://127.0.0.1:$(port_for stats)/stats, state in $DIR)"
-  echo "try: curl -s -XPOST http://$lb/v1/bots/pizza/conversations/me/messages -d '{\"id\":\"m1\",\"text\":\"hi\"}'"
+  echo "try: curl -s -XPOST http://$lb/v1/bots/pizza/conversations/me/messages -H 'Content-Type: application/json' -d '{\"id\":\"m1\",\"text\":\"hi\"}'"
 }
 
 status() {

@@ -1,4 +1,4 @@
-// Routing and the handlers of the HTTP API.
+// The dispatcher and the handlers of the HTTP API (the route table is routes.cc).
 #include "channels/api.h"
 
 #include <boost/asio/post.hpp>
@@ -8,6 +8,7 @@
 #include <sstream>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "channels/routes.h"
 #include "channels/target.h"
 #include "events/relay.h"
 #include "ops/log.h"
@@ -16,57 +17,6 @@
 namespace parley::channels {
 
 namespace {
-
-enum class RouteId {
-  kHealthz,
-  kReadyz,
-  kMetrics,
-  kBots,
-  kNativeMessage,
-  kNativeConversation,
-  kReload,
-  kWebSocket,
-  kRasaWebhook,
-  kRasaStatus,
-  kRasaTracker,
-  kEvents,
-  kSinks,
-  kDeadLetters,
-  kReplay,
-};
-
-// "{bot}" and "{conv}" match any segment; a route without {bot} on a Rasa path uses the only bot.
-struct RouteSpec {
-  RouteId id;
-  http::verb method;
-  std::vector<std::string_view> pattern;
-  bool single_bot = false;
-};
-
-const std::vector<RouteSpec>& routes() {
-  using V = http::verb;
-  static const std::vector<RouteSpec> kRoutes = {
-      {RouteId::kHealthz, V::get, {"healthz"}},
-      {RouteId::kReadyz, V::get, {"readyz"}},
-      {RouteId::kMetrics, V::get, {"metrics"}},
-      {RouteId::kBots, V::get, {"v1", "bots"}},
-      {RouteId::kNativeMessage, V::post, {"v1", "bots", "{bot}", "conversations", "{conv}", "messages"}},
-      {RouteId::kNativeConversation, V::get, {"v1", "bots", "{bot}", "conversations", "{conv}"}},
-      {RouteId::kReload, V::post, {"v1", "bots", "{bot}", "reload"}},
-      {RouteId::kWebSocket, V::get, {"v1", "bots", "{bot}", "ws"}},
-      {RouteId::kRasaWebhook, V::post, {"bots", "{bot}", "webhooks", "rest", "webhook"}},
-      {RouteId::kRasaStatus, V::get, {"bots", "{bot}", "webhooks", "rest"}},
-      {RouteId::kRasaTracker, V::get, {"bots", "{bot}", "conversations", "{conv}", "tracker"}},
-      {RouteId::kEvents, V::get, {"v1", "bots", "{bot}", "conversations", "{conv}", "events"}},
-      {RouteId::kSinks, V::get, {"v1", "events", "sinks"}},
-      {RouteId::kDeadLetters, V::get, {"v1", "events", "sinks", "{sink}", "dead-letters"}},
-      {RouteId::kReplay, V::post, {"v1", "events", "sinks", "{sink}", "replay"}},
-      {RouteId::kRasaWebhook, V::post, {"webhooks", "rest", "webhook"}, true},
-      {RouteId::kRasaStatus, V::get, {"webhooks", "rest"}, true},
-      {RouteId::kRasaTracker, V::get, {"conversations", "{conv}", "tracker"}, true},
-  };
-  return kRoutes;
-}
 
 json::object native_reply(const runtime::MessageReply& reply) {
   json::array messages;
@@ -82,13 +32,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-struct Api::Match {
-  RouteId id;
-  std::string bot;
-  std::string conv;
-  bool single_bot = false;
-  std::string sink;
-};
+struct Api::Match : RouteMatch {};
 
 Api::Api(ApiOptions options, std::shared_ptr<Backend> backend, ops::ServerMetrics& metrics, events::Relay* relay)
     : options_(std::move(options)),
@@ -119,43 +63,38 @@ std::optional<std::string> Api::single_bot(ApiError* error) const {
   return std::nullopt;
 }
 
+Identity Api::identify(const Request& request, const Target& target, const std::string& bot) const {
+  return options_.auth ? options_.auth->identify(request, target, bot, unix_now()) : Identity{};
+}
+
+std::optional<ApiError> Api::authorize(const Identity& who, Access access, const std::string& bot,
+                                       const std::string* conversation) const {
+  return options_.auth ? options_.auth->check(who, access, bot, conversation, unix_now()) : std::nullopt;
+}
+
 void Api::handle(Request request, Respond respond) {
   auto target = parse_target(request.target());
   if (!target) return respond(error({400, "bad_target", "the request target is not a valid path"}));
+  // A page's request from an allowed origin gets the CORS header on whatever it is answered.
+  if (std::string origin(request[http::field::origin]);
+      !origin.empty() && options_.cors.allows(origin, request[http::field::host]))
+    respond = [origin, inner = std::move(respond)](Response res) {
+      add_cors_headers(res, origin);
+      inner(std::move(res));
+    };
 
   // Find the route; a path that matches with another method is a 405.
-  const RouteSpec* found = nullptr;
   std::string allow;
-  Match m{};
-  if (!target->has_empty_segment) {
-    for (const auto& spec : routes()) {
-      if (spec.pattern.size() != target->segments.size()) continue;
-      Match candidate{spec.id, {}, {}, spec.single_bot, {}};
-      bool ok = true;
-      for (size_t i = 0; i < spec.pattern.size() && ok; ++i) {
-        const std::string& seg = target->segments[i];
-        if (spec.pattern[i] == "{bot}") candidate.bot = seg;
-        else if (spec.pattern[i] == "{conv}") candidate.conv = seg;
-        else if (spec.pattern[i] == "{sink}") candidate.sink = seg;
-        else ok = spec.pattern[i] == seg;
-      }
-      if (!ok) continue;
-      if (spec.method != request.method()) {
-        std::string name(http::to_string(spec.method));
-        if (allow.find(name) == std::string::npos) allow += (allow.empty() ? "" : ", ") + name;
-        continue;
-      }
-      found = &spec;
-      m = std::move(candidate);
-      break;
-    }
-  }
+  auto found = match_route(*target, request.method(), &allow);
   if (!found) {
+    if (!allow.empty() && request.method() == http::verb::options)
+      return respond(preflight_response(options_.cors, request, allow));
     if (!allow.empty())
       return respond(error({405, "method_not_allowed",
                             std::string(request.method_string()) + " is not allowed here; use " + allow, 0, allow}));
     return respond(error({404, "not_found", "no route for " + std::string(request.target())}));
   }
+  Match m{std::move(*found)};
 
   // Resolve and check the bot and conversation named by the path.
   if (m.single_bot && m.id != RouteId::kRasaStatus) {
@@ -164,6 +103,11 @@ void Api::handle(Request request, Respond respond) {
     if (!bot) return respond(error(e));
     m.bot = *bot;
   }
+  if (auto e = check_origin(options_.cors, request)) return respond(error(*e));
+  Identity who = identify(request, *target, m.bot);
+  if (auto e = authorize(who, m.access, m.bot, m.conv.empty() ? nullptr : &m.conv)) return respond(error(*e));
+  if (m.json_body)
+    if (auto e = check_json_content_type(request)) return respond(error(*e));
   if (!m.bot.empty() && m.id != RouteId::kReload) {
     if (auto e = check_id("bot name", m.bot, options_.limits.max_id_bytes)) return respond(error(*e));
     if (!backend_->has_bot(m.bot)) return respond(error({404, "unknown_bot", "no bot named '" + m.bot + "'"}));
@@ -207,6 +151,8 @@ void Api::handle(Request request, Respond respond) {
         return respond(error(*e));
       msg.bot = m.bot;
       if (!rasa) msg.conversation = m.conv;
+      // The Rasa shape names its conversation in the body: a user token is checked against it.
+      if (auto e = authorize(who, Access::kMessage, msg.bot, &msg.conversation)) return respond(error(*e));
       auto q = target->query.find("stream");
       bool stream = rasa && q != target->query.end() && (q->second == "true" || q->second == "1");
       return run_message(std::move(msg), rasa, stream, std::move(respond));
@@ -512,22 +458,26 @@ void Api::post_replay(const Match& m, const Request& request, Respond& respond) 
   respond(json_response(202, json::serialize(json::object{{"sink", m.sink}, {"replay", "from"}, {"from", *from}})));
 }
 
-std::variant<std::string, Response> Api::accept_websocket(const Request& request) {
+std::variant<WebSocketAccept, Response> Api::accept_websocket(const Request& request) {
   auto target = parse_target(request.target());
   if (!target || target->has_empty_segment || target->segments.size() != 4 || target->segments[0] != "v1" ||
       target->segments[1] != "bots" || target->segments[3] != "ws")
     return error({404, "not_found", "no WebSocket route at " + std::string(request.target())});
-  const std::string& bot = target->segments[2];
-  if (auto e = check_id("bot name", bot, options_.limits.max_id_bytes)) return error(*e);
-  if (!backend_->has_bot(bot)) return error({404, "unknown_bot", "no bot named '" + bot + "'"});
-  return bot;
+  WebSocketAccept ws{target->segments[2], {}};
+  if (auto e = check_origin(options_.cors, request)) return error(*e);
+  ws.who = identify(request, *target, ws.bot);
+  if (auto e = authorize(ws.who, Access::kMessage, ws.bot, nullptr)) return error(*e);
+  if (auto e = check_id("bot name", ws.bot, options_.limits.max_id_bytes)) return error(*e);
+  if (!backend_->has_bot(ws.bot)) return error({404, "unknown_bot", "no bot named '" + ws.bot + "'"});
+  return ws;
 }
 
-void Api::handle_ws_message(const std::string& bot, std::string text, Reply reply) {
+void Api::handle_ws_message(const WebSocketAccept& ws, std::string text, Reply reply) {
   runtime::MessageRequest msg;
   if (auto e = parse_message_body(text, MessageShape::kWebSocket, options_.limits, msg))
     return reply(error_text(*e));
-  msg.bot = bot;
+  msg.bot = ws.bot;
+  if (auto e = authorize(ws.who, Access::kMessage, msg.bot, &msg.conversation)) return reply(error_text(*e));
   run_message(std::move(msg), false, false, [reply = std::move(reply)](Response res) {
     reply(std::move(res.body()));
   });

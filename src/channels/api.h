@@ -15,8 +15,10 @@
 //   POST /v1/events/sinks/{sink}/replay                 {"dead_letters": true} | {"from": POSITION}
 //                                                       | {"from_time": UNIX-SECONDS or ISO 8601}
 //   GET  /healthz, /readyz, /metrics
-// Errors use {"error": {"code","message"}} (http_errors.h). Message routes check per-conversation
-// and per-bot token buckets before the engine sees the message. Thread-safe.
+// Errors use {"error": {"code","message"}} (http_errors.h). Each route names the credential it
+// needs (auth.h: 401/403 before anything runs); browsers' requests go through the CORS policy and
+// the Origin and content-type checks (browser.h). Message routes check per-conversation and
+// per-bot token buckets before the engine sees the message. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -27,7 +29,9 @@
 #include <string>
 #include <variant>
 
+#include "channels/auth.h"
 #include "channels/backend.h"
+#include "channels/browser.h"
 #include "channels/http_errors.h"
 #include "channels/message_body.h"
 #include "ops/metrics.h"
@@ -39,13 +43,19 @@ class Relay;
 
 namespace parley::channels {
 
-using Request = http::request<http::string_body>;
-
 struct ApiOptions {
   MessageLimits limits;
   unsigned retry_after_s = 1;               // Retry-After on 503
   ops::RateLimitOptions conversation_rate;  // per (bot, conversation)
   ops::RateLimitOptions bot_rate;           // per bot
+  std::shared_ptr<const Authorizer> auth;   // null: every route open
+  CorsPolicy cors;
+};
+
+// An accepted WebSocket upgrade: its bot, and what its credential proved (checked per message).
+struct WebSocketAccept {
+  std::string bot;
+  Identity who;
 };
 
 class Api {
@@ -65,12 +75,12 @@ class Api {
   // handle() returns. The response's version and keep-alive are the caller's to set.
   void handle(Request request, Respond respond);
 
-  // For an upgrade request: the bot when the target is /v1/bots/{bot}/ws of a served bot,
-  // else the error response to send instead.
-  std::variant<std::string, Response> accept_websocket(const Request& request);
-  // One WebSocket message for `bot`: `reply` gets the same JSON as the native route, or the
-  // error JSON. Called exactly once, on any thread.
-  void handle_ws_message(const std::string& bot, std::string text, Reply reply);
+  // For an upgrade request: the bot when the target is /v1/bots/{bot}/ws of a served bot and the
+  // Origin and credential allow it, else the error response to send instead of the 101.
+  std::variant<WebSocketAccept, Response> accept_websocket(const Request& request);
+  // One WebSocket message on an accepted connection: `reply` gets the same JSON as the native
+  // route, or the error JSON. Called exactly once, on any thread.
+  void handle_ws_message(const WebSocketAccept& ws, std::string text, Reply reply);
 
   // While draining, /readyz answers 503 (so load balancers move away).
   void set_draining(bool draining) { draining_.store(draining); }
@@ -87,6 +97,9 @@ class Api {
   Response error(const ApiError& e);
   std::string error_text(const ApiError& e);
   std::optional<std::string> single_bot(ApiError* error) const;
+  Identity identify(const Request& request, const Target& target, const std::string& bot) const;
+  std::optional<ApiError> authorize(const Identity& who, Access access, const std::string& bot,
+                                    const std::string* conversation) const;
 
   void get_bots(Respond& respond);
   void get_readyz(Respond& respond);

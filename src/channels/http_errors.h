@@ -1,5 +1,6 @@
 // The error shape every route answers with: {"error": {"code": "...", "message": "..."}} and the
-// fitting HTTP status, plus Retry-After (429, 503) and Allow (405) where they apply.
+// fitting HTTP status, plus Retry-After (429, 503), Allow (405) and further headers where they
+// apply (WWW-Authenticate on 401/403, Sec-WebSocket-Version on 426).
 #pragma once
 
 #include <boost/beast/http.hpp>
@@ -12,6 +13,7 @@
 namespace parley::channels {
 
 namespace http = boost::beast::http;
+using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
 struct ApiError {

@@ -81,7 +81,7 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
   if (websocket::is_upgrade(req)) {
     if (auto e = check_websocket_handshake(req)) return send_error(*e);
     auto accepted = ctx_->api->accept_websocket(req);
-    if (auto* bot = std::get_if<std::string>(&accepted)) return upgrade(parser_->release(), std::move(*bot));
+    if (auto* ws = std::get_if<WebSocketAccept>(&accepted)) return upgrade(parser_->release(), std::move(*ws));
     return send(std::move(std::get<Response>(accepted)), true);
   }
 
@@ -95,7 +95,7 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
 
 // The bytes after the upgrade request in buffer_ are the client's first frames: they go with the
 // socket, or the first message would be lost.
-void HttpSession::upgrade(http::request<http::string_body> req, std::string bot) {
+void HttpSession::upgrade(http::request<http::string_body> req, WebSocketAccept accepted) {
   std::string early;
   if (buffer_.size() > 0) {
     std::ostringstream handshake;  // Beast reads the request again from these bytes, then the frames
@@ -108,7 +108,7 @@ void HttpSession::upgrade(http::request<http::string_body> req, std::string bot)
                              " bytes of handshake and frames arrived before the server's 101; wait for it"});
   }
   stream_.expires_never();
-  std::make_shared<WebSocketSession>(stream_.release_socket(), ctx_, std::move(slot_), std::move(bot))
+  std::make_shared<WebSocketSession>(stream_.release_socket(), ctx_, std::move(slot_), std::move(accepted))
       ->run(std::move(req), std::move(early));
 }
 

@@ -61,7 +61,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_write(bool close, beast::error_code ec, size_t bytes);
   void do_linger_close();
   void on_linger(beast::error_code ec, size_t bytes);
-  void upgrade(http::request<http::string_body> req, std::string bot);
+  void upgrade(http::request<http::string_body> req, WebSocketAccept accepted);
 
   beast::tcp_stream stream_;
   // read_timeout of a request once it began: a timer of its own rather than the stream's expiry,
@@ -89,7 +89,7 @@ constexpr size_t kMaxEarlyHandshakeBytes = 1536;  // websocket::stream::tcp_fram
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(tcp::socket&& socket, std::shared_ptr<SessionContext> ctx, std::unique_ptr<ConnectionSlot> slot,
-                   std::string bot);
+                   WebSocketAccept accepted);
   // `early` is empty, or the upgrade request's bytes followed by what the client sent before our
   // 101 (frames in the same packet as the handshake): Beast reads both, the frames as the first.
   void run(http::request<http::string_body> upgrade, std::string early);
@@ -105,7 +105,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   beast::flat_buffer buffer_;
   std::shared_ptr<SessionContext> ctx_;
   std::unique_ptr<ConnectionSlot> slot_;
-  std::string bot_;
+  WebSocketAccept accepted_;  // the bot and what the upgrade's credential proved
   std::string early_;  // the handshake and early frames, while async_accept reads them
   std::string out_;
   std::optional<InFlight> in_flight_;

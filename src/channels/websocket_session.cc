@@ -11,8 +11,8 @@ namespace asio = boost::asio;
 namespace websocket = beast::websocket;
 
 WebSocketSession::WebSocketSession(tcp::socket&& socket, std::shared_ptr<SessionContext> ctx,
-                                   std::unique_ptr<ConnectionSlot> slot, std::string bot)
-    : ws_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)), bot_(std::move(bot)) {}
+                                   std::unique_ptr<ConnectionSlot> slot, WebSocketAccept accepted)
+    : ws_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)), accepted_(std::move(accepted)) {}
 
 namespace {
 
@@ -81,7 +81,7 @@ void WebSocketSession::on_read(beast::error_code ec, size_t) {
   std::string text = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
   in_flight_.emplace(ctx_.get());
-  ctx_->api->handle_ws_message(bot_, std::move(text), [self = shared_from_this()](std::string out) {
+  ctx_->api->handle_ws_message(accepted_, std::move(text), [self = shared_from_this()](std::string out) {
     asio::dispatch(self->ws_.get_executor(),
                    [self, out = std::move(out)]() mutable { self->send(std::move(out)); });
   });

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -59,6 +60,8 @@ void register_bench(CLI::App& app, int* exit_code) {
   cmd->add_option("-d,--duration", o->duration_s, "measured seconds")->capture_default_str();
   cmd->add_option("--warmup", o->warmup_s, "seconds before measuring")->capture_default_str();
   cmd->add_option("--threads", o->threads, "load generator threads")->capture_default_str();
+  cmd->add_option("--token", o->token, "credential sent as Authorization: Bearer (env PARLEY_AUTH_TOKEN)");
+  if (const char* token = std::getenv("PARLEY_AUTH_TOKEN")) o->token = token;
   cmd->add_flag("--json", *as_json, "print the result as JSON");
   cmd->add_flag("-q,--quiet", *quiet, "no progress bar");
   cmd->callback([=] {

@@ -5,6 +5,8 @@
 //   parley events replay --sink NAME --dead-letters       send them again
 //   parley events replay --sink NAME --from SEQ-or-TIME   deliver again from an outbox position or
 //                                                         a time (Unix seconds or ISO 8601 UTC)
+// With credentials configured on the server, --token (or PARLEY_AUTH_TOKEN) is sent as
+// Authorization: Bearer.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -26,6 +28,7 @@ using tcp = boost::asio::ip::tcp;
 
 struct EventsArgs {
   std::string server = "127.0.0.1:8080";
+  std::string token;  // an admin credential: the auth token or an admin JWT
   std::string sink;
   bool dead_letters = false;
   std::string from;
@@ -33,8 +36,9 @@ struct EventsArgs {
 };
 
 // One request to the server; prints transport errors and returns status 0 for them.
-std::pair<unsigned, std::string> call(const std::string& server, http::verb method, const std::string& target,
+std::pair<unsigned, std::string> call(const EventsArgs& a, http::verb method, const std::string& target,
                                       const std::string& body = {}) {
+  const std::string& server = a.server;
   std::string host;
   uint16_t port = 0;
   if (Status s = split_host_port(server, &host, &port); !s) {
@@ -48,6 +52,7 @@ std::pair<unsigned, std::string> call(const std::string& server, http::verb meth
     stream.connect(tcp::resolver(ioc).resolve(host, std::to_string(port)));
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, host);
+    if (!a.token.empty()) req.set(http::field::authorization, "Bearer " + a.token);
     if (method == http::verb::post) {
       req.set(http::field::content_type, "application/json");
       req.body() = body;
@@ -74,7 +79,7 @@ int report(unsigned status, const std::string& body) {
 }
 
 int run_sinks(const EventsArgs& a) {
-  auto [status, body] = call(a.server, http::verb::get, "/v1/events/sinks");
+  auto [status, body] = call(a, http::verb::get, "/v1/events/sinks");
   if (int rc = report(status, body)) return rc;
   boost::system::error_code ec;
   auto v = json::parse(body, ec);
@@ -85,7 +90,7 @@ int run_sinks(const EventsArgs& a) {
 }
 
 int run_dead_letters(const EventsArgs& a) {
-  auto [status, body] = call(a.server, http::verb::get,
+  auto [status, body] = call(a, http::verb::get,
                              "/v1/events/sinks/" + a.sink + "/dead-letters?limit=" + std::to_string(a.limit));
   if (int rc = report(status, body)) return rc;
   boost::system::error_code ec;
@@ -112,7 +117,7 @@ int run_replay(const EventsArgs& a) {
     else if (a.from.find_first_not_of("0123456789.") == std::string::npos) req["from_time"] = std::stod(a.from);
     else req["from_time"] = a.from;
   }
-  auto [status, body] = call(a.server, http::verb::post, "/v1/events/sinks/" + a.sink + "/replay", json::serialize(req));
+  auto [status, body] = call(a, http::verb::post, "/v1/events/sinks/" + a.sink + "/replay", json::serialize(req));
   if (int rc = report(status, body)) return rc;
   std::cout << body << "\n";
   return 0;
@@ -124,8 +129,10 @@ void register_events(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("events", "Event pipeline admin: sinks, dead letters, replay (talks to a running server)");
   cmd->require_subcommand(1);
   auto args = std::make_shared<EventsArgs>();
+  if (const char* token = std::getenv("PARLEY_AUTH_TOKEN")) args->token = token;
   auto server_opt = [&](CLI::App* sub) {
     sub->add_option("--server", args->server, "HOST:PORT of the running server")->capture_default_str();
+    sub->add_option("--token", args->token, "admin credential sent as Authorization: Bearer (env PARLEY_AUTH_TOKEN)");
   };
   auto* sinks = cmd->add_subcommand("sinks", "Each sink's breaker, cursor, lag and counts");
   server_opt(sinks);

@@ -155,6 +155,10 @@ asio::awaitable<void> connection(Shared& sh, int index) {
     stream.socket().set_option(tcp::no_delay(true));
     if (o.route == "ws") {
       ws = std::make_unique<websocket::stream<beast::tcp_stream>>(std::move(stream));
+      if (!o.token.empty())
+        ws->set_option(websocket::stream_base::decorator([token = o.token](websocket::request_type& req) {
+          req.set(http::field::authorization, "Bearer " + token);
+        }));
       auto [hec] = co_await ws->async_handshake(o.host + ":" + o.port, "/v1/bots/" + o.bot + "/ws",
                                                  asio::as_tuple(asio::use_awaitable));
       if (hec) {
@@ -196,6 +200,7 @@ asio::awaitable<void> connection(Shared& sh, int index) {
             http::verb::post, o.route == "rasa" ? target : "/v1/bots/" + o.bot + "/conversations/" + conv + "/messages", 11};
         req.set(http::field::host, o.host);
         req.set(http::field::content_type, "application/json");
+        if (!o.token.empty()) req.set(http::field::authorization, "Bearer " + o.token);
         req.keep_alive(true);
         req.body() = std::move(body);
         req.prepare_payload();

@@ -31,6 +31,7 @@ struct BenchOptions {
   int threads = 1;                  // load generator threads
   bool progress = false;            // progress bar on stderr
   std::string run_id;               // prefix of conversation ids (random when empty)
+  std::string token;                // sent as Authorization: Bearer when set (a server with credentials)
 };
 
 struct BenchResult {

@@ -3,13 +3,16 @@
 // store, the engine, the API, the server and the signal handling together and runs them on two
 // fixed pools of threads: the network's (HTTP, WebSocket, timers, signals) and the turns'.
 #include <boost/asio/io_context.hpp>
+#include <algorithm>
 #include <boost/asio/thread_pool.hpp>
+#include <filesystem>
 #include <future>
 #include <iostream>
 #include <optional>
 #include <thread>
 
 #include "channels/api.h"
+#include "channels/auth_config.h"
 #include "channels/engine_backend.h"
 #include "channels/http_action_client.h"
 #include "channels/server.h"
@@ -32,15 +35,30 @@ namespace {
 
 struct ServeFlags {
   std::optional<std::string> config, bots, data, listen, durability, threads, log_level;
+  std::optional<std::string> auth_token, jwt_secret, jwt_method, jwt_public_key_file, cors;
 };
 
 struct Resolved {
   ServeOptions options;
   events::EventsConfig events;
+  channels::AuthConfig auth_config;
+  std::shared_ptr<const channels::Authorizer> auth;
 };
 
+// The names of the bot folders under `bots_dir` (as the engine loads them), for their
+// PARLEY_BOT_<BOT>_* credentials.
+std::vector<std::string> bot_folder_names(const std::string& bots_dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& item : std::filesystem::directory_iterator(bots_dir, ec)) {
+    std::string name = item.path().filename().string();
+    if (item.is_directory() && !name.empty() && name[0] != '.') names.push_back(name);
+  }
+  return names;
+}
+
 // Defaults, then the file, then the environment, then the flags. The `events:` section (sinks)
-// comes from the file only.
+// and the `bot_auth:` section come from the file only (bot credentials also from PARLEY_BOT_*).
 Result<Resolved> resolve_options(const ServeFlags& flags) {
   Resolved r;
   ServeOptions& o = r.options;
@@ -54,11 +72,20 @@ Result<Resolved> resolve_options(const ServeFlags& flags) {
   if (Status s = apply_serve_env(o); !s) return s;
   const std::pair<const char*, const std::optional<std::string>*> given[] = {
       {"bots", &flags.bots},          {"data", &flags.data},       {"listen", &flags.listen},
-      {"durability", &flags.durability}, {"threads", &flags.threads}, {"log_level", &flags.log_level}};
+      {"durability", &flags.durability}, {"threads", &flags.threads}, {"log_level", &flags.log_level},
+      {"auth_token", &flags.auth_token}, {"jwt_secret", &flags.jwt_secret}, {"jwt_method", &flags.jwt_method},
+      {"jwt_public_key_file", &flags.jwt_public_key_file}, {"cors", &flags.cors}};
   for (const auto& [key, value] : given)
     if (*value)
       if (Status s = set_serve_option(o, key, **value); !s) return Status::invalid("--" + std::string(key) + ": " + s.message());
   if (Status s = validate_serve_options(o); !s) return s;
+  r.auth_config = channels::server_auth_config(o);
+  if (config)
+    if (Status s = channels::load_bot_auth(*config, r.auth_config); !s) return s;
+  channels::apply_bot_auth_env(bot_folder_names(o.bots), r.auth_config);
+  auto auth = channels::Authorizer::create(r.auth_config);
+  if (!auth.ok()) return auth.status();
+  r.auth = std::move(*auth);
   return r;
 }
 
@@ -101,7 +128,27 @@ store::Durability durability_of(const std::string& s) {
   return store::Durability::kFsync;
 }
 
-int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) {
+// Says so at start when anyone who reaches the listener could use every route, or when no
+// credential could open the admin routes.
+void warn_about_access(const Resolved& r, const std::string& host, const std::vector<runtime::BotInfo>& bots) {
+  if (!r.auth->enabled() && !channels::is_loopback_host(host))
+    ops::log(spdlog::level::warn,
+             "no credential is configured and the server listens beyond loopback: anyone who reaches it can "
+             "read and write every conversation, reload bots and replay sinks; set auth_token or jwt_secret",
+             {{"host", host}});
+  if (r.auth->enabled() && r.auth_config.server.empty())
+    ops::log(spdlog::level::warn,
+             "only bot credentials are configured: the admin routes (bot list, sinks, replay) need a server "
+             "credential (auth_token or jwt_secret) and none can reach them");
+  for (const auto& [name, creds] : r.auth_config.bots) {
+    bool served = std::any_of(bots.begin(), bots.end(), [&](const auto& b) { return b.name == name; });
+    if (!served && !creds.empty()) ops::log(spdlog::level::warn, "bot_auth names a bot that is not served", {{"bot", name}});
+  }
+}
+
+int run_serve(const Resolved& resolved) {
+  const ServeOptions& o = resolved.options;
+  const events::EventsConfig& events_config = resolved.events;
   if (Status s = ops::init_json_logging(o.log_level); !s) {
     std::cerr << "parley serve: " << s.message() << "\n";
     return 2;
@@ -211,6 +258,8 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   ao.retry_after_s = static_cast<unsigned>(o.retry_after_s);
   ao.conversation_rate = {o.rate_limit_conversation_per_s, o.rate_limit_conversation_burst};
   ao.bot_rate = {o.rate_limit_bot_per_s, o.rate_limit_bot_burst};
+  ao.auth = resolved.auth;
+  ao.cors.origins = channels::parse_origins(o.cors);
   auto api = std::make_unique<channels::Api>(ao, channels::make_engine_backend(engine), metrics, relay.get());
 
   channels::ServerOptions so;
@@ -249,7 +298,8 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
             {"turn_budget_ms", o.turn_budget_ms}, {"max_connections", max_connections},
             {"try", "curl -s -XPOST http://" + host + ":" + std::to_string(server->port()) + "/v1/bots/" +
                         std::string(bot_names.empty() ? "BOT" : bot_names[0].as_string().c_str()) +
-                        "/conversations/me/messages -d '{\"id\":\"m1\",\"text\":\"hi\"}'"}});
+                        "/conversations/me/messages -H 'Content-Type: application/json' -d '{\"id\":\"m1\",\"text\":\"hi\"}'"}});
+  warn_about_access(resolved, host, engine->bots());
 
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < io_threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
@@ -285,6 +335,18 @@ void register_serve(CLI::App& app, int* exit_code) {
   opt("--durability", &flags->durability, "fsync | flush | none");
   opt("--threads", &flags->threads, "turn threads: NLU and dialogue (0 = number of cores)");
   opt("--log-level", &flags->log_level, "trace | debug | info | warn | error | off");
+  opt("--auth-token", &flags->auth_token, "token for every route (?token= or Authorization: Bearer)");
+  opt("--jwt-secret", &flags->jwt_secret, "JWT secret (HS*) or public key PEM text (RS*)");
+  opt("--jwt-method", &flags->jwt_method, "HS256 | HS384 | HS512 | RS256 | RS384 | RS512");
+  opt("--jwt-public-key", &flags->jwt_public_key_file, "PEM file of the JWT public key (RS*)");
+  cmd->add_option_function<std::vector<std::string>>(
+      "--cors",
+      [flags](const std::vector<std::string>& v) {
+        std::string list;
+        for (const auto& o : v) list += (list.empty() ? "" : ",") + o;
+        flags->cors = list;
+      },
+      "origins whose web pages may call (* = any)");
   cmd->footer(settings_help());
   cmd->callback([flags, exit_code] {
     auto options = resolve_options(*flags);
@@ -293,7 +355,7 @@ void register_serve(CLI::App& app, int* exit_code) {
       *exit_code = 2;
       return;
     }
-    *exit_code = run_serve(options->options, options->events);
+    *exit_code = run_serve(*options);
   });
 }
 

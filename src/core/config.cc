@@ -59,6 +59,20 @@ const std::vector<Setting>& table() {
       {"write_timeout_ms", &ServeOptions::write_timeout_ms, "time to send a response"},
       {"max_connections", &ServeOptions::max_connections, "open connections before 503 (capped by the fd limit)"},
       {"retry_after_s", &ServeOptions::retry_after_s, "Retry-After seconds on 503"},
+      {"auth_token", &ServeOptions::auth_token,
+       "Rasa's --auth-token: gives every route, as ?token= or Authorization: Bearer (empty: none)"},
+      {"jwt_secret", &ServeOptions::jwt_secret,
+       "Rasa's --jwt-secret: JWTs in Authorization: Bearer; the HS* secret, or the RS* public key as PEM text"},
+      {"jwt_method", &ServeOptions::jwt_method, "JWT signature method", false,
+       {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512"}},
+      {"jwt_public_key_file", &ServeOptions::jwt_public_key_file, "RS*: PEM file of the JWT public key"},
+      {"metrics_access", &ServeOptions::metrics_access,
+       "admin: /metrics needs an admin credential once any is set | open", false, {"admin", "open"}},
+      {"message_access", &ServeOptions::message_access,
+       "credential: message routes need one once the server or the bot has one | open: only the bot's own",
+       false, {"credential", "open"}},
+      {"cors", &ServeOptions::cors,
+       "Rasa's --cors: origins whose web pages may call, comma-separated (* = any; empty: none)"},
       {"rate_limit_conversation_per_s", &ServeOptions::rate_limit_conversation_per_s,
        "messages per second per conversation (0 = no limit; 429 beyond)"},
       {"rate_limit_conversation_burst", &ServeOptions::rate_limit_conversation_burst,
@@ -206,7 +220,8 @@ Status load_serve_config_file(const std::string& path, ServeOptions& options) {
   for (const auto& kv : root) {
     std::string where = path + ":" + std::to_string(kv.first.Mark().line + 1);
     std::string key = kv.first.Scalar();
-    if (key == "events") continue;  // the event pipeline's section: events/config.h reads it
+    if (key == "events") continue;    // the event pipeline's section: events/config.h reads it
+    if (key == "bot_auth") continue;  // per-bot credentials: channels/auth_config.h reads them
     if (!find_setting(key)) return Status::invalid(where + ": unknown setting '" + key + "'");
     if (key == "store" && kv.second.IsMap()) {
       // The long form: store: {type: rocksdb | redis, url: redis://... | redis+cluster://...}
@@ -219,6 +234,12 @@ Status load_serve_config_file(const std::string& path, ServeOptions& options) {
         if (Status s = set_serve_option(options, target, sub.second.Scalar()); !s)
           return Status::invalid(at + ": " + s.message());
       }
+      continue;
+    }
+    if (key == "cors" && kv.second.IsSequence()) {  // cors: [http://a.example, ...]
+      std::string list;
+      for (const auto& item : kv.second) list += (list.empty() ? "" : ",") + item.as<std::string>("");
+      options.cors = list;
       continue;
     }
     if (!kv.second.IsScalar())

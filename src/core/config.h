@@ -52,6 +52,16 @@ struct ServeOptions {
   uint64_t retry_after_s = 1;              // Retry-After on 503
   bool require_message_id = false;         // 422 for a message without an id (retries need one)
 
+  // Who may call (channels/auth.h; per bot: the `bot_auth:` section) and which web pages may
+  // (channels/browser.h). Rasa's --auth-token, --jwt-secret, --jwt-method and --cors.
+  std::string auth_token;                  // admin on every route: ?token= or Authorization: Bearer
+  std::string jwt_secret;                  // HS* shared secret, or for RS* the PEM public key text
+  std::string jwt_method = "HS256";        // HS256 | HS384 | HS512 | RS256 | RS384 | RS512
+  std::string jwt_public_key_file;         // RS*: PEM file of the public key (instead of jwt_secret)
+  std::string metrics_access = "admin";    // admin (a credential, once any is set) | open
+  std::string message_access = "credential";  // credential | open (unless the bot has its own)
+  std::string cors;                        // origins whose pages may call, comma-separated; * = any
+
   // Rate limits (token buckets; 0 = no limit). Over the limit: 429 with Retry-After.
   double rate_limit_conversation_per_s = 20;  // messages per second per conversation
   double rate_limit_conversation_burst = 40;  // bucket size per conversation

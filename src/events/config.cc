@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "core/yaml_file.h"
 #include "events/record.h"
 
 namespace parley::events {
@@ -175,21 +176,12 @@ Status from_root(const YAML::Node& root, const std::string& origin, EventsConfig
 }  // namespace
 
 Status load_events_config(const std::string& path, EventsConfig& out) {
-  try {
-    return from_root(YAML::LoadFile(path), path, out);
-  } catch (const YAML::BadFile&) {
-    return Status::not_found(path + ": cannot read the config file");
-  } catch (const YAML::Exception& e) {
-    return Status::invalid(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  return read_yaml_file(path, [&out](const YAML::Node& root, const std::string& origin) { return from_root(root, origin, out); });
 }
 
 Status parse_events_config(const std::string& yaml_text, const std::string& origin, EventsConfig& out) {
-  try {
-    return from_root(YAML::Load(yaml_text), origin, out);
-  } catch (const YAML::Exception& e) {
-    return Status::invalid(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+  return read_yaml_text(yaml_text, origin,
+                        [&out](const YAML::Node& root, const std::string& at) { return from_root(root, at, out); });
 }
 
 }  // namespace parley::events

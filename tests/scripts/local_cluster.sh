@@ -15,7 +15,7 @@ fail() { echo "FAIL: $*" >&2; "$cluster" status >&2 || true; for f in "$PARLEY_C
 "$cluster" up 2 >"$PARLEY_CLUSTER_DIR/up.out" || fail "up 2"
 grep -q "2 replica(s) behind http://127.0.0.1:" "$PARLEY_CLUSTER_DIR/up.out" || fail "up 2 printed no URL"
 lb="http://127.0.0.1:$(cat "$PARLEY_CLUSTER_DIR/ports/lb")"
-post() { curl -s -m 10 -XPOST "$lb/v1/bots/pizza/conversations/cluster-check/messages" -d "$1"; }
+post() { curl -s -m 10 -XPOST "$lb/v1/bots/pizza/conversations/cluster-check/messages" -H 'Content-Type: application/json' -d "$1"; }
 
 reply="$(post '{"id":"m1","text":"hi"}')"
 echo "$reply" | grep -q '"turn":1' || fail "first turn through HAProxy: $reply"

@@ -181,8 +181,8 @@ class WsClient {
  public:
   explicit WsClient(uint16_t port, std::chrono::milliseconds timeout = 10s) : port_(port), timeout_(timeout) {}
 
-  // Connects and upgrades on `target`; returns "" or the error.
-  std::string connect(const std::string& target) {
+  // Connects and upgrades on `target` (with `headers` on the upgrade request); returns "" or the error.
+  std::string connect(const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     ws_.emplace(ioc_);
     beast::error_code ec;
     beast::get_lowest_layer(*ws_).expires_after(timeout_);
@@ -190,6 +190,9 @@ class WsClient {
                                                 [&ec, this](beast::error_code e) { ec = e; ++completions_; });
     run();
     if (ec) return "connect: " + ec.message();
+    ws_->set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
+      for (const auto& [k, v] : headers) req.set(k, v);
+    }));
     ws_->async_handshake("127.0.0.1", target, [&ec, this](beast::error_code e) { ec = e; ++completions_; });
     run();
     if (ec) return "handshake: " + ec.message();
