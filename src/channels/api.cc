@@ -102,7 +102,11 @@ Api::~Api() { admin_.join(); }
 
 Response Api::error(const ApiError& e) {
   metrics_.error(e.code);
-  if (e.status >= 500) ops::log(spdlog::level::warn, "request failed", {{"code", e.code}, {"message", e.message}});
+  if (e.status >= 500) {
+    json::object fields{{"code", e.code}, {"message", e.message}};
+    if (!e.detail.empty()) fields["detail"] = e.detail;
+    ops::log(spdlog::level::warn, "request failed", fields);
+  }
   return error_response(e);
 }
 
@@ -301,7 +305,16 @@ void Api::get_readyz(Respond& respond) {
   if (draining()) return respond(error({503, "draining", "the server is shutting down", options_.retry_after_s}));
   Status s = backend_->ready();
   if (!s) return respond(error({503, "not_ready", s.message(), options_.retry_after_s}));
-  json::object body{{"status", "ready"}};
+  if (Status store = backend_->store_ready(); !store) {
+    ApiError e = error_from_status(store, options_.retry_after_s);
+    e.code = "store_degraded";
+    Response res = error(e);
+    res.body() = json::serialize(json::object{{"error", json::object{{"code", e.code}, {"message", e.message}}},
+                                              {"store", "degraded"}});
+    res.prepare_payload();
+    return respond(std::move(res));
+  }
+  json::object body{{"status", "ready"}, {"store", "ok"}};
   if (relay_) {
     // A sink that is down degrades the pipeline, not the server: turns still commit and its
     // events wait in the outbox.

@@ -110,7 +110,7 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
     ro.readers = threads;
     auto opened = store::open_redis_store(ro);
     if (!opened.ok()) {
-      ops::log(spdlog::level::err, "cannot open the store", {{"redis_url", o.redis_url}, {"error", opened.status().message()}});
+      ops::log(spdlog::level::err, "cannot open the store", {{"redis_url", o.redis_url}, {"error", opened.status().to_string()}});
       return 1;
     }
     outbox = opened->get();

@@ -125,8 +125,10 @@ class Engine {
   // Stops taking new messages (kUnavailable) and calls `done` (on an executor thread) once every
   // turn in flight is committed and answered and the store is synced. May be called again.
   void drain(std::function<void()> done);
-  // OK when at least one bot is loaded, the engine is not draining and the store takes writes.
+  // OK when at least one bot is loaded and the engine is not draining.
   Status ready() const;
+  // OK when the store takes writes; kUnavailable saying why not (a full disk, Redis down).
+  Status store_ready() const;
   const EngineStats& stats() const;
 
  private:

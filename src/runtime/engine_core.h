@@ -35,6 +35,7 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
 
   void drain(std::function<void()> done);
   Status ready() const;
+  Status store_ready() const;
 
   const EngineOptions options;
   const std::shared_ptr<store::ConversationStore> store;
