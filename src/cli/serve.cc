@@ -158,6 +158,7 @@ int run_serve(const ServeOptions& o, const events::EventsConfig& events_config) 
   eo.shared_store = o.store == "redis";
   eo.max_event_bytes = events_config.max_event_bytes;
   eo.model_cache = o.model_cache == "off" ? std::string() : o.model_cache.empty() ? o.data + "/models" : o.model_cache;
+  eo.max_project_bytes = o.max_project_bytes;
   auto engine = std::make_shared<runtime::Engine>(
       eo, conversations, channels::make_async_http_action_client(ioc.get_executor()), ioc.get_executor());
   auto loaded = engine->load_bots(o.bots);

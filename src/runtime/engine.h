@@ -69,12 +69,13 @@ struct EngineOptions {
   std::chrono::milliseconds lease_ttl{8000};
   size_t max_event_bytes = 64u << 10;       // event records longer than this are truncated
   std::string model_cache;                  // folder of trained models ("" = train at every load)
+  uint64_t max_project_bytes = 64ull << 20; // a bot's files together; larger ones are not loaded
 };
 
 struct BotInfo {
   std::string name;
   uint64_t version = 0;
-  std::string dir;
+  std::string dir;     // the bot's folder as --bots names it
 };
 
 class EngineCore;

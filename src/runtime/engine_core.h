@@ -42,7 +42,7 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
   const std::shared_ptr<dialogue::AsyncActionClient> actions;
   const boost::asio::any_io_executor executor;
   EngineStats stats;
-  BotRegistry bots{stats, options.model_cache};
+  BotRegistry bots{stats, {options.model_cache, {options.max_project_bytes}}};
   ConversationTable table;
 
  private:
