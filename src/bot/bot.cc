@@ -28,10 +28,14 @@ std::string default_model_cache() {
 
 BuildResult build_bot(const std::string& dir, const std::string& name, const BuildOptions& options) {
   BuildResult out;
+  // Files that may not be read (links out of the project, too large) are refused before the
+  // model key reads them all.
+  out.diagnostics = check_project_files(dir, options.load);
+  if (!out.diagnostics.empty()) return out;
   // The key is taken before loading: a file changed while loading gives a key that no longer
   // matches, so the entry written below is simply never read.
   const std::string key = options.model_cache.empty() ? std::string() : model_key(dir);
-  LoadResult loaded = load_project(dir);
+  LoadResult loaded = load_project(dir, options.load);
   const bool ok = loaded.ok();
   out.diagnostics = std::move(loaded.diagnostics);
   if (!ok) return out;
@@ -53,7 +57,7 @@ BuildResult build_bot(const std::string& dir, const std::string& name, const Bui
   nlu::TrainOptions opts = nlu::train_options(bot->project.config);
   auto model = nlu::train(bot->project.nlu, bot->project.domain, opts, &cache);
   if (!model.ok()) {
-    out.diagnostics.push_back({Diagnostic::Severity::kError, {dir, 0},
+    out.diagnostics.push_back({Diagnostic::Severity::kError, {bot->name, 0},
                                "NLU training failed: " + model.status().message()});
     return out;
   }
@@ -67,7 +71,7 @@ BuildResult build_bot(const std::string& dir, const std::string& name, const Bui
   out.models_from_cache = cache.loaded > 0 && cache.trained == 0;
   if (!key.empty() && cache.trained > 0)
     if (Status s = write_model_cache(options.model_cache, bot->name, key, cache.saved); !s)
-      out.diagnostics.push_back({Diagnostic::Severity::kWarning, {dir, 0},
+      out.diagnostics.push_back({Diagnostic::Severity::kWarning, {bot->name, 0},
                                  "the trained models were not cached: " + s.message()});
   bot->version = g_next_version++;
   out.bot = std::move(bot);

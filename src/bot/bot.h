@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/loader.h"
 #include "bot/project.h"
 #include "nlu/nlu.h"
 
@@ -28,6 +29,7 @@ struct Bot {
 
 struct BuildOptions {
   std::string model_cache;  // folder of trained models (bot/model_cache.h); "" = train every time
+  LoadOptions load;         // the project's size cap
 };
 
 struct BuildResult {

@@ -72,7 +72,7 @@ void seed_setting(const yaml::Doc& doc, const yaml::Entry& e, const std::string&
 }
 
 void unused_setting(const yaml::Doc& doc, const yaml::Entry& e, const std::string& component, Diags& diags) {
-  diags.warning(yaml::loc(doc, e.key_node), "setting '" + e.key + "' of " + component + " is not used by Parley");
+  diags.warning(yaml::loc(doc, e.key_node), "setting '" + yaml::excerpt(e.key) + "' of " + component + " is not used by Parley");
 }
 
 // DIETClassifier and CRFEntityExtractor both map onto the CRF entity extractor; DIET's intent side
@@ -296,7 +296,7 @@ void read_config(const yaml::Doc& doc, Config& out, Diags& diags) {
     } else if (e.key == "recipe" || e.key == "assistant_id" || e.key == "version") {
       // Accepted: they name the model; Parley has one way to train.
     } else {
-      diags.warning(at, "config key '" + e.key + "' is not used by Parley");
+      diags.warning(at, "config key '" + yaml::excerpt(e.key) + "' is not used by Parley");
     }
   }
 }
@@ -310,7 +310,7 @@ void read_endpoints(const yaml::Doc& doc, Endpoints& out, Diags& diags) {
   for (const auto& e : yaml::entries(doc.root)) {
     SourceLoc at = yaml::loc(doc, e.key_node);
     if (e.key != "action_endpoint") {
-      diags.warning(at, "endpoint '" + e.key + "' is not used by Parley (its store, event sinks and locks are set "
+      diags.warning(at, "endpoint '" + yaml::excerpt(e.key) + "' is not used by Parley (its store, event sinks and locks are set "
                                                "in Parley's own config)");
       continue;
     }

@@ -64,10 +64,10 @@ void read_intents(const yaml::Doc& doc, const YAML::Node& node, Domain& out, Dia
         yaml::string_list(doc, e.value, "ignore_entities of intent '" + intent.name + "'", intent.ignore_entities,
                           diags);
       } else if (e.key == "triggers" || e.key == "is_retrieval_intent") {
-        diags.warning(yaml::loc(doc, e.key_node), "'" + e.key + "' of intent '" + intent.name +
+        diags.warning(yaml::loc(doc, e.key_node), "'" + yaml::excerpt(e.key) + "' of intent '" + intent.name +
                                                       "' is not supported by Parley and is ignored");
       } else {
-        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + e.key + "' in intent '" + intent.name + "'");
+        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + yaml::excerpt(e.key) + "' in intent '" + intent.name + "'");
       }
     }
     if (out.find_intent(intent.name)) continue;
@@ -100,7 +100,7 @@ void read_entities(const yaml::Doc& doc, const YAML::Node& node, Domain& out, Di
         if (e.key != "influence_conversation")
           yaml::string_list(doc, e.value, e.key + " of entity '" + name + "'", ignored, diags);
       } else {
-        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + e.key + "' in entity '" + name + "'");
+        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + yaml::excerpt(e.key) + "' in entity '" + name + "'");
       }
     }
     if (contains(out.entities, name)) continue;
@@ -169,7 +169,7 @@ void read_forms(const yaml::Doc& doc, const YAML::Node& node, Domain& out, Diags
           out.locs.emplace("form:" + form.name + "/ignored_intent:" + *s, yaml::loc(doc, e.value));
         }
       } else {
-        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + e.key + "' in form '" + form.name + "'");
+        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + yaml::excerpt(e.key) + "' in form '" + form.name + "'");
       }
     }
     if (!ok) continue;
@@ -206,7 +206,7 @@ void read_session_config(const yaml::Doc& doc, const YAML::Node& node, Domain& o
       }
       out.session_config.carry_over_slots = *b;
     } else {
-      diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + e.key + "' in session_config");
+      diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + yaml::excerpt(e.key) + "' in session_config");
     }
   }
   out.locs["session_config"] = yaml::loc(doc, node);
@@ -241,9 +241,9 @@ void read_domain(const yaml::Doc& doc, Domain& out, Diags& diags) {
     } else if (e.key == "session_config") {
       read_session_config(doc, e.value, out, diags);
     } else if (e.key == "config" || e.key == "e2e_actions") {
-      diags.warning(yaml::loc(doc, e.key_node), "domain section '" + e.key + "' is not used by Parley");
+      diags.warning(yaml::loc(doc, e.key_node), "domain section '" + yaml::excerpt(e.key) + "' is not used by Parley");
     } else {
-      diags.warning(yaml::loc(doc, e.key_node), "unknown domain section '" + e.key + "'");
+      diags.warning(yaml::loc(doc, e.key_node), "unknown domain section '" + yaml::excerpt(e.key) + "'");
     }
   }
 }

@@ -19,48 +19,6 @@ bool LoadResult::ok() const {
 }
 
 namespace {
-constexpr size_t kMaxFiles = 10000;
-
-bool is_yaml_name(const fs::path& p) {
-  std::string ext = p.extension().string();
-  return ext == ".yml" || ext == ".yaml";
-}
-}  // namespace
-
-// The YAML files in `folder` (and its subfolders when `recursive`), sorted by path.
-std::vector<fs::path> yaml_files(const fs::path& folder, bool recursive) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  if (!fs::is_directory(folder, ec)) return out;
-  auto consider = [&](const fs::directory_entry& entry) {
-    std::error_code fec;
-    if (entry.is_regular_file(fec) && is_yaml_name(entry.path())) out.push_back(entry.path());
-  };
-  if (recursive) {
-    fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec), end;
-    for (; !ec && it != end && out.size() < kMaxFiles; it.increment(ec)) consider(*it);
-  } else {
-    fs::directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec), end;
-    for (; !ec && it != end && out.size() < kMaxFiles; it.increment(ec)) consider(*it);
-  }
-  std::sort(out.begin(), out.end(), [](const fs::path& a, const fs::path& b) { return a.generic_string() < b.generic_string(); });
-  return out;
-}
-
-// The first of `names` that exists in `dir`, or an empty path.
-fs::path first_existing(const fs::path& dir, std::initializer_list<const char*> names) {
-  std::error_code ec;
-  for (const char* n : names)
-    if (fs::is_regular_file(dir / n, ec)) return dir / n;
-  return {};
-}
-
-namespace {
-
-std::string display_path(const fs::path& file, const fs::path& dir) {
-  fs::path rel = file.lexically_relative(dir);
-  return rel.empty() ? file.generic_string() : rel.generic_string();
-}
 
 
 // Runs one file's reader; an exception (a bug, or memory) becomes an error on that file.
@@ -77,20 +35,15 @@ void guarded(const std::string& file, Diags& diags, Fn&& fn) {
 
 // Reads domain.yml / domain.yaml and every file of domain/. Returns false when there is no
 // domain or it has errors (cross-reference checks against it would only repeat them).
-bool load_domain(const fs::path& dir, Domain& out, Diags& diags) {
-  std::vector<fs::path> files;
-  if (fs::path single = first_existing(dir, {"domain.yml", "domain.yaml"}); !single.empty()) files.push_back(single);
-  for (auto& f : yaml_files(dir / "domain", true)) files.push_back(std::move(f));
+bool load_domain(const std::vector<ProjectFile>& files, Domain& out, Diags& diags) {
   if (files.empty()) {
-    diags.error({"domain.yml", 0}, "no domain: expected domain.yml, domain.yaml or a domain/ folder in " +
-                                       dir.generic_string());
+    diags.error({"domain.yml", 0}, "no domain: expected domain.yml, domain.yaml or a domain/ folder in the project");
     return false;
   }
   size_t errors_before = diags.error_count();
   for (const auto& f : files) {
-    std::string shown = display_path(f, dir);
-    guarded(shown, diags, [&] {
-      auto doc = yaml::load_file(f, shown, diags);
+    guarded(f.shown, diags, [&] {
+      auto doc = yaml::load_file(f.path, f.shown, diags);
       if (!doc) return;
       Domain part;
       read_domain(*doc, part, diags);
@@ -126,7 +79,7 @@ void read_test_file(const yaml::Doc& doc, std::vector<Story>& out, Diags& diags)
     if (e.key == "stories") {
       read_stories(doc, e.value, false, true, out, diags);
     } else {
-      diags.warning(yaml::loc(doc, e.key_node), "section '" + e.key + "' of a test file is not used by parley test");
+      diags.warning(yaml::loc(doc, e.key_node), "section '" + yaml::excerpt(e.key) + "' of a test file is not used by parley test");
     }
   }
 }
@@ -150,7 +103,7 @@ void read_data(const yaml::Doc& doc, NluData& nlu, std::vector<Story>& stories, 
     } else if (e.key == "rules") {
       read_stories(doc, e.value, true, false, rules, diags);
     } else {
-      diags.warning(yaml::loc(doc, e.key_node), "section '" + e.key + "' of a data file is not used by Parley "
+      diags.warning(yaml::loc(doc, e.key_node), "section '" + yaml::excerpt(e.key) + "' of a data file is not used by Parley "
                                                                       "(expected nlu, stories or rules)");
     }
   }
@@ -161,13 +114,31 @@ NluData load_nlu_file(const std::string& file, std::vector<Diagnostic>& diagnost
   NluData nlu;
   std::vector<Story> stories, rules;
   guarded(file, diags, [&] {
-    if (auto doc = yaml::load_file(file, file, diags)) read_data(*doc, nlu, stories, rules, diags);
+    // The file the user named: a symbolic link is followed (load_file itself follows none).
+    std::error_code ec;
+    fs::path real = fs::canonical(file, ec);
+    if (auto doc = yaml::load_file(ec ? fs::path(file) : real, file, diags))
+      read_data(*doc, nlu, stories, rules, diags);
   });
   apply_synonyms(nlu);
   return nlu;
 }
 
-LoadResult load_project(const std::string& dir_text) {
+std::vector<Diagnostic> check_project_files(const std::string& dir_text, const LoadOptions& options) {
+  std::vector<Diagnostic> out;
+  Diags diags(out);
+  const fs::path dir(dir_text.empty() ? "." : dir_text);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;  // load_project says so
+  try {
+    find_project_files(dir, project_name(dir), options, diags);
+  } catch (const std::exception& e) {
+    diags.error({project_name(dir), 0}, std::string("cannot list the project's files: ") + e.what());
+  }
+  return out;
+}
+
+LoadResult load_project(const std::string& dir_text, const LoadOptions& options) {
   LoadResult r;
   Diags diags(r.diagnostics);
   Project& p = r.project;
@@ -176,31 +147,30 @@ LoadResult load_project(const std::string& dir_text) {
   p.name = project_name(dir);
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    diags.error({dir_text, 0}, "the project folder does not exist or is not a folder");
+    diags.error({p.name, 0}, "the project folder does not exist or is not a folder");
     return r;
   }
   try {
-    bool domain_ok = load_domain(dir, p.domain, diags);
+    std::optional<ProjectFiles> files = find_project_files(dir, p.name, options, diags);
+    if (!files) return r;
+    bool domain_ok = load_domain(files->domain, p.domain, diags);
 
-    for (const auto& f : yaml_files(dir / "data", true)) {
-      std::string shown = display_path(f, dir);
-      guarded(shown, diags, [&] {
-        if (auto doc = yaml::load_file(f, shown, diags)) read_data(*doc, p.nlu, p.stories, p.rules, diags);
+    for (const auto& f : files->data) {
+      guarded(f.shown, diags, [&] {
+        if (auto doc = yaml::load_file(f.path, f.shown, diags)) read_data(*doc, p.nlu, p.stories, p.rules, diags);
       });
     }
     apply_synonyms(p.nlu);
 
     p.config = default_config();
-    if (fs::path f = first_existing(dir, {"config.yml", "config.yaml"}); !f.empty()) {
-      std::string shown = display_path(f, dir);
-      guarded(shown, diags, [&] {
-        if (auto doc = yaml::load_file(f, shown, diags)) read_config(*doc, p.config, diags);
+    if (const auto& f = files->config) {
+      guarded(f->shown, diags, [&] {
+        if (auto doc = yaml::load_file(f->path, f->shown, diags)) read_config(*doc, p.config, diags);
       });
     }
-    if (fs::path f = first_existing(dir, {"endpoints.yml", "endpoints.yaml"}); !f.empty()) {
-      std::string shown = display_path(f, dir);
-      guarded(shown, diags, [&] {
-        if (auto doc = yaml::load_file(f, shown, diags)) read_endpoints(*doc, p.endpoints, diags);
+    if (const auto& f = files->endpoints) {
+      guarded(f->shown, diags, [&] {
+        if (auto doc = yaml::load_file(f->path, f->shown, diags)) read_endpoints(*doc, p.endpoints, diags);
       });
     }
 
@@ -215,9 +185,9 @@ LoadResult load_project(const std::string& dir_text) {
       validate_checkpoints(p.stories, diags);
     }
   } catch (const std::exception& e) {
-    diags.error({dir_text, 0}, std::string("cannot load the project: ") + e.what());
+    diags.error({p.name, 0}, std::string("cannot load the project: ") + e.what());
   } catch (...) {
-    diags.error({dir_text, 0}, "cannot load the project");
+    diags.error({p.name, 0}, "cannot load the project");
   }
   return r;
 }
@@ -227,25 +197,26 @@ std::vector<Story> load_test_stories(const std::string& dir_text, std::vector<Di
   Diags diags(diagnostics);
   const fs::path dir(dir_text.empty() ? "." : dir_text);
   try {
-    for (const auto& f : yaml_files(dir / "tests", true)) {
-      std::string shown = display_path(f, dir);
-      guarded(shown, diags, [&] {
-        if (auto doc = yaml::load_file(f, shown, diags)) read_test_file(*doc, stories, diags);
+    for (const auto& f : find_test_files(dir, diags)) {
+      guarded(f.shown, diags, [&] {
+        if (auto doc = yaml::load_file(f.path, f.shown, diags)) read_test_file(*doc, stories, diags);
       });
     }
     // The domain and the data's synonyms were checked by load_project; here they only serve to
     // check the test stories and to normalise their entity values as the NLU model will.
     std::vector<Diagnostic> quiet_out;
     Diags quiet(quiet_out);
+    std::optional<ProjectFiles> files = find_project_files(dir, project_name(dir), LoadOptions{}, quiet);
+    if (!files) return stories;
     Domain domain;
-    if (load_domain(dir, domain, quiet)) {
+    if (load_domain(files->domain, domain, quiet)) {
       normalise_slot_values(domain, stories);
       validate_stories(domain, stories, true, diags);
     }
     NluData nlu;
-    for (const auto& f : yaml_files(dir / "data", true)) {
-      guarded(f.string(), quiet, [&] {
-        if (auto doc = yaml::load_file(f, f.string(), quiet))
+    for (const auto& f : files->data) {
+      guarded(f.shown, quiet, [&] {
+        if (auto doc = yaml::load_file(f.path, f.shown, quiet))
           if (auto section = yaml::get(doc->root, "nlu")) read_nlu(*doc, *section, nlu, quiet);
       });
     }
@@ -257,7 +228,7 @@ std::vector<Story> load_test_stories(const std::string& dir_text, std::vector<Di
         for (auto& e : step.user.entities)
           if (auto it = target_of.find(lower(e.value)); it != target_of.end() && !e.value.empty()) e.value = it->second;
   } catch (const std::exception& e) {
-    diags.error({dir_text, 0}, std::string("cannot load the test stories: ") + e.what());
+    diags.error({project_name(dir), 0}, std::string("cannot load the test stories: ") + e.what());
   }
   return stories;
 }

@@ -3,12 +3,19 @@
 // crashes on bad input: every problem becomes a Diagnostic naming the file and line.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "bot/project.h"
 
 namespace parley::bot {
+
+struct LoadOptions {
+  // All files of a project together; a larger project is refused before any file is parsed
+  // (parsing takes many times the files' size in memory).
+  uint64_t max_project_bytes = 64ull << 20;
+};
 
 struct LoadResult {
   Project project;
@@ -17,10 +24,12 @@ struct LoadResult {
 };
 
 // Parses and validates the project in `dir`.
-// Checks: YAML syntax; shapes of every section; unknown intents, entities, actions, slots, forms
-// and responses referenced from stories, rules, forms, mappings and response conditions;
+// Checks: the files (regular files inside the folder, sizes; see LoadOptions); YAML syntax;
+// shapes of every section; unknown intents, entities, actions, slots, forms and responses referenced from stories, rules, forms, mappings and response conditions;
 // malformed entity annotations; config components that Parley does not use (warnings).
-LoadResult load_project(const std::string& dir);
+LoadResult load_project(const std::string& dir, const LoadOptions& options = {});
+// Only the first step of load_project: the files' checks, without parsing any. Errors, or none.
+std::vector<Diagnostic> check_project_files(const std::string& dir, const LoadOptions& options = {});
 
 // Reads the test stories in `dir`/tests/*.yml (user steps with text, intent and annotated
 // entities; action, active_loop, slot_was_set steps). Problems are appended to `diagnostics`.

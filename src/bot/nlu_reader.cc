@@ -53,7 +53,7 @@ std::vector<RawExample> split_examples(const yaml::Doc& doc, const YAML::Node& b
       }
     }
     if (line[0] != '-') {
-      diags.warning(at, "the line '" + line + "' in the examples of " + what +
+      diags.warning(at, "the line '" + yaml::excerpt(line) + "' in the examples of " + what +
                             " does not start with '- ' and is skipped");
       continue;
     }
@@ -139,7 +139,7 @@ void read_nlu(const yaml::Doc& doc, const YAML::Node& node, NluData& nlu, Diags&
                      std::end(kKinds);
       if (is_kind) {
         if (!kind.empty()) {
-          diags.error(at, "an item of 'nlu' has both '" + kind + "' and '" + e.key + "'");
+          diags.error(at, "an item of 'nlu' has both '" + kind + "' and '" + yaml::excerpt(e.key) + "'");
           ok = false;
           break;
         }
@@ -154,7 +154,7 @@ void read_nlu(const yaml::Doc& doc, const YAML::Node& node, NluData& nlu, Diags&
       } else if (e.key == "examples") {
         examples = e.value;
       } else if (e.key != "metadata") {
-        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + e.key + "' in an item of 'nlu'");
+        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + yaml::excerpt(e.key) + "' in an item of 'nlu'");
       }
     }
     if (!ok) continue;

@@ -4,20 +4,45 @@
 
 #include <filesystem>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bot/loader.h"
 #include "bot/project.h"
 #include "bot/yaml_util.h"
 
 namespace parley::bot {
 
-// ---- finding the files (loader.cc) ----
+// ---- finding and checking the files (project_files.cc) ----
 
-// The YAML files in `folder` (and its subfolders when `recursive`), sorted by path.
+// The YAML files (and symbolic links so named) in `folder` and, when `recursive`, its subfolders
+// (links to folders are not followed), sorted by path.
 std::vector<std::filesystem::path> yaml_files(const std::filesystem::path& folder, bool recursive);
-// The first of `names` that exists in `dir`, or an empty path.
+// The first of `names` that exists in `dir` (a symbolic link counts), or an empty path.
 std::filesystem::path first_existing(const std::filesystem::path& dir, std::initializer_list<const char*> names);
+
+// A file of a project as the readers get it: where it really is (links resolved), how
+// diagnostics name it (relative to the project folder) and its size.
+struct ProjectFile {
+  std::filesystem::path path;
+  std::string shown;
+  uint64_t bytes = 0;
+};
+struct ProjectFiles {
+  std::vector<ProjectFile> domain;  // domain.yml (or .yaml), then domain/**
+  std::vector<ProjectFile> data;    // data/**
+  std::optional<ProjectFile> config, endpoints;
+  uint64_t bytes = 0;               // all of them together
+};
+// The project's files, each checked before anything is parsed: a regular file inside the
+// project folder (a symbolic link leading outside it is an error), at most yaml::kMaxFileBytes,
+// and all together at most options.max_project_bytes. Errors name the file relative to the
+// project (`name` for the project as a whole) and quote nothing of it; nullopt after any.
+std::optional<ProjectFiles> find_project_files(const std::filesystem::path& dir, const std::string& name,
+                                               const LoadOptions& options, Diags& diags);
+// The checked files of `dir`/tests (test stories); the refused ones are errors in `diags`.
+std::vector<ProjectFile> find_test_files(const std::filesystem::path& dir, Diags& diags);
 
 // ---- domain (domain_reader.cc, slot_reader.cc, response_reader.cc) ----
 

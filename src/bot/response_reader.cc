@@ -84,7 +84,7 @@ bool read_response_conditions(const yaml::Doc& doc, const YAML::Node& node, cons
     }
     for (const auto& e : yaml::entries(item))
       if (e.key != "type" && e.key != "name" && e.key != "value")
-        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + e.key + "' in a condition of " + what);
+        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + yaml::excerpt(e.key) + "' in a condition of " + what);
     out.push_back(std::move(c));
   }
   return ok;
@@ -137,7 +137,7 @@ bool read_variation(const yaml::Doc& doc, const YAML::Node& item, const std::str
     } else if (e.key == "metadata" || e.key == "id") {
       // Rasa passes these to channels; Parley has no use for them.
     } else {
-      diags.warning(at, "unknown key '" + e.key + "' in a variation of " + what);
+      diags.warning(at, "unknown key '" + yaml::excerpt(e.key) + "' in a variation of " + what);
     }
   }
   if (ok && !has_content) {

@@ -64,7 +64,7 @@ bool read_conditions(const yaml::Doc& doc, const YAML::Node& node, const std::st
           ok = false;
         }
       } else {
-        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + e.key + "' in a condition of " + what);
+        diags.warning(yaml::loc(doc, e.key_node), "unknown key '" + yaml::excerpt(e.key) + "' in a condition of " + what);
       }
     }
     out.push_back(std::move(c));
@@ -131,7 +131,7 @@ bool read_mapping(const yaml::Doc& doc, const YAML::Node& item, const std::strin
     } else if (e.key == "action" || e.key == "influence_conversation") {
       // `action` names the custom action that fills a custom mapping; Parley runs it as any action.
     } else {
-      diags.warning(at, "unknown key '" + e.key + "' in " + what);
+      diags.warning(at, "unknown key '" + yaml::excerpt(e.key) + "' in " + what);
     }
   }
   if (m.type == MappingType::kFromEntity && m.entity.empty()) {
@@ -204,7 +204,7 @@ bool read_slot(const yaml::Doc& doc, const YAML::Node& body, Slot& slot, Diags& 
         continue;
       }
       if (slot.type != SlotType::kFloat) {
-        diags.warning(at, "'" + e.key + "' applies to float slots only; " + what + " ignores it");
+        diags.warning(at, "'" + yaml::excerpt(e.key) + "' applies to float slots only; " + what + " ignores it");
         continue;
       }
       (e.key == "min_value" ? slot.min_value : slot.max_value) = *n;
@@ -225,9 +225,9 @@ bool read_slot(const yaml::Doc& doc, const YAML::Node& body, Slot& slot, Diags& 
         }
       }
     } else if (e.key == "auto_fill" || e.key == "store_entities_as_slots") {
-      diags.warning(at, "'" + e.key + "' of " + what + " is Rasa 2 syntax; Rasa 3 fills slots through 'mappings'");
+      diags.warning(at, "'" + yaml::excerpt(e.key) + "' of " + what + " is Rasa 2 syntax; Rasa 3 fills slots through 'mappings'");
     } else {
-      diags.warning(at, "unknown key '" + e.key + "' in " + what);
+      diags.warning(at, "unknown key '" + yaml::excerpt(e.key) + "' in " + what);
     }
   }
   if (slot.type == SlotType::kAny) slot.influence_conversation = false;

@@ -109,7 +109,7 @@ bool read_slot_values(StoryContext& ctx, const YAML::Node& node, const SourceLoc
       sv.name = e.key;
       auto v = yaml::to_json(e.value);
       if (!v) {
-        ctx.error(yaml::loc(ctx.doc, e.key_node), "the value of slot '" + e.key + "' is nested too deeply or too large");
+        ctx.error(yaml::loc(ctx.doc, e.key_node), "the value of slot '" + yaml::excerpt(e.key) + "' is nested too deeply or too large");
         continue;
       }
       sv.value = std::move(*v);
@@ -296,12 +296,12 @@ void read_story(const yaml::Doc& doc, const YAML::Node& item, bool is_rule, bool
     } else if (is_rule && (e.key == "conversation_start" || e.key == "wait_for_user_input")) {
       auto b = yaml::boolean(e.value);
       if (!b) {
-        ctx.error(key_at, "'" + e.key + "' must be true or false, not " + yaml::describe(e.value));
+        ctx.error(key_at, "'" + yaml::excerpt(e.key) + "' must be true or false, not " + yaml::describe(e.value));
         continue;
       }
       (e.key == "conversation_start" ? story.conversation_start : story.wait_for_user_input) = *b;
     } else {
-      diags.warning(key_at, ctx.what + ": unknown key '" + e.key + "'");
+      diags.warning(key_at, ctx.what + ": unknown key '" + yaml::excerpt(e.key) + "'");
     }
   }
   if (!has_steps) ctx.error(at, "has no 'steps'");

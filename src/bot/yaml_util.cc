@@ -2,26 +2,56 @@
 // Diagnostic or an empty result.
 #include "bot/yaml_util.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <cstring>
+
+#include <yaml-cpp/depthguard.h>
 
 namespace parley::bot {
 
+namespace {
+
+// Diagnostics travel to logs, terminals and HTTP answers: whatever a file holds, they stay
+// printable and short.
+constexpr size_t kMaxMessageBytes = 400;
+constexpr size_t kMaxFileNameBytes = 200;
+
+Diagnostic printable(Diagnostic::Severity severity, SourceLoc loc, std::string_view message) {
+  loc.file = yaml::excerpt(loc.file, kMaxFileNameBytes);
+  return {severity, std::move(loc), yaml::excerpt(message, kMaxMessageBytes)};
+}
+
+}  // namespace
+
 void Diags::error(SourceLoc loc, std::string message) {
-  out_.push_back({Diagnostic::Severity::kError, std::move(loc), std::move(message)});
+  out_.push_back(printable(Diagnostic::Severity::kError, std::move(loc), message));
   ++errors_;
 }
 
 void Diags::warning(SourceLoc loc, std::string message) {
-  out_.push_back({Diagnostic::Severity::kWarning, std::move(loc), std::move(message)});
+  out_.push_back(printable(Diagnostic::Severity::kWarning, std::move(loc), message));
 }
 
 namespace yaml {
 
 namespace {
+
+// The length of the UTF-8 character at the start of `s`, 0 when it is not one.
+size_t utf8_length(std::string_view s) {
+  const auto c = static_cast<unsigned char>(s[0]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || n > s.size()) return 0;
+  for (size_t i = 1; i < n; ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80) return 0;
+  return n;
+}
 
 std::vector<std::string> split_lines(std::string_view text) {
   std::vector<std::string> lines;
@@ -119,12 +149,43 @@ json::value convert(const YAML::Node& node, int depth, JsonBudget& budget) {
 
 }  // namespace
 
+std::string excerpt(std::string_view text, size_t max_bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t n = utf8_length(text.substr(i));
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool plain = n > 1 || (n == 1 && c >= 0x20 && c != 0x7f);
+    const size_t width = plain ? n : 4;
+    if (out.size() + width > max_bytes) return out + "...";
+    if (plain) {
+      out.append(text.substr(i, n));
+      i += n;
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+      ++i;
+    }
+  }
+  return out;
+}
+
 std::optional<Doc> parse_text(std::string_view text, const std::string& display, Diags& diags) {
   Doc doc;
   doc.file = display;
   doc.lines = split_lines(text);
   try {
     doc.root = YAML::Load(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own words for this are "bad file"; its mark may be past the deep line's end.
+    size_t line = e.mark.is_null() ? 0 : std::min<size_t>(e.mark.line + 1, doc.lines.size());
+    while (line > 1 && doc.lines[line - 1].find_first_not_of(" \t") == std::string::npos) --line;
+    diags.error({display, static_cast<int>(line)},
+                "YAML nesting deeper than " + std::to_string(e.depth() - 1) + " levels; Parley reads no file nested "
+                "this deeply");
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     std::string message = "YAML syntax error: " + (e.msg.empty() ? std::string(e.what()) : e.msg);
@@ -143,30 +204,46 @@ std::optional<Doc> parse_text(std::string_view text, const std::string& display,
   return doc;
 }
 
+namespace {
+
+// Closes a file descriptor at the end of a scope.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
 std::optional<Doc> load_file(const std::filesystem::path& path, const std::string& display, Diags& diags) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (ec) {
-    diags.error({display, 0}, "cannot read file: " + ec.message());
+  // No symbolic link as the last step and no waiting on a FIFO: what was checked is what is read.
+  Fd f{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
+  if (f.fd < 0) {
+    diags.error({display, 0}, std::string("cannot open file: ") + std::strerror(errno));
     return std::nullopt;
   }
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    diags.error({display, 0}, "this is not a regular file");
+    return std::nullopt;
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
   if (size > kMaxFileBytes) {
     diags.error({display, 0}, "file is too large (" + std::to_string(size) + " bytes; the limit is " +
                                   std::to_string(kMaxFileBytes) + ")");
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error({display, 0}, "cannot open file");
-    return std::nullopt;
+  std::string text(size, '\0');
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::read(f.fd, text.data() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
-    diags.error({display, 0}, "cannot read file");
-    return std::nullopt;
-  }
-  return parse_text(buf.str(), display, diags);
+  text.resize(got);  // a file that shrank meanwhile is read as it is now
+  return parse_text(text, display, diags);
 }
 
 SourceLoc loc(const Doc& doc, const YAML::Node& node) {
@@ -188,9 +265,7 @@ std::string describe(const YAML::Node& node) {
   if (is_null(node)) return "nothing";
   if (node.IsSequence()) return "a list";
   if (node.IsMap()) return "a mapping";
-  std::string s = node.Scalar();
-  if (s.size() > 40) s = s.substr(0, 37) + "...";
-  return "the text '" + s + "'";
+  return "the text '" + excerpt(node.Scalar(), 40) + "'";
 }
 
 std::optional<std::string> text(const YAML::Node& node) {

@@ -15,7 +15,7 @@
 
 namespace parley::bot {
 
-// Collects diagnostics in the order found.
+// Collects diagnostics in the order found, each made printable and short (yaml::excerpt).
 class Diags {
  public:
   explicit Diags(std::vector<Diagnostic>& out) : out_(out) {}
@@ -42,7 +42,8 @@ struct Doc {
 constexpr size_t kMaxFileBytes = 32u << 20;
 
 // Reads and parses `path`; `display` names it in diagnostics. On an unreadable file or a YAML
-// syntax error, appends an error (with the line) and returns nullopt.
+// syntax error, appends an error (with the line) and returns nullopt. Follows no symbolic link
+// at the last step and refuses anything but a regular file: pass the checked, resolved path.
 std::optional<Doc> load_file(const std::filesystem::path& path, const std::string& display, Diags& diags);
 
 // Parses `text` as if it were the file `display`.
@@ -56,6 +57,10 @@ bool is_null(const YAML::Node& node);  // undefined, Null, or a plain `~`/`null`
 bool is_map(const YAML::Node& node);
 bool is_seq(const YAML::Node& node);
 bool is_scalar(const YAML::Node& node);  // a non-null scalar
+
+// `text` as a diagnostic may quote it: at most `max_bytes` (cut at a character, "..." added),
+// control characters and bytes that are not UTF-8 written as \xNN.
+std::string excerpt(std::string_view text, size_t max_bytes = 60);
 
 // Says what a node is, for messages: "a list", "a mapping", "the text 'abc'", "nothing".
 std::string describe(const YAML::Node& node);

@@ -46,7 +46,11 @@ Api::~Api() { admin_.join(); }
 
 Response Api::error(const ApiError& e) {
   metrics_.error(e.code);
-  if (e.status >= 500) ops::log(spdlog::level::warn, "request failed", {{"code", e.code}, {"message", e.message}});
+  if (e.status >= 500) {
+    json::object fields{{"code", e.code}, {"message", e.message}};
+    if (!e.detail.empty()) fields["detail"] = e.detail;
+    ops::log(spdlog::level::warn, "request failed", fields);
+  }
   return error_response(e);
 }
 
@@ -247,7 +251,16 @@ void Api::get_readyz(Respond& respond) {
   if (draining()) return respond(error({503, "draining", "the server is shutting down", options_.retry_after_s}));
   Status s = backend_->ready();
   if (!s) return respond(error({503, "not_ready", s.message(), options_.retry_after_s}));
-  json::object body{{"status", "ready"}};
+  if (Status store = backend_->store_ready(); !store) {
+    ApiError e = error_from_status(store, options_.retry_after_s);
+    e.code = "store_degraded";
+    Response res = error(e);
+    res.body() = json::serialize(json::object{{"error", json::object{{"code", e.code}, {"message", e.message}}},
+                                              {"store", "degraded"}});
+    res.prepare_payload();
+    return respond(std::move(res));
+  }
+  json::object body{{"status", "ready"}, {"store", "ok"}};
   if (relay_) {
     // A sink that is down degrades the pipeline, not the server: turns still commit and its
     // events wait in the outbox.
@@ -289,38 +302,45 @@ void Api::get_rasa_tracker(const Match& m, const Request& request, Respond& resp
 
 void Api::post_reload(const Match& m, Respond respond) {
   if (auto e = check_id("bot name", m.bot, options_.limits.max_id_bytes)) return respond(error(*e));
+  if (reloading_.exchange(true))
+    return respond(error({503, "reload_busy", "another reload is running; retry when it has finished",
+                          options_.retry_after_s}));
   boost::asio::post(admin_, [this, bot = m.bot, respond = std::move(respond)] {
-    auto r = backend_->reload_bot(bot);
-    json::array diags;
-    auto add_diags = [&diags](const std::vector<bot::Diagnostic>& ds) {
-      for (const auto& d : ds) diags.push_back(json::string(d.to_string()));
-    };
-    if (!r.ok()) {
-      ops::log(spdlog::level::warn, "reload refused", {{"bot", bot}, {"error", r.status().message()}});
-      ApiError e = error_from_status(r.status(), options_.retry_after_s);
-      if (r.status().code() == Code::kNotFound) e.code = "unknown_bot";
-      if (r.status().code() == Code::kInvalidArgument) e.code = "invalid_bot";
-      metrics_.error(e.code);
-      json::object err{{"code", e.code}, {"message", e.message}};
-      // The engine puts the diagnostics in the message, one per line.
-      std::string_view text = e.message;
-      while (!text.empty()) {
-        size_t nl = text.find('\n');
-        if (auto line = text.substr(0, nl); !line.empty()) diags.push_back(json::string(line));
-        text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-      }
-      err["diagnostics"] = std::move(diags);
-      Response res = json_response(e.status, json::serialize(json::object{{"error", std::move(err)}}));
-      return respond(std::move(res));
-    }
-    add_diags(*r);
-    uint64_t version = 0;
-    for (const auto& b : backend_->bots())
-      if (b.name == bot) version = b.version;
-    ops::log(spdlog::level::info, "bot reloaded", {{"bot", bot}, {"version", version}});
-    respond(json_response(200, json::serialize(json::object{
-                                   {"bot", bot}, {"version", version}, {"warnings", std::move(diags)}})));
+    Response res = reload_response(bot);
+    reloading_.store(false);  // before answering: a client may send the next reload at once
+    respond(std::move(res));
   });
+}
+
+Response Api::reload_response(const std::string& bot) {
+  auto r = backend_->reload_bot(bot);
+  json::array diags;
+  if (!r.ok()) {
+    ops::log(spdlog::level::warn, "reload refused", {{"bot", bot}, {"error", r.status().to_string()}});
+    ApiError e = error_from_status(r.status(), options_.retry_after_s);
+    if (r.status().code() == Code::kNotFound) e.code = "unknown_bot";
+    if (r.status().code() == Code::kInvalidArgument) e.code = "invalid_bot";
+    metrics_.error(e.code);
+    json::object err{{"code", e.code}, {"message", e.message}};
+    // The engine puts the diagnostics in the message, one per line.
+    std::string_view text = e.message;
+    while (!text.empty()) {
+      size_t nl = text.find('\n');
+      if (auto line = text.substr(0, nl); !line.empty()) diags.push_back(json::string(line));
+      text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    }
+    err["diagnostics"] = std::move(diags);
+    Response res = json_response(e.status, json::serialize(json::object{{"error", std::move(err)}}));
+    if (e.retry_after_s > 0) res.set(http::field::retry_after, std::to_string(e.retry_after_s));
+    return res;
+  }
+  for (const auto& d : *r) diags.push_back(json::string(d.to_string()));
+  uint64_t version = 0;
+  for (const auto& b : backend_->bots())
+    if (b.name == bot) version = b.version;
+  ops::log(spdlog::level::info, "bot reloaded", {{"bot", bot}, {"version", version}});
+  return json_response(
+      200, json::serialize(json::object{{"bot", bot}, {"version", version}, {"warnings", std::move(diags)}}));
 }
 
 namespace {

@@ -2,8 +2,10 @@
 // a parsed request in, a response out. Routes:
 //   POST /v1/bots/{bot}/conversations/{conv}/messages  {"id","text"} -> {"conversation","turn","messages"}
 //   GET  /v1/bots/{bot}/conversations/{conv}            native tracker view
-//   POST /v1/bots/{bot}/reload                          reload; 422 with diagnostics when broken
-//   GET  /v1/bots                                       {"bots": [{"name","version","dir"}]}
+//   POST /v1/bots/{bot}/reload                          reload; 422 with diagnostics when broken,
+//                                                       503 (Retry-After) while another reload runs
+//   GET  /v1/bots                                       {"bots": [{"name","version","dir"}]} (dir:
+//                                                       the folder's name under --bots)
 //   GET  /v1/bots/{bot}/ws                              WebSocket (accept_websocket)
 //   POST /bots/{bot}/webhooks/rest/webhook              Rasa REST; ?stream=true for NDJSON
 //   GET  /bots/{bot}/webhooks/rest                      {"status":"ok"}
@@ -107,6 +109,7 @@ class Api {
   void get_conversation(const Match& m, Respond& respond);
   void get_rasa_tracker(const Match& m, const Request& request, Respond& respond);
   void post_reload(const Match& m, Respond respond);
+  Response reload_response(const std::string& bot);
   void get_events(const Match& m, const Request& request, Respond& respond);
   void get_sinks(Respond& respond);
   void get_dead_letters(const Match& m, const Request& request, Respond& respond);
@@ -120,6 +123,9 @@ class Api {
   ops::RateLimiter bot_limiter_;
   std::atomic<bool> draining_{false};
   boost::asio::thread_pool admin_{1};  // reloads (they train models) run here, off the I/O threads
+  // One reload at a time: a reload parses and trains, and queued ones would each hold a
+  // request. Another reload meanwhile gets 503 with Retry-After.
+  std::atomic<bool> reloading_{false};
 };
 
 }  // namespace parley::channels

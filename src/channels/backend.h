@@ -34,8 +34,10 @@ class Backend {
   // Blocking (it trains the NLU model): called off the I/O threads.
   virtual Result<std::vector<bot::Diagnostic>> reload_bot(const std::string& bot) = 0;
   virtual Status reload_all() = 0;
-  // Store writable and bots loaded.
+  // Bots loaded and not draining.
   virtual Status ready() const = 0;
+  // The store takes writes (kUnavailable with the reason when not).
+  virtual Status store_ready() const { return Status::ok(); }
   // Appends the pipeline's numbers (store, cache, turns) to /metrics.
   virtual void render_metrics(ops::PromWriter& w) const = 0;
 };

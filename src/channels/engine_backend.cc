@@ -32,6 +32,7 @@ class EngineBackend : public Backend {
   }
   Status reload_all() override { return engine_->reload_all(); }
   Status ready() const override { return engine_->ready(); }
+  Status store_ready() const override { return engine_->store_ready(); }
   void render_metrics(ops::PromWriter& w) const override { ops::render_engine_stats(w, engine_->stats()); }
 
  private:

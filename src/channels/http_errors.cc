@@ -28,16 +28,19 @@ Response error_response(const ApiError& e) {
 
 ApiError error_from_status(const Status& s, unsigned retry_after_s) {
   switch (s.code()) {
-    case Code::kNotFound: return {404, "not_found", s.message()};
-    case Code::kInvalidArgument: return {422, "invalid_message", s.message()};
-    case Code::kTooLarge: return {413, "too_large", s.message()};
-    case Code::kRateLimited: return {429, "rate_limited", s.message(), retry_after_s};
-    case Code::kUnavailable: return {503, "unavailable", s.message(), retry_after_s};
-    case Code::kTimeout: return {504, "timeout", s.message()};
-    case Code::kConflict: return {409, "conflict", s.message()};
+    case Code::kNotFound: return {404, "not_found", s.message(), 0, {}, s.detail()};
+    case Code::kInvalidArgument: return {422, "invalid_message", s.message(), 0, {}, s.detail()};
+    case Code::kTooLarge: return {413, "too_large", s.message(), 0, {}, s.detail()};
+    case Code::kRateLimited: return {429, "rate_limited", s.message(), retry_after_s, {}, s.detail()};
+    case Code::kUnavailable: return {503, "unavailable", s.message(), retry_after_s, {}, s.detail()};
+    case Code::kTimeout: return {504, "timeout", s.message(), 0, {}, s.detail()};
+    case Code::kConflict: return {409, "conflict", s.message(), 0, {}, s.detail()};
     // Not 503: retrying the same message would most likely run away the same way.
     case Code::kBudgetExceeded: return {500, "turn_budget_exceeded", s.message()};
-    default: return {500, "internal", s.message()};
+    case Code::kIOError:
+      return {503, "unavailable", "a storage or network operation failed; retry later", retry_after_s, {},
+              s.to_string()};
+    default: return {500, "internal", "internal error (the server log has the details)", 0, {}, s.to_string()};
   }
 }
 

@@ -19,9 +19,9 @@ using Response = http::response<http::string_body>;
 struct ApiError {
   ApiError() = default;
   ApiError(unsigned status, std::string code, std::string message, unsigned retry_after_s = 0,
-           std::string allow = {})
+           std::string allow = {}, std::string detail = {})
       : status(status), code(std::move(code)), message(std::move(message)), retry_after_s(retry_after_s),
-        allow(std::move(allow)) {}
+        allow(std::move(allow)), detail(std::move(detail)) {}
 
   unsigned status = 500;
   std::string code;            // machine-readable: malformed_json, text_too_large, unknown_bot, ...
@@ -29,6 +29,7 @@ struct ApiError {
   unsigned retry_after_s = 0;  // sets Retry-After when > 0
   std::string allow;           // sets Allow when not empty (405)
   std::vector<std::pair<std::string, std::string>> headers;  // any further headers (426: Sec-WebSocket-Version)
+  std::string detail;          // for the server log only, never sent (it may name files or hosts)
 };
 
 // {"error": {"code": ..., "message": ...}} as text.
@@ -38,7 +39,9 @@ Response error_response(const ApiError& e);
 
 // The error for a Status coming back from the engine: kNotFound 404, kInvalidArgument 422,
 // kTooLarge 413, kRateLimited 429, kUnavailable 503 (Retry-After), kTimeout 504, kConflict 409,
-// kBudgetExceeded 500 turn_budget_exceeded, anything else 500.
+// kBudgetExceeded 500 turn_budget_exceeded; kIOError 503 (Retry-After) and anything else 500, both
+// with a fixed message and the Status's own in `detail`: storage and network errors name files and
+// hosts that clients need not see.
 ApiError error_from_status(const Status& s, unsigned retry_after_s);
 
 // A JSON response with `body` (already serialized) and `status`.

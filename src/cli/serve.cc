@@ -190,7 +190,7 @@ int run_serve(const Resolved& resolved) {
     ro.readers = threads;
     auto opened = store::open_redis_store(ro);
     if (!opened.ok()) {
-      ops::log(spdlog::level::err, "cannot open the store", {{"redis_url", o.redis_url}, {"error", opened.status().message()}});
+      ops::log(spdlog::level::err, "cannot open the store", {{"redis_url", o.redis_url}, {"error", opened.status().to_string()}});
       return 1;
     }
     outbox = opened->get();
@@ -239,6 +239,7 @@ int run_serve(const Resolved& resolved) {
   eo.shared_store = o.store == "redis";
   eo.max_event_bytes = events_config.max_event_bytes;
   eo.model_cache = o.model_cache == "off" ? std::string() : o.model_cache.empty() ? o.data + "/models" : o.model_cache;
+  eo.max_project_bytes = o.max_project_bytes;
   auto engine = std::make_shared<runtime::Engine>(
       eo, conversations, channels::make_async_http_action_client(ioc.get_executor()), turn_pool.get_executor(),
       ioc.get_executor());

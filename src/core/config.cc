@@ -32,6 +32,8 @@ const std::vector<Setting>& table() {
       {"data", &ServeOptions::data, "folder of the embedded store"},
       {"model_cache", &ServeOptions::model_cache,
        "folder of trained models, so restarts skip training (empty: <data>/models; off: none)"},
+      {"max_project_bytes", &ServeOptions::max_project_bytes,
+       "largest total size of a bot's YAML files; a larger bot is refused before parsing", true},
       {"threads", &ServeOptions::threads, "turn threads: NLU and dialogue (0 = number of cores)"},
       {"io_threads", &ServeOptions::io_threads, "HTTP and WebSocket threads, never running turns (0 = number of cores)"},
       {"durability", &ServeOptions::durability, "what a reply waits for: fsync | flush | none", false,

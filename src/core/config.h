@@ -21,6 +21,7 @@ struct ServeOptions {
   std::string bots = "bots";               // each subfolder is a bot, named by the folder
   std::string data = "data";               // folder of the embedded store
   std::string model_cache;                 // trained models; "" = <data>/models, "off" = train at every load
+  uint64_t max_project_bytes = 64ull << 20;  // a bot's YAML files together; a larger bot is not loaded
   uint64_t threads = 0;                    // turn threads (NLU, dialogue); 0 = number of cores
   uint64_t io_threads = 0;                 // HTTP and WebSocket threads; 0 = number of cores
 

@@ -43,13 +43,21 @@ class Status {
   bool is_ok() const { return code_ == Code::kOk; }
   explicit operator bool() const { return is_ok(); }
   Code code() const { return code_; }
+  // What a client may be told.
   const std::string& message() const { return message_; }
-  // "code: message", for logs.
+  // What only the server log shows (file paths, hosts, a library's own words); often empty.
+  const std::string& detail() const { return detail_; }
+  Status with_detail(std::string detail) && {
+    detail_ = std::move(detail);
+    return std::move(*this);
+  }
+  // "code: message (detail)", for logs.
   std::string to_string() const;
 
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  std::string detail_;
 };
 
 // A value or the Status that explains why there is none. Access to value() requires ok().

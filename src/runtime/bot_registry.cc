@@ -3,6 +3,10 @@
 
 #include <spdlog/spdlog.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <filesystem>
 
@@ -23,6 +27,14 @@ std::string error_text(const std::vector<bot::Diagnostic>& ds) {
     out += d.to_string();
   }
   return out;
+}
+
+// A load parses YAML into many small blocks and a replaced version frees its models; glibc
+// keeps freed memory in its arenas (the admin thread's among them) unless asked to give it back.
+void return_freed_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
 }
 
 }  // namespace
@@ -47,6 +59,12 @@ std::shared_ptr<BotShared> BotRegistry::shared_for(const std::string& name) {
 }
 
 Result<std::vector<bot::Diagnostic>> BotRegistry::load_all(const std::string& bots_dir) {
+  auto r = load_all_locked(bots_dir);
+  return_freed_memory();
+  return r;
+}
+
+Result<std::vector<bot::Diagnostic>> BotRegistry::load_all_locked(const std::string& bots_dir) {
   std::lock_guard<std::mutex> load_lock(load_mu_);
   std::error_code ec;
   if (!std::filesystem::is_directory(bots_dir, ec))
@@ -89,6 +107,12 @@ Result<std::vector<bot::Diagnostic>> BotRegistry::load_all(const std::string& bo
 }
 
 Result<std::vector<bot::Diagnostic>> BotRegistry::reload(const std::string& name) {
+  auto r = reload_locked(name);  // the replaced version is released by now (unless a turn holds it)
+  return_freed_memory();
+  return r;
+}
+
+Result<std::vector<bot::Diagnostic>> BotRegistry::reload_locked(const std::string& name) {
   std::lock_guard<std::mutex> load_lock(load_mu_);
   auto current = table();
   auto it = current->find(name);
@@ -113,7 +137,8 @@ std::shared_ptr<const BotEntry> BotRegistry::find(std::string_view name) const {
 
 std::vector<BotInfo> BotRegistry::list() const {
   std::vector<BotInfo> out;
-  for (const auto& [name, entry] : *table()) out.push_back({name, entry->bot->version, entry->dir});
+  for (const auto& [name, entry] : *table())
+    out.push_back({name, entry->bot->version, std::filesystem::path(entry->dir).filename().string()});
   return out;
 }
 

@@ -105,6 +105,10 @@ void EngineCore::drain(std::function<void()> done) {
 Status EngineCore::ready() const {
   if (bots.size() == 0) return Status::unavailable("no bot is loaded");
   if (draining_.load(std::memory_order_acquire)) return Status::unavailable("the server is shutting down");
+  return Status::ok();
+}
+
+Status EngineCore::store_ready() const {
   if (!store) return Status::unavailable("no store");
   return store->check_writable();
 }
@@ -182,6 +186,7 @@ Result<std::vector<std::string>> Engine::event_records(const std::string& bot, c
 void Engine::drain(std::function<void()> done) { core_->drain(std::move(done)); }
 
 Status Engine::ready() const { return core_->ready(); }
+Status Engine::store_ready() const { return core_->store_ready(); }
 
 const EngineStats& Engine::stats() const { return core_->stats; }
 

@@ -74,12 +74,13 @@ struct EngineOptions {
   std::chrono::milliseconds lease_ttl{8000};
   size_t max_event_bytes = 64u << 10;       // event records longer than this are truncated
   std::string model_cache;                  // folder of trained models ("" = train at every load)
+  uint64_t max_project_bytes = 64ull << 20; // a bot's files together; larger ones are not loaded
 };
 
 struct BotInfo {
   std::string name;
   uint64_t version = 0;
-  std::string dir;
+  std::string dir;     // the bot's folder as --bots names it
 };
 
 class EngineCore;
@@ -133,8 +134,10 @@ class Engine {
   // Stops taking new messages (kUnavailable) and calls `done` (on an executor thread) once every
   // turn in flight is committed and answered and the store is synced. May be called again.
   void drain(std::function<void()> done);
-  // OK when at least one bot is loaded, the engine is not draining and the store takes writes.
+  // OK when at least one bot is loaded and the engine is not draining.
   Status ready() const;
+  // OK when the store takes writes; kUnavailable saying why not (a full disk, Redis down).
+  Status store_ready() const;
   const EngineStats& stats() const;
 
  private:

@@ -36,6 +36,7 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
 
   void drain(std::function<void()> done);
   Status ready() const;
+  Status store_ready() const;
 
   const EngineOptions options;
   const std::shared_ptr<store::ConversationStore> store;
@@ -43,7 +44,7 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
   const boost::asio::any_io_executor executor;
   const boost::asio::any_io_executor watchdog;  // timers of turn budgets (Engine's constructor)
   EngineStats stats;
-  BotRegistry bots{stats, options.model_cache};
+  BotRegistry bots{stats, {options.model_cache, {options.max_project_bytes}}};
   ConversationTable table;
 
  private:

@@ -43,7 +43,7 @@ TEST(LoaderErrors, missing_project_folder) {
   LoadResult r = load_project("/nonexistent/parley/project");
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.diagnostics.at(0).to_string(),
-            "/nonexistent/parley/project: error: the project folder does not exist or is not a folder");
+            "project: error: the project folder does not exist or is not a folder");
 }
 
 TEST(LoaderErrors, intents_not_a_list) {

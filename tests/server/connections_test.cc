@@ -56,15 +56,6 @@ class OpenFilesLimit {
   rlimit now_{};
 };
 
-// VmRSS of a process in KiB (0 when it cannot be read).
-uint64_t rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
-  return 0;
-}
-
 // The value of an unlabelled sample in Prometheus text, or -1.
 double metric_value(const std::string& text, const std::string& name) {
   std::istringstream in(text);

@@ -45,6 +45,15 @@ class ScratchDir {
 };
 
 inline std::string source_dir() { return PARLEY_SOURCE_DIR; }
+
+// VmRSS of a process in KiB (0 when it cannot be read).
+inline uint64_t rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+  return 0;
+}
 inline std::string examples_dir() { return source_dir() + "/examples/bots"; }
 
 // Tests fill only the fields they need with designated initializers; GCC 12 would warn about

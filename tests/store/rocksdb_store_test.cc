@@ -17,6 +17,7 @@
 
 #include "store/stats.h"
 #include "store/temp_dir.h"
+#include "support/eventually.h"
 #include "store/turn_record.h"
 
 namespace parley::store {
@@ -242,13 +243,15 @@ class FailingLogFs : public rocksdb::FileSystemWrapper {
   const char* Name() const override { return kClassName(); }
 
   std::atomic<bool> fail_log_writes{false};
+  std::atomic<bool> no_space{false};  // log writes fail as on a full disk
 
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
                                     rocksdb::IODebugContext* dbg) override {
+    const bool log = name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0;
+    if (log && no_space) return rocksdb::IOStatus::NoSpace("injected: no space for a new log");
     auto s = target()->NewWritableFile(name, options, result, dbg);
-    if (s.ok() && name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0)
-      result->reset(new File(std::move(*result), this));
+    if (s.ok() && log) result->reset(new File(std::move(*result), this));
     return s;
   }
 
@@ -259,32 +262,46 @@ class FailingLogFs : public rocksdb::FileSystemWrapper {
         : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
     rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
                              rocksdb::IODebugContext* dbg) override {
-      if (fs_->fail_log_writes) return rocksdb::IOStatus::IOError("injected log write failure");
+      if (auto s = injected(); !s.ok()) return s;
       return FSWritableFileOwnerWrapper::Append(data, o, dbg);
     }
     rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
                              const rocksdb::DataVerificationInfo& info, rocksdb::IODebugContext* dbg) override {
-      if (fs_->fail_log_writes) return rocksdb::IOStatus::IOError("injected log write failure");
+      if (auto s = injected(); !s.ok()) return s;
       return FSWritableFileOwnerWrapper::Append(data, o, info, dbg);
     }
 
    private:
+    rocksdb::IOStatus injected() const {
+      if (fs_->fail_log_writes) return rocksdb::IOStatus::IOError("injected log write failure");
+      if (fs_->no_space) return rocksdb::IOStatus::NoSpace("injected: no space left on device");
+      return rocksdb::IOStatus::OK();
+    }
     FailingLogFs* fs_;
   };
 };
 
+// Options for a store on a FailingLogFs (which must outlive the store).
+struct FailingEnv {
+  std::shared_ptr<FailingLogFs> fs = std::make_shared<FailingLogFs>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  RocksDbStoreOptions options() const {
+    RocksDbStoreOptions o;
+    o.env = env.get();
+    return o;
+  }
+};
+
 TEST(RocksDbStore, a_turn_whose_write_fails_leaves_no_record_behind) {
   TempDir dir;
-  auto fs = std::make_shared<FailingLogFs>(rocksdb::FileSystem::Default());
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  FailingEnv failing;
+  auto& fs = failing.fs;
   {
-    RocksDbStoreOptions options;
-    options.env = env.get();
-    auto store = RocksDbStore::open(dir.path("db"), options).value();
+    auto store = RocksDbStore::open(dir.path("db"), failing.options()).value();
     ASSERT_TRUE(store->append_if_version(kAlice, turn(0, {"e0"}, "m1", "r1", {"o1"})).is_ok());
     fs->fail_log_writes = true;
     Status s = store->append_if_version(kAlice, turn(1, {"e1", "e2"}, "m2", "r2", {"o2", "o3"}));
-    EXPECT_EQ(s.code(), Code::kIOError) << s.to_string();
+    EXPECT_EQ(s.code(), Code::kUnavailable) << s.to_string();
     EXPECT_FALSE(store->check_writable().is_ok());
     EXPECT_EQ(store->stats()->write_errors.load(), 1u);
     fs->fail_log_writes = false;
@@ -299,6 +316,40 @@ TEST(RocksDbStore, a_turn_whose_write_fails_leaves_no_record_behind) {
   auto outbox = store->read_outbox(0, 10).value();
   ASSERT_EQ(outbox.size(), 1u);
   EXPECT_EQ(outbox[0].record, "o1");
+}
+
+TEST(RocksDbStore, a_full_disk_refuses_writes_naming_no_file_and_writes_resume_by_themselves) {
+  TempDir dir;
+  FailingEnv failing;
+  auto& fs = failing.fs;
+  RocksDbStoreOptions options = failing.options();
+  options.recovery_interval = std::chrono::milliseconds(20);
+  auto store = RocksDbStore::open(dir.path("db"), options).value();
+  ASSERT_TRUE(store->append_if_version(kAlice, turn(0, {"e0"}, "m1", "r1", {"o1"})).is_ok());
+  fs->no_space = true;
+  Status s = store->append_if_version(kAlice, turn(1, {"e1"}, "m2", "r2", {"o2"}));
+  EXPECT_EQ(s.code(), Code::kUnavailable) << s.to_string();
+  EXPECT_NE(s.message().find("disk space"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find('/'), std::string::npos) << s.message();
+  EXPECT_EQ(store->check_writable().code(), Code::kUnavailable);
+  // A sync of the failed log (drain, shutdown) aborted the process in RocksDB 7.8.
+  EXPECT_EQ(store->sync().code(), Code::kUnavailable);
+  EXPECT_EQ(store->append_if_version(kAlice, turn(1, {"e1"}, "m2", "r2", {"o2"})).code(), Code::kUnavailable);
+  EXPECT_EQ(store->load(kAlice, 0).value().version, 1u);  // reads go on
+
+  fs->no_space = false;
+  EXPECT_TRUE(parley::testing::eventually([&] { return store->check_writable().is_ok(); }, std::chrono::seconds(20)));
+  ASSERT_TRUE(store->append_if_version(kAlice, turn(1, {"e1"}, "m2", "r2", {"o2"})).is_ok());
+  EXPECT_TRUE(store->sync().is_ok());
+  store.reset();
+
+  auto again = RocksDbStore::open(dir.path("db")).value();
+  EXPECT_EQ(again->read_events(kAlice, 0, 10).value(), (std::vector<std::string>{"e0", "e1"}));
+  EXPECT_EQ(again->find_reply(kAlice, "m2").value().value_or(""), "r2");
+  auto outbox = again->read_outbox(0, 10).value();
+  ASSERT_EQ(outbox.size(), 2u);
+  EXPECT_EQ(outbox[1].record, "o2");
+  EXPECT_GT(outbox[1].seq, outbox[0].seq);
 }
 
 TEST(RocksDbStore, a_conflicting_turn_in_a_group_leaves_no_record_while_the_others_land) {

@@ -119,13 +119,23 @@ inline std::string to_str(const redisReply* r) {
                                                                               : std::string();
 }
 
+// The store being out of reach, as clients are told: Redis's own words (hosts, limits) only
+// in the detail, for the server log.
+inline Status unreachable(std::string detail) {
+  return Status::unavailable("the store (Redis) is unavailable; retry later").with_detail(std::move(detail));
+}
+
 // A Redis error reply as a Status: unavailable for the ones that pass (a restarting or failing
-// over server), kNotFound for NOSCRIPT.
+// over server, a full memory: OOM, MISCONF when it cannot persist), kNotFound for NOSCRIPT.
 inline Status error_status(std::string_view msg) {
   if (msg.rfind("NOSCRIPT", 0) == 0) return Status(Code::kNotFound, std::string(msg));
-  for (std::string_view passing : {"LOADING", "MASTERDOWN", "MISCONF", "CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK"})
-    if (msg.rfind(passing, 0) == 0) return Status::unavailable("redis: " + std::string(msg));
-  return Status::io_error("redis: " + std::string(msg));
+  std::string detail = "redis: " + std::string(msg);
+  if (msg.rfind("OOM", 0) == 0)
+    return Status::unavailable("the store (Redis) is out of memory; retry later").with_detail(std::move(detail));
+  for (std::string_view passing :
+       {"LOADING", "MASTERDOWN", "MISCONF", "CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK", "READONLY", "BUSY"})
+    if (msg.rfind(passing, 0) == 0) return unreachable(std::move(detail));
+  return Status::io_error("redis answered with an error").with_detail(std::move(detail));
 }
 
 inline bool is_error(const Reply& r) { return r->type == REDIS_REPLY_ERROR; }
@@ -188,7 +198,7 @@ class Conn {
     std::string why = ctx_->errstr;
     redisFree(ctx_);
     ctx_ = nullptr;
-    return Status::unavailable("redis " + url_.host + ":" + std::to_string(url_.port) + ": " + why);
+    return unreachable("redis " + url_.host + ":" + std::to_string(url_.port) + ": " + why);
   }
 
   Status connect() {
@@ -198,7 +208,7 @@ class Conn {
       std::string why = ctx_ ? ctx_->errstr : "out of memory";
       if (ctx_) redisFree(ctx_);
       ctx_ = nullptr;
-      return Status::unavailable("cannot connect to redis " + url_.host + ":" + std::to_string(url_.port) + ": " + why);
+      return unreachable("cannot connect to redis " + url_.host + ":" + std::to_string(url_.port) + ": " + why);
     }
     redisSetTimeout(ctx_, tv);
     auto setup = [&](const std::vector<std::string_view>& args) -> Status {
@@ -300,7 +310,7 @@ class Topology {
     }
     std::vector<Url> ask = masters();
     ask.insert(ask.end(), seeds_.begin(), seeds_.end());
-    Status last = Status::unavailable("redis cluster: no node to ask");
+    Status last = unreachable("redis cluster: no node to ask");
     for (const auto& node : ask) {
       Conn c(node, timeout_ms_);
       auto r = c.command({"CLUSTER", "SLOTS"});
@@ -332,7 +342,7 @@ class Topology {
         }
       }
       if (covered == 0) {
-        last = Status::unavailable("redis cluster: " + node.host + ":" + std::to_string(node.port) + " serves no slot");
+        last = unreachable("redis cluster: " + node.host + ":" + std::to_string(node.port) + " serves no slot");
         continue;
       }
       return Status::ok();
@@ -394,7 +404,7 @@ class ClusterClient final : public Client {
   Result<std::vector<Reply>> send(std::string_view key, const std::vector<std::vector<std::string_view>>& commands) {
     const uint16_t slot = key.empty() ? 0 : key_slot(key);
     std::optional<Url> ask;
-    Status last = Status::unavailable("redis cluster: slot " + std::to_string(slot) + " has no master");
+    Status last = unreachable("redis cluster: slot " + std::to_string(slot) + " has no master");
     for (int attempt = 0; attempt < 6; ++attempt) {
       if (attempt > 1) std::this_thread::sleep_for(std::chrono::milliseconds(25 * attempt));
       std::optional<Url> node = ask ? ask : topology_->node_for(slot);

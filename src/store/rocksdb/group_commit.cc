@@ -47,10 +47,12 @@ void RocksDbStore::Impl::run_committer() {
   std::vector<Pending> group;
   for (;;) {
     group.clear();
+    maybe_recover();
     {
       std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [this] { return stopping || !queue.empty(); });
-      if (queue.empty()) return;  // stopping, and everything queued was completed
+      // Wakes up now and then to see whether a faulted store can recover, also without traffic.
+      cv.wait_for(lock, options.recovery_interval, [this] { return stopping || !queue.empty(); });
+      if (queue.empty() && stopping) return;  // everything queued was completed
       size_t bytes = 0;
       while (!queue.empty() && group.size() < options.max_group_turns &&
              (group.empty() || bytes + queue.front().bytes <= options.max_group_bytes)) {
@@ -59,15 +61,30 @@ void RocksDbStore::Impl::run_committer() {
         queue.pop_front();
       }
     }
+    if (group.empty()) continue;
     stats.queued.fetch_sub(static_cast<int64_t>(group.size()), std::memory_order_relaxed);
     commit_group(group);
   }
 }
 
-rocksdb::Status RocksDbStore::Impl::sync_wal() {
-  if (options.durability == Durability::kFsync) return db->SyncWAL();
-  return db->FlushWAL(/*sync=*/true);
+rocksdb::Status RocksDbStore::Impl::sync_wal(rocksdb::DB& db) {
+  std::unique_lock<std::shared_mutex> wal(wal_mu);
+  if (fault.load() != Fault::kNone) return rocksdb::Status::Aborted("the store is faulted");
+  if (options.durability == Durability::kFsync) return db.SyncWAL();
+  return db.FlushWAL(/*sync=*/true);
 }
+
+namespace {
+
+// Completes every entry of a group that finds the store faulted, without touching RocksDB.
+void fail_group(std::vector<RocksDbStore::Impl::Pending>& group, const Status& why, StoreStats& stats) {
+  for (auto& p : group) {
+    if (!p.sync_only) stats.write_errors.fetch_add(1, std::memory_order_relaxed);
+    p.done(why);
+  }
+}
+
+}  // namespace
 
 void RocksDbStore::Impl::commit_group(std::vector<Pending>& group) {
   struct MetaState {
@@ -81,6 +98,9 @@ void RocksDbStore::Impl::commit_group(std::vector<Pending>& group) {
   bool want_sync = false;
   uint64_t bytes = 0;
   const rocksdb::ReadOptions read_options;
+  DbUse use(*this);
+  if (!use.db || fault.load() != Fault::kNone) return fail_group(group, fault_status(), stats);
+  rocksdb::DB* db = use.db;
 
   for (size_t i = 0; i < group.size(); ++i) {
     Pending& p = group[i];
@@ -137,17 +157,19 @@ void RocksDbStore::Impl::commit_group(std::vector<Pending>& group) {
     auto start = Clock::now();
     rocksdb::Status s;
     if (!accepted.empty()) {
+      std::shared_lock<std::shared_mutex> wal(wal_mu);
       s = db->Write(write_options, &batch);
       if (s.ok() && options.durability == Durability::kFlush) s = db->FlushWAL(/*sync=*/false);
+      if (!s.ok()) note_fault(s, "writing turns");
     }
     rocksdb::Status synced = s;
-    if (s.ok() && want_sync) synced = sync_wal();
+    if (s.ok() && want_sync) synced = sync_wal(*db);
     auto end = Clock::now();
     if (!accepted.empty()) {
       stats.write_seconds.observe(seconds_between(start, end));
       stats.batch_turns.observe(static_cast<double>(accepted.size()));
     }
-    Status outcome = s.ok() ? Status::ok() : from_rocksdb(s, "writing a turn");
+    Status outcome = s.ok() ? Status::ok() : fault_status();
     if (s.ok()) {
       stats.appends.fetch_add(accepted.size(), std::memory_order_relaxed);
       stats.bytes_written.fetch_add(bytes, std::memory_order_relaxed);
@@ -155,7 +177,9 @@ void RocksDbStore::Impl::commit_group(std::vector<Pending>& group) {
       stats.write_errors.fetch_add(accepted.size(), std::memory_order_relaxed);
     }
     for (size_t i : accepted) results[i] = outcome;
-    Status sync_outcome = synced.ok() ? Status::ok() : from_rocksdb(synced, "syncing the log");
+    Status sync_outcome = synced.ok()                       ? Status::ok()
+                          : fault.load() != Fault::kNone ? fault_status()
+                                                         : from_rocksdb(synced, "syncing the log");
     for (size_t i = 0; i < group.size(); ++i)
       if (group[i].sync_only) results[i] = sync_outcome;
   }

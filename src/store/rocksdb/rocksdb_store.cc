@@ -1,5 +1,5 @@
 // Opening the RocksDB store, its reads (consistent through RocksDB snapshots) and its shutdown.
-// Writes are in group_commit.cc.
+// Turn writes are in group_commit.cc, storage faults in recovery.cc.
 #include "store/rocksdb/rocksdb_store.h"
 
 #include <rocksdb/cache.h>
@@ -16,12 +16,6 @@
 
 namespace parley::store {
 
-Status from_rocksdb(const rocksdb::Status& s, std::string_view what) {
-  std::string message = std::string(what) + ": " + s.ToString();
-  if (s.IsCorruption()) return Status(Code::kCorruption, std::move(message));
-  return Status::io_error(std::move(message));
-}
-
 namespace {
 
 rocksdb::CompressionType pick_compression() {
@@ -31,8 +25,10 @@ rocksdb::CompressionType pick_compression() {
   return rocksdb::kNoCompression;
 }
 
-rocksdb::Options make_options(const RocksDbStoreOptions& o) {
+rocksdb::Options make_options(const RocksDbStoreOptions& o, RocksDbStore::Impl& impl) {
   rocksdb::Options options;
+  options.listeners.push_back(make_fault_listener(impl));
+  options.max_bgerror_resume_count = 0;  // no resume of RocksDB's own either: see recovery.cc
   options.create_if_missing = o.create_if_missing;
   if (o.env) options.env = o.env;
   options.max_background_jobs = o.max_background_jobs;
@@ -49,8 +45,8 @@ rocksdb::Options make_options(const RocksDbStoreOptions& o) {
   options.max_bytes_for_level_base = 512u << 20;
   options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression, rocksdb::kNoCompression,
                                    compression, compression, compression, compression};
+  options.info_log = make_server_logger();
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  options.keep_log_file_num = 4;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes);
   // Meta, snapshot and dedup reads are point lookups, mostly of keys that exist or are new.
@@ -60,8 +56,9 @@ rocksdb::Options make_options(const RocksDbStoreOptions& o) {
   return options;
 }
 
-// One past the highest outbox sequence number in the database (0 when the outbox is empty): the
-// last block's first number plus its record count.
+}  // namespace
+
+// The last outbox block's first number plus its record count.
 Result<uint64_t> find_next_outbox_seq(rocksdb::DB& db) {
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
   std::string last(rocks::kOutboxPrefix);
@@ -78,6 +75,8 @@ Result<uint64_t> find_next_outbox_seq(rocksdb::DB& db) {
     return Status(Code::kCorruption, "the last outbox block cannot be decoded");
   return rocks::get_be64(std::string_view(k.data() + rocks::kOutboxPrefix.size(), 8)) + block.size();
 }
+
+namespace {
 
 // Releases a RocksDB snapshot at the end of a read.
 struct SnapshotGuard {
@@ -146,10 +145,16 @@ Result<std::shared_ptr<RocksDbStore>> RocksDbStore::open(const std::string& dir,
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->dir = dir;
+  impl->db_options = make_options(options, *impl);
   impl->write_options.sync = options.durability == Durability::kFsync;
   rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(make_options(options), dir, &db);
-  if (!s.ok()) return from_rocksdb(s, "opening the store in '" + dir + "'");
+  rocksdb::Status s = rocksdb::DB::Open(impl->db_options, dir, &db);
+  // For the operator at start: the path and RocksDB's words are what they need.
+  if (!s.ok()) {
+    std::string message = "opening the store in '" + dir + "': " + s.ToString();
+    return s.IsCorruption() ? Status(Code::kCorruption, message) : Status::io_error(message);
+  }
   impl->db.reset(db);
   auto next = find_next_outbox_seq(*db);
   if (!next.ok()) return next.status();
@@ -174,12 +179,18 @@ RocksDbStore::~RocksDbStore() {
   }
   impl_->cv.notify_all();
   if (impl_->committer.joinable()) impl_->committer.join();
-  if (impl_->options.durability != Durability::kFsync) impl_->db->FlushWAL(/*sync=*/true);
-  impl_->db->Close();
+  if (!impl_->db) return;
+  if (impl_->options.durability != Durability::kFsync && impl_->fault.load() == Fault::kNone) {
+    std::unique_lock<std::shared_mutex> wal(impl_->wal_mu);
+    if (impl_->fault.load() == Fault::kNone) impl_->db->FlushWAL(/*sync=*/true).PermitUncheckedError();
+  }
+  impl_->db->Close().PermitUncheckedError();
 }
 
 Result<StoredConversation> RocksDbStore::load(const ConversationKey& key, size_t max_events) {
-  rocksdb::DB& db = *impl_->db;
+  DbUse use(*impl_);
+  if (!use.db) return impl_->fault_status();
+  rocksdb::DB& db = *use.db;
   SnapshotGuard guard{&db, db.GetSnapshot()};
   rocksdb::ReadOptions ro;
   ro.snapshot = guard.snapshot;
@@ -219,23 +230,29 @@ void RocksDbStore::append_if_version_async(const ConversationKey& key, TurnRecor
 }
 
 Result<std::optional<std::string>> RocksDbStore::find_reply(const ConversationKey& key, const std::string& message_id) {
+  DbUse use(*impl_);
+  if (!use.db) return impl_->fault_status();
   std::string value;
-  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), rocks::dedup_key(key, message_id), &value);
+  rocksdb::Status s = use.db->Get(rocksdb::ReadOptions(), rocks::dedup_key(key, message_id), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return from_rocksdb(s, "reading a dedup record");
   return std::optional<std::string>(std::move(value));
 }
 
 Result<std::vector<std::string>> RocksDbStore::read_events(const ConversationKey& key, uint64_t from, size_t count) {
+  DbUse use(*impl_);
+  if (!use.db) return impl_->fault_status();
   uint64_t end = count > UINT64_MAX - from ? UINT64_MAX : from + count;
   std::vector<std::string> out;
-  Status s = read_range(*impl_->db, rocksdb::ReadOptions(), key, from, end, out);
+  Status s = read_range(*use.db, rocksdb::ReadOptions(), key, from, end, out);
   if (!s.is_ok()) return s;
   return out;
 }
 
 Result<std::vector<ConversationStore::TurnEvent>> RocksDbStore::read_turn_events(const ConversationKey& key,
                                                                                  uint64_t from, size_t count) {
+  DbUse use(*impl_);
+  if (!use.db) return impl_->fault_status();
   // One block per turn, in order: a block's ordinal is its turn number.
   const std::string prefix = rocks::event_prefix(key);
   std::string upper = prefix;
@@ -243,7 +260,7 @@ Result<std::vector<ConversationStore::TurnEvent>> RocksDbStore::read_turn_events
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
+  std::unique_ptr<rocksdb::Iterator> it(use.db->NewIterator(ro));
   std::vector<TurnEvent> out;
   uint64_t turn = 0;
   std::vector<std::string_view> block;
@@ -263,9 +280,9 @@ Result<std::vector<ConversationStore::TurnEvent>> RocksDbStore::read_turn_events
 }
 
 Status RocksDbStore::check_writable() {
-  rocksdb::WriteOptions wo;
-  rocksdb::Status s = impl_->db->Put(wo, std::string(rocks::kHealthKey), "1");
-  return s.ok() ? Status::ok() : from_rocksdb(s, "the store refuses writes");
+  rocksdb::WriteBatch probe;
+  probe.Put(std::string(rocks::kHealthKey), "1");
+  return impl_->write(rocksdb::WriteOptions(), probe, "the health probe");
 }
 
 Status RocksDbStore::sync() {
@@ -281,9 +298,11 @@ Status RocksDbStore::sync() {
 const StoreStats* RocksDbStore::stats() const { return &impl_->stats; }
 
 Result<std::vector<OutboxRecord>> RocksDbStore::read_outbox(uint64_t from, size_t max) {
+  DbUse use(*impl_);
+  if (!use.db) return impl_->fault_status();
   std::vector<OutboxRecord> out;
   if (max == 0) return out;
-  Status s = read_blocks(*impl_->db, rocksdb::ReadOptions(), std::string(rocks::kOutboxPrefix), from, UINT64_MAX,
+  Status s = read_blocks(*use.db, rocksdb::ReadOptions(), std::string(rocks::kOutboxPrefix), from, UINT64_MAX,
                          /*gapless=*/false, "outbox", [&](uint64_t seq, std::string_view text) {
                            out.push_back({seq, std::string(text)});
                            return out.size() < max;
@@ -295,13 +314,15 @@ Result<std::vector<OutboxRecord>> RocksDbStore::read_outbox(uint64_t from, size_
 uint64_t RocksDbStore::next_outbox_seq() const { return impl_->next_outbox_seq.load(); }
 
 Result<uint64_t> RocksDbStore::first_outbox_seq() {
+  DbUse use(*impl_);
+  if (!use.db) return impl_->fault_status();
   std::string prefix(rocks::kOutboxPrefix);
   std::string upper = prefix;
   upper.append(8, '\xff');
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
+  std::unique_ptr<rocksdb::Iterator> it(use.db->NewIterator(ro));
   it->Seek(prefix);
   if (!it->status().ok()) return from_rocksdb(it->status(), "reading the outbox");
   if (!it->Valid() || it->key().size() != prefix.size() + 8) return next_outbox_seq();
@@ -309,12 +330,14 @@ Result<uint64_t> RocksDbStore::first_outbox_seq() {
 }
 
 Status RocksDbStore::trim_outbox(uint64_t below) {
+  DbUse use(*impl_);
+  if (!use.db) return impl_->fault_status();
   // The block holding `below` stays (it may hold records at or above it); every block before
   // it goes in one range deletion.
   std::string prefix(rocks::kOutboxPrefix);
   std::string probe = prefix;
   rocks::put_be64(probe, below);
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(use.db->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(probe);
   if (!it->status().ok()) return from_rocksdb(it->status(), "reading the outbox");
   if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + 8) return Status::ok();
@@ -328,8 +351,11 @@ Status RocksDbStore::trim_outbox(uint64_t below) {
   std::string begin = prefix;
   rocks::put_be64(begin, 0);
   if (begin >= end) return Status::ok();
-  rocksdb::Status s = impl_->db->DeleteRange(rocksdb::WriteOptions(), impl_->db->DefaultColumnFamily(), begin, end);
-  return s.ok() ? Status::ok() : from_rocksdb(s, "trimming the outbox");
+  it.reset();
+  use.lock.unlock();  // write() takes its own use of the database
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(begin, end);
+  return impl_->write(rocksdb::WriteOptions(), batch, "trimming the outbox");
 }
 
 void RocksDbStore::set_commit_listener(std::function<void()> listener) {
@@ -337,8 +363,10 @@ void RocksDbStore::set_commit_listener(std::function<void()> listener) {
 }
 
 Result<std::optional<uint64_t>> RocksDbStore::load_cursor(const std::string& sink) {
+  DbUse use(*impl_);
+  if (!use.db) return impl_->fault_status();
   std::string value;
-  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), rocks::cursor_key(sink), &value);
+  rocksdb::Status s = use.db->Get(rocksdb::ReadOptions(), rocks::cursor_key(sink), &value);
   if (s.IsNotFound()) return std::optional<uint64_t>();
   if (!s.ok()) return from_rocksdb(s, "reading a sink cursor");
   if (value.size() != 8) return Status(Code::kCorruption, "the cursor of sink '" + sink + "' cannot be decoded");
@@ -349,8 +377,9 @@ Status RocksDbStore::save_cursor(const std::string& sink, uint64_t cursor) {
   // Not synced: a cursor lost in a crash only delivers some events again (at least once).
   std::string value;
   rocks::put_be64(value, cursor);
-  rocksdb::Status s = impl_->db->Put(rocksdb::WriteOptions(), rocks::cursor_key(sink), value);
-  return s.ok() ? Status::ok() : from_rocksdb(s, "saving a sink cursor");
+  rocksdb::WriteBatch batch;
+  batch.Put(rocks::cursor_key(sink), value);
+  return impl_->write(rocksdb::WriteOptions(), batch, "saving a sink cursor");
 }
 
 Status RocksDbStore::put_dead_letters(const std::string& sink, const std::vector<OutboxRecord>& records) {
@@ -364,11 +393,12 @@ Status RocksDbStore::put_dead_letters(const std::string& sink, const std::vector
   }
   rocksdb::WriteOptions wo;
   wo.sync = impl_->options.durability == Durability::kFsync;  // the records may be trimmed next
-  rocksdb::Status s = impl_->db->Write(wo, &batch);
-  return s.ok() ? Status::ok() : from_rocksdb(s, "writing dead letters");
+  return impl_->write(wo, batch, "writing dead letters");
 }
 
 Result<std::vector<OutboxRecord>> RocksDbStore::read_dead_letters(const std::string& sink, uint64_t from, size_t max) {
+  DbUse use(*impl_);
+  if (!use.db) return impl_->fault_status();
   const std::string prefix = rocks::dead_letter_prefix(sink);
   std::string upper = prefix;
   upper.append(8, '\xff');
@@ -376,7 +406,7 @@ Result<std::vector<OutboxRecord>> RocksDbStore::read_dead_letters(const std::str
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
+  std::unique_ptr<rocksdb::Iterator> it(use.db->NewIterator(ro));
   std::string start = prefix;
   rocks::put_be64(start, from);
   std::vector<OutboxRecord> out;
@@ -398,8 +428,7 @@ Status RocksDbStore::delete_dead_letters(const std::string& sink, const std::vec
     rocks::put_be64(key, p);
     batch.Delete(key);
   }
-  rocksdb::Status s = impl_->db->Write(rocksdb::WriteOptions(), &batch);
-  return s.ok() ? Status::ok() : from_rocksdb(s, "deleting dead letters");
+  return impl_->write(rocksdb::WriteOptions(), batch, "deleting dead letters");
 }
 
 }  // namespace parley::store

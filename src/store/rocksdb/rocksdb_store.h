@@ -7,8 +7,16 @@
 // sync, then completes every caller. A turn's records (events, meta, snapshot, dedup record,
 // outbox records) are all in that batch, so a turn is applied entirely or not at all, also
 // across a crash. Reads (load, find_reply, read_events) go straight to RocksDB.
+//
+// Storage faults: when a write fails (a full disk, an I/O error), the store logs RocksDB's error
+// and refuses writes with kUnavailable (a message naming no file) while reads go on. The
+// committer then checks the folder every recovery_interval and, once it has room for the logs
+// to replay plus recovery_headroom_bytes, closes and reopens the database, after which writes
+// resume by themselves. Acknowledged turns are in the synced WAL or the tables, so a reopen
+// keeps them all.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -40,6 +48,10 @@ struct RocksDbStoreOptions {
   // Bounds of one group commit; more queued appends wait for the next group.
   size_t max_group_turns = 1024;
   size_t max_group_bytes = 16u << 20;
+  // After a storage fault: how often the committer looks whether the folder has room again,
+  // and how much room beyond the WAL files it wants before reopening.
+  std::chrono::milliseconds recovery_interval{1000};
+  uint64_t recovery_headroom_bytes = 4u << 20;
   // Creates the folder and database when missing; otherwise opening a missing store fails.
   bool create_if_missing = true;
   // The RocksDB Env; nullptr = the default one. Tests inject storage faults through it; it must
@@ -67,6 +79,7 @@ class RocksDbStore final : public ConversationStore, public Outbox {
                                                size_t count) override;
   Result<std::vector<TurnEvent>> read_turn_events(const ConversationKey& key, uint64_t from,
                                                   size_t count) override;
+  // kUnavailable while a storage fault keeps writes refused (the message says which).
   Status check_writable() override;
   Status sync() override;
   const StoreStats* stats() const override;
