@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates python3
-  libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   librocksdb-dev libyaml-cpp-dev libfasttext-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libssl-dev zlib1g-dev
   librdkafka-dev libnats-dev nats-server

@@ -79,6 +79,7 @@ std::optional<ApiError> Api::authorize(const Identity& who, Access access, const
 void Api::handle(Request request, Respond respond) {
   auto target = parse_target(request.target());
   if (!target) return respond(error({400, "bad_target", "the request target is not a valid path"}));
+  if (auto e = check_host(options_.hosts, request)) return respond(error(*e));
   // A page's request from an allowed origin gets the CORS header on whatever it is answered.
   if (std::string origin(request[http::field::origin]);
       !origin.empty() && options_.cors.allows(origin, request[http::field::host]))
@@ -484,6 +485,7 @@ std::variant<WebSocketAccept, Response> Api::accept_websocket(const Request& req
       target->segments[1] != "bots" || target->segments[3] != "ws")
     return error({404, "not_found", "no WebSocket route at " + std::string(request.target())});
   WebSocketAccept ws{target->segments[2], {}};
+  if (auto e = check_host(options_.hosts, request)) return error(*e);
   if (auto e = check_origin(options_.cors, request)) return error(*e);
   ws.who = identify(request, *target, ws.bot);
   if (auto e = authorize(ws.who, Access::kMessage, ws.bot, nullptr)) return error(*e);

@@ -52,6 +52,7 @@ struct ApiOptions {
   ops::RateLimitOptions bot_rate;           // per bot
   std::shared_ptr<const Authorizer> auth;   // null: every route open
   CorsPolicy cors;
+  HostPolicy hosts;                         // default: any Host
 };
 
 // An accepted WebSocket upgrade: its bot, and what its credential proved (checked per message).

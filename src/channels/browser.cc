@@ -1,6 +1,7 @@
-// CORS headers, preflights, the Origin check and the JSON content-type check.
+// CORS headers, preflights, the Origin, Host and JSON content-type checks.
 #include "channels/browser.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <cctype>
 
@@ -27,7 +28,69 @@ std::string excerpt(std::string_view s) {
   return out;
 }
 
+// The host of a Host header: "[::1]:80" -> "::1", "Example.com:8080" -> "example.com".
+std::string host_of(std::string_view header) {
+  header = trim(header);
+  if (!header.empty() && header.front() == '[') {
+    size_t close = header.find(']');
+    return lower(header.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
+  }
+  size_t colon = header.rfind(':');
+  std::string h = lower(header.substr(0, colon));
+  while (!h.empty() && h.back() == '.') h.pop_back();  // "localhost." is localhost
+  return h;
+}
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+bool is_loopback(std::string_view listen_host) {
+  std::string h = host_of(listen_host);
+  if (h == "localhost") return true;
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(h, ec);
+  return !ec && a.is_loopback();
+}
+
 }  // namespace
+
+bool HostPolicy::allows(std::string_view host_header) const {
+  if (any) return true;
+  std::string h = host_of(host_header);
+  if (is_ip_literal(h)) return true;
+  for (const auto& n : names) {
+    if (n == h) return true;
+    if (n.size() > 2 && n.compare(0, 2, "*.") == 0 && h.size() > n.size() - 1 &&
+        h.compare(h.size() - (n.size() - 1), n.size() - 1, n, 1) == 0)
+      return true;
+  }
+  return false;
+}
+
+HostPolicy host_policy(std::string_view allowed_hosts, std::string_view listen_host) {
+  HostPolicy p;
+  for (const auto& item : parse_origins(allowed_hosts)) {
+    if (item == "*") return p;
+    p.names.push_back(host_of(item));
+  }
+  if (!p.names.empty()) {
+    p.any = false;
+  } else if (is_loopback(listen_host)) {
+    p.any = false;
+    p.names = {"localhost", "*.localhost"};
+  }
+  return p;
+}
+
+std::optional<ApiError> check_host(const HostPolicy& hosts, const Request& request) {
+  auto it = request.find(http::field::host);
+  if (it == request.end() || hosts.allows(it->value())) return std::nullopt;
+  return ApiError{421, "host_not_allowed",
+                  "this server does not answer for host '" + excerpt(it->value()) + "' (see allowed_hosts)"};
+}
 
 bool CorsPolicy::allows(std::string_view origin, std::string_view host) const {
   std::string o = lower(origin);

@@ -23,6 +23,21 @@ struct CorsPolicy {
   bool allows(std::string_view origin, std::string_view host) const;
 };
 
+struct HostPolicy {
+  bool any = true;                 // no check (a listener beyond loopback, or allowed_hosts: "*")
+  std::vector<std::string> names;  // lower-case names; "*.example.com" allows its subdomains
+
+  bool allows(std::string_view host_header) const;
+};
+
+// `allowed_hosts` ("a.example, *.b.example", "*", or "" for the default) for a listener on
+// `listen_host`: the default allows any host beyond loopback, and localhost / *.localhost on it.
+HostPolicy host_policy(std::string_view allowed_hosts, std::string_view listen_host);
+
+// 421 host_not_allowed when the Host header names a host the policy does not allow (no Host
+// header, as from an HTTP/1.0 client, passes).
+std::optional<ApiError> check_host(const HostPolicy& hosts, const Request& request);
+
 // The origins of a setting: "http://a.example, https://b.example" or "*" (commas or spaces
 // between them; a trailing slash is dropped).
 std::vector<std::string> parse_origins(std::string_view text);

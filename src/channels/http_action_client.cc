@@ -1,5 +1,5 @@
-// Custom action calls over HTTP/1.1 with Boost.Beast: one connection per call, all steps on one
-// strand, one deadline timer for the whole call.
+// Custom action calls over HTTP/1.1 (or HTTPS) with Boost.Beast: one connection per call, all
+// steps on one strand, one deadline timer for the whole call.
 #include "channels/http_action_client.h"
 
 #include <boost/asio/bind_executor.hpp>
@@ -10,7 +10,12 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <optional>
+#include <variant>
+
+#include "core/http_url.h"
+#include "core/tls.h"
 
 namespace parley::channels {
 
@@ -19,58 +24,22 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-Result<HttpUrl> parse_http_url(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    if (url.substr(0, 8) == "https://")
-      return Status::invalid("action endpoint '" + std::string(url) + "': https is not supported");
-    return Status::invalid("action endpoint '" + std::string(url) + "' is not an http:// URL");
-  }
-  std::string_view rest = url.substr(kScheme.size());
-  size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  HttpUrl out;
-  out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  if (authority.empty()) return Status::invalid("action endpoint '" + std::string(url) + "' has no host");
-  size_t colon = std::string_view::npos;
-  if (authority.front() == '[') {  // [v6]:port
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos)
-      return Status::invalid("action endpoint '" + std::string(url) + "': unterminated IPv6 address");
-    out.host = std::string(authority.substr(1, close - 1));
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':')
-        return Status::invalid("action endpoint '" + std::string(url) + "': bad port");
-      colon = close + 1;
-    }
-  } else {
-    colon = authority.rfind(':');
-    out.host = std::string(authority.substr(0, colon));
-  }
-  if (colon != std::string_view::npos) {
-    std::string_view port = authority.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)
-      return Status::invalid("action endpoint '" + std::string(url) + "': bad port");
-    out.port = std::string(port);
-  }
-  if (out.host.empty()) return Status::invalid("action endpoint '" + std::string(url) + "' has no host");
-  return out;
-}
-
 namespace {
 
 using Done = std::function<void(Result<json::value>)>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 class CallOp : public std::enable_shared_from_this<CallOp> {
  public:
   CallOp(asio::any_io_executor executor, dialogue::ActionRequest request, Done done,
-         const HttpActionClientOptions& options)
+         const HttpActionClientOptions& options, std::shared_ptr<tls::Context> tls)
       : strand_(asio::make_strand(executor)),
         resolver_(strand_),
-        stream_(strand_),
+        stream_(std::in_place_type<beast::tcp_stream>, strand_),
         deadline_(strand_),
         request_(std::move(request)),
-        done_(std::move(done)) {
+        done_(std::move(done)),
+        tls_(std::move(tls)) {
     parser_.body_limit(options.max_response_bytes);
   }
 
@@ -80,14 +49,20 @@ class CallOp : public std::enable_shared_from_this<CallOp> {
 
  private:
   void do_start() {
-    auto url = parse_http_url(request_.url);
+    auto url = parse_http_url(request_.url, "action endpoint");
     if (!url.ok()) return finish(Status::unavailable(url.status().message()));
     url_ = std::move(url).value();
+    if (url_.tls) {
+      if (!tls_) return finish(Status::unavailable("action endpoint '" + request_.url + "': no TLS context"));
+      stream_.emplace<TlsStream>(strand_, *tls_);
+      if (Status s = tls::prepare_client(std::get<TlsStream>(stream_), url_.host); !s.is_ok())
+        return finish(Status::unavailable(s.message()));
+    }
 
     req_.method(http::verb::post);
     req_.target(url_.target);
     req_.version(11);
-    req_.set(http::field::host, url_.host + ":" + url_.port);
+    req_.set(http::field::host, url_.host_header());
     req_.set(http::field::content_type, "application/json");
     req_.set(http::field::user_agent, "parley");
     req_.keep_alive(false);
@@ -104,32 +79,51 @@ class CallOp : public std::enable_shared_from_this<CallOp> {
                             });
   }
 
+  beast::tcp_stream& lowest() {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream_);
+  }
+
   void on_deadline() {
     timed_out_ = true;
     resolver_.cancel();
     beast::error_code ignored;
-    stream_.socket().close(ignored);
+    lowest().socket().close(ignored);
   }
 
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     if (ec) return fail(ec, "resolve");
-    stream_.async_connect(results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+    lowest().async_connect(results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
       self->on_connect(ec);
     });
   }
 
   void on_connect(beast::error_code ec) {
     if (ec) return fail(ec, "connect");
-    http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->on_write(ec);
-    });
+    if (auto* s = std::get_if<TlsStream>(&stream_)) {
+      s->async_handshake(asio::ssl::stream_base::client,
+                         [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+      return;
+    }
+    on_handshake({});
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) return fail(ec, "TLS handshake with");
+    std::visit(
+        [this](auto& s) {
+          http::async_write(s, req_, [self = shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
+        },
+        stream_);
   }
 
   void on_write(beast::error_code ec) {
     if (ec) return fail(ec, "write");
-    http::async_read(stream_, buffer_, parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->on_read(ec);
-    });
+    std::visit(
+        [this](auto& s) {
+          http::async_read(s, buffer_, parser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+        },
+        stream_);
   }
 
   void on_read(beast::error_code ec) {
@@ -154,9 +148,10 @@ class CallOp : public std::enable_shared_from_this<CallOp> {
     if (timed_out_)
       return finish(Status::timeout("action '" + request_.action + "' timed out after " +
                                     std::to_string(request_.timeout.count()) + " ms (" + request_.url + ")"));
-    std::string what = std::string(step) + " " + request_.url + ": " + ec.message();
+    std::string what = std::string(step) + " " + request_.url + ": " + tls::describe(ec);
     if (ec == http::error::body_limit) return finish(Status::io_error("action server answer too large: " + what));
-    if (std::string_view(step) == "resolve" || std::string_view(step) == "connect")
+    if (std::string_view(step) == "resolve" || std::string_view(step) == "connect" ||
+        std::string_view(step) == "TLS handshake with")
       return finish(Status::unavailable("action server unreachable: " + what));
     finish(Status::io_error("action server call failed: " + what));
   }
@@ -167,7 +162,7 @@ class CallOp : public std::enable_shared_from_this<CallOp> {
     done_ = nullptr;
     deadline_.cancel();
     beast::error_code ignored;
-    stream_.socket().close(ignored);
+    lowest().socket().close(ignored);  // one call per connection: no TLS close_notify to wait for
     done(std::move(result));
   }
 
@@ -177,10 +172,11 @@ class CallOp : public std::enable_shared_from_this<CallOp> {
 
   asio::strand<asio::any_io_executor> strand_;
   tcp::resolver resolver_;
-  beast::tcp_stream stream_;
+  std::variant<beast::tcp_stream, TlsStream> stream_;
   asio::steady_timer deadline_;
   dialogue::ActionRequest request_;
   Done done_;
+  std::shared_ptr<tls::Context> tls_;  // for https URLs
   HttpUrl url_;
   http::request<http::string_body> req_;
   beast::flat_buffer buffer_;
@@ -190,17 +186,28 @@ class CallOp : public std::enable_shared_from_this<CallOp> {
 
 class AsyncHttpActionClient : public dialogue::AsyncActionClient {
  public:
-  AsyncHttpActionClient(asio::any_io_executor executor, HttpActionClientOptions options)
-      : executor_(std::move(executor)), options_(options) {}
+  AsyncHttpActionClient(asio::any_io_executor executor, HttpActionClientOptions options,
+                        std::shared_ptr<tls::Context> tls)
+      : executor_(std::move(executor)), options_(std::move(options)), tls_(std::move(tls)) {}
 
   void call(dialogue::ActionRequest request, std::function<void(Result<json::value>)> done) override {
-    std::make_shared<CallOp>(executor_, std::move(request), std::move(done), options_)->start();
+    std::make_shared<CallOp>(executor_, std::move(request), std::move(done), options_, tls_)->start();
   }
 
  private:
   asio::any_io_executor executor_;
   HttpActionClientOptions options_;
+  std::shared_ptr<tls::Context> tls_;
 };
+
+// The system's CAs, read once (null when they cannot be read: https calls then fail).
+std::shared_ptr<tls::Context> system_tls() {
+  static const std::shared_ptr<tls::Context> kContext = [] {
+    auto made = tls::client_context();
+    return made.ok() ? std::move(made).value() : nullptr;
+  }();
+  return kContext;
+}
 
 // The blocking client runs the asynchronous one on a private io_context per call.
 class BlockingHttpActionClient : public dialogue::ActionClient {
@@ -208,7 +215,7 @@ class BlockingHttpActionClient : public dialogue::ActionClient {
   Result<json::value> call(const dialogue::ActionRequest& request) override {
     asio::io_context ioc;
     std::optional<Result<json::value>> out;
-    AsyncHttpActionClient client(ioc.get_executor(), {});
+    AsyncHttpActionClient client(ioc.get_executor(), {}, system_tls());
     client.call(request, [&out](Result<json::value> r) { out.emplace(std::move(r)); });
     ioc.run();
     if (!out) return Status::internal("action call ended without a result");
@@ -218,9 +225,12 @@ class BlockingHttpActionClient : public dialogue::ActionClient {
 
 }  // namespace
 
-std::shared_ptr<dialogue::AsyncActionClient> make_async_http_action_client(asio::any_io_executor executor,
-                                                                          HttpActionClientOptions options) {
-  return std::make_shared<AsyncHttpActionClient>(std::move(executor), options);
+Result<std::shared_ptr<dialogue::AsyncActionClient>> make_async_http_action_client(asio::any_io_executor executor,
+                                                                                  HttpActionClientOptions options) {
+  auto tls = tls::client_context(options.ca_file);
+  if (!tls.ok()) return tls.status();
+  return std::shared_ptr<dialogue::AsyncActionClient>(
+      std::make_shared<AsyncHttpActionClient>(std::move(executor), std::move(options), std::move(tls).value()));
 }
 
 }  // namespace parley::channels

@@ -4,7 +4,9 @@
 //
 // Each call opens one connection (loopback action servers make that cheap), sends
 // `POST url` with the JSON payload and reads one answer. Every call has a deadline
-// (ActionRequest::timeout) that covers resolve, connect, write and read.
+// (ActionRequest::timeout) that covers resolve, connect, TLS handshake, write and read. An
+// https:// URL is called over TLS 1.2+, the server's certificate verified (chain and name) against
+// the client's CA file or the system's store; a failed verification is Code::kUnavailable.
 //
 // Results, as TurnRunner::resume expects them:
 //   2xx with a JSON body        -> the parsed body (an empty body is `{}`)
@@ -12,7 +14,7 @@
 //   any other non-2xx           -> Code::kIOError naming the status and the server's text
 //   refused / unreachable       -> Code::kUnavailable
 //   deadline passed             -> Code::kTimeout
-//   bad URL                     -> Code::kUnavailable (the action cannot be reached)
+//   bad URL, TLS failure        -> Code::kUnavailable (the action cannot be reached)
 //   2xx with a body that is not JSON -> Code::kIOError
 #pragma once
 
@@ -27,21 +29,14 @@
 
 namespace parley::channels {
 
-// http://host[:port][/path]; https is not supported (no TLS to action servers).
-struct HttpUrl {
-  std::string host;
-  std::string port = "80";
-  std::string target = "/";
-};
-Result<HttpUrl> parse_http_url(std::string_view url);
-
 struct HttpActionClientOptions {
   size_t max_response_bytes = 8u << 20;  // larger answers fail with kIOError
+  std::string ca_file;                   // PEM CAs for https action servers; "" = the system's store
 };
 
 // Calls run on `executor` (the server's pool); `done` is called exactly once, on a pool thread.
-// Thread-safe: call() may be used from any thread.
-std::shared_ptr<dialogue::AsyncActionClient> make_async_http_action_client(
+// Thread-safe: call() may be used from any thread. kInvalidArgument when the CA file cannot be read.
+Result<std::shared_ptr<dialogue::AsyncActionClient>> make_async_http_action_client(
     boost::asio::any_io_executor executor, HttpActionClientOptions options = {});
 
 }  // namespace parley::channels

@@ -7,6 +7,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "channels/session.h"
+#include "core/tls.h"
 #include "ops/log.h"
 
 namespace parley::channels {
@@ -15,8 +16,11 @@ namespace asio = boost::asio;
 
 class Server::Listener : public std::enable_shared_from_this<Server::Listener> {
  public:
-  Listener(asio::io_context& ioc, std::shared_ptr<SessionContext> ctx)
-      : ioc_(ioc), acceptor_(asio::make_strand(ioc)), retry_(acceptor_.get_executor()), ctx_(std::move(ctx)) {}
+  // `tls` returns the TLS context for a new connection; null = plain HTTP.
+  Listener(asio::io_context& ioc, std::shared_ptr<SessionContext> ctx,
+           std::function<std::shared_ptr<asio::ssl::context>()> tls)
+      : ioc_(ioc), acceptor_(asio::make_strand(ioc)), retry_(acceptor_.get_executor()), ctx_(std::move(ctx)),
+        tls_(std::move(tls)) {}
 
   Status open(const tcp::endpoint& endpoint) {
     beast::error_code ec;
@@ -68,7 +72,10 @@ class Server::Listener : public std::enable_shared_from_this<Server::Listener> {
     std::unique_ptr<ConnectionSlot> slot;
     if (static_cast<size_t>(ctx_->metrics->open_connections()) < ctx_->options.max_connections)
       slot = std::make_unique<ConnectionSlot>(ctx_->metrics);
-    std::make_shared<HttpSession>(std::move(socket), ctx_, std::move(slot))->run();
+    if (auto tls = tls_ ? tls_() : nullptr)
+      std::make_shared<HttpSession<TlsStream>>(std::move(socket), ctx_, std::move(slot), std::move(tls))->run();
+    else
+      std::make_shared<HttpSession<PlainStream>>(std::move(socket), ctx_, std::move(slot))->run();
     do_accept();
   }
 
@@ -76,6 +83,7 @@ class Server::Listener : public std::enable_shared_from_this<Server::Listener> {
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
   std::shared_ptr<SessionContext> ctx_;
+  std::function<std::shared_ptr<asio::ssl::context>()> tls_;
 };
 
 Server::Server(asio::io_context& ioc, ServerOptions options, Api& api, ops::ServerMetrics& metrics)
@@ -87,7 +95,22 @@ Server::Server(asio::io_context& ioc, ServerOptions options, Api& api, ops::Serv
 
 Server::~Server() = default;
 
+Status Server::reload_tls() {
+  if (!tls()) return Status::ok();
+  auto made = tls::server_context(ctx_->options.tls_cert_file, ctx_->options.tls_key_file);
+  if (!made.ok()) return made.status();
+  std::lock_guard<std::mutex> lock(tls_mu_);
+  tls_context_ = std::move(made).value();
+  return Status::ok();
+}
+
 Status Server::listen() {
+  if (tls()) {
+    if (ctx_->options.tls_key_file.empty()) return Status::invalid("tls_cert_file is set but tls_key_file is not");
+    if (Status s = reload_tls(); !s) return s;
+  } else if (!ctx_->options.tls_key_file.empty()) {
+    return Status::invalid("tls_key_file is set but tls_cert_file is not");
+  }
   beast::error_code ec;
   auto address = asio::ip::make_address(ctx_->options.host, ec);
   if (ec) {
@@ -97,7 +120,13 @@ Status Server::listen() {
     if (ec || results.empty()) return Status::invalid("cannot resolve listen host '" + ctx_->options.host + "'");
     address = results.begin()->endpoint().address();
   }
-  listener_ = std::make_shared<Listener>(ioc_, ctx_);
+  std::function<std::shared_ptr<asio::ssl::context>()> current_tls;
+  if (tls())
+    current_tls = [this] {
+      std::lock_guard<std::mutex> lock(tls_mu_);
+      return tls_context_;
+    };
+  listener_ = std::make_shared<Listener>(ioc_, ctx_, std::move(current_tls));
   if (Status s = listener_->open(tcp::endpoint(address, ctx_->options.port)); !s) return s;
   port_ = listener_->port();
   return Status::ok();

@@ -6,6 +6,10 @@
 // Limits at the edge: max_header_bytes (431), max_body_bytes (413), read_timeout for a request
 // once it began (408, then close), idle_timeout between requests (close), write_timeout,
 // max_connections (503 with Retry-After, then close).
+//
+// TLS: with a certificate and key (PEM files) the listener speaks HTTPS and WSS only, TLS 1.2 and
+// 1.3 (core/tls.h); reload_tls() reads the files again (SIGHUP) and new connections use the new
+// certificate while open ones keep theirs.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -14,11 +18,16 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "channels/api.h"
 #include "core/status.h"
 #include "ops/metrics.h"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace parley::channels {
 
@@ -32,6 +41,8 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds write_timeout{10000};
   unsigned retry_after_s = 1;
+  std::string tls_cert_file;                  // PEM chain; with tls_key_file: HTTPS only
+  std::string tls_key_file;
 };
 
 // State every session shares. Owned by the Server; sessions hold it by shared_ptr.
@@ -48,8 +59,12 @@ class Server {
   Server(boost::asio::io_context& ioc, ServerOptions options, Api& api, ops::ServerMetrics& metrics);
   ~Server();
 
-  // Binds and listens; kIOError naming the address when that fails (e.g. in use).
+  // Reads the TLS files when set (kInvalidArgument naming a file that cannot be used), binds and
+  // listens (kIOError naming the address when that fails, e.g. in use).
   Status listen();
+  // Reads the TLS certificate and key again; on failure the current ones stay. Thread-safe.
+  Status reload_tls();
+  bool tls() const { return !ctx_->options.tls_cert_file.empty(); }
   // The bound port (after listen()).
   uint16_t port() const { return port_; }
   // Starts accepting on the io_context's threads.
@@ -65,6 +80,8 @@ class Server {
   std::shared_ptr<SessionContext> ctx_;
   std::shared_ptr<Listener> listener_;
   uint16_t port_ = 0;
+  std::mutex tls_mu_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // guarded by tls_mu_
 };
 
 }  // namespace parley::channels

@@ -1,6 +1,7 @@
 // One WebSocket connection on /v1/bots/{bot}/ws: one JSON message in, its answer out, in order.
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
 
 #include "channels/session.h"
@@ -10,9 +11,15 @@ namespace parley::channels {
 namespace asio = boost::asio;
 namespace websocket = beast::websocket;
 
-WebSocketSession::WebSocketSession(tcp::socket&& socket, std::shared_ptr<SessionContext> ctx,
-                                   std::unique_ptr<ConnectionSlot> slot, WebSocketAccept accepted)
-    : ws_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)), accepted_(std::move(accepted)) {}
+template <class Stream>
+WebSocketSession<Stream>::WebSocketSession(Stream&& stream, std::shared_ptr<asio::ssl::context> tls,
+                                           std::shared_ptr<SessionContext> ctx, std::unique_ptr<ConnectionSlot> slot,
+                                           WebSocketAccept accepted)
+    : tls_(std::move(tls)),
+      ws_(std::move(stream)),
+      ctx_(std::move(ctx)),
+      slot_(std::move(slot)),
+      accepted_(std::move(accepted)) {}
 
 namespace {
 
@@ -40,7 +47,8 @@ std::optional<ApiError> check_websocket_handshake(const http::request<http::stri
   return std::nullopt;
 }
 
-void WebSocketSession::run(http::request<http::string_body> upgrade, std::string early) {
+template <class Stream>
+void WebSocketSession<Stream>::run(http::request<http::string_body> upgrade, std::string early) {
   websocket::stream_base::timeout timeouts;
   timeouts.handshake_timeout = ctx_->options.read_timeout;
   timeouts.idle_timeout = ctx_->options.idle_timeout;  // a silent client is closed after this
@@ -51,7 +59,7 @@ void WebSocketSession::run(http::request<http::string_body> upgrade, std::string
   // A larger message fails the read and Beast closes with 1009 (message too big).
   ws_.read_message_max(ctx_->options.max_body_bytes);
   auto req = std::make_shared<http::request<http::string_body>>(std::move(upgrade));
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), req, early = std::move(early)]() mutable {
+  asio::dispatch(ws_.get_executor(), [self = this->shared_from_this(), req, early = std::move(early)]() mutable {
     if (early.empty()) {
       self->ws_.async_accept(*req, [self, req](beast::error_code ec) { self->on_accept(ec); });
       return;
@@ -64,16 +72,19 @@ void WebSocketSession::run(http::request<http::string_body> upgrade, std::string
   });
 }
 
-void WebSocketSession::on_accept(beast::error_code ec) {
+template <class Stream>
+void WebSocketSession<Stream>::on_accept(beast::error_code ec) {
   if (ec) return;
   do_read();
 }
 
-void WebSocketSession::do_read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
+template <class Stream>
+void WebSocketSession<Stream>::do_read() {
+  ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
 }
 
-void WebSocketSession::on_read(beast::error_code ec, size_t) {
+template <class Stream>
+void WebSocketSession<Stream>::on_read(beast::error_code ec, size_t) {
   if (ec) {
     if (ec == websocket::error::message_too_big) ctx_->metrics->error("body_too_large");
     return;  // closed, timed out or failed: the session ends
@@ -81,24 +92,29 @@ void WebSocketSession::on_read(beast::error_code ec, size_t) {
   std::string text = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
   in_flight_.emplace(ctx_.get());
-  ctx_->api->handle_ws_message(accepted_, std::move(text), [self = shared_from_this()](std::string out) {
+  ctx_->api->handle_ws_message(accepted_, std::move(text), [self = this->shared_from_this()](std::string out) {
     asio::dispatch(self->ws_.get_executor(),
                    [self, out = std::move(out)]() mutable { self->send(std::move(out)); });
   });
 }
 
-void WebSocketSession::send(std::string text) {
+template <class Stream>
+void WebSocketSession<Stream>::send(std::string text) {
   out_ = std::move(text);
   ws_.text(true);
-  ws_.async_write(asio::buffer(out_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+  ws_.async_write(asio::buffer(out_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
     self->on_write(ec, n);
   });
 }
 
-void WebSocketSession::on_write(beast::error_code ec, size_t) {
+template <class Stream>
+void WebSocketSession<Stream>::on_write(beast::error_code ec, size_t) {
   in_flight_.reset();
   if (ec) return;
   do_read();
 }
+
+template class WebSocketSession<PlainStream>;
+template class WebSocketSession<TlsStream>;
 
 }  // namespace parley::channels

@@ -36,6 +36,7 @@ namespace {
 struct ServeFlags {
   std::optional<std::string> config, bots, data, listen, durability, threads, log_level;
   std::optional<std::string> auth_token, jwt_secret, jwt_method, jwt_public_key_file, cors;
+  std::optional<std::string> tls_cert_file, tls_key_file, tls_ca_file;
 };
 
 struct Resolved {
@@ -74,7 +75,9 @@ Result<Resolved> resolve_options(const ServeFlags& flags) {
       {"bots", &flags.bots},          {"data", &flags.data},       {"listen", &flags.listen},
       {"durability", &flags.durability}, {"threads", &flags.threads}, {"log_level", &flags.log_level},
       {"auth_token", &flags.auth_token}, {"jwt_secret", &flags.jwt_secret}, {"jwt_method", &flags.jwt_method},
-      {"jwt_public_key_file", &flags.jwt_public_key_file}, {"cors", &flags.cors}};
+      {"jwt_public_key_file", &flags.jwt_public_key_file}, {"cors", &flags.cors},
+      {"tls_cert_file", &flags.tls_cert_file}, {"tls_key_file", &flags.tls_key_file},
+      {"tls_ca_file", &flags.tls_ca_file}};
   for (const auto& [key, value] : given)
     if (*value)
       if (Status s = set_serve_option(o, key, **value); !s) return Status::invalid("--" + std::string(key) + ": " + s.message());
@@ -240,9 +243,15 @@ int run_serve(const Resolved& resolved) {
   eo.max_event_bytes = events_config.max_event_bytes;
   eo.model_cache = o.model_cache == "off" ? std::string() : o.model_cache.empty() ? o.data + "/models" : o.model_cache;
   eo.max_project_bytes = o.max_project_bytes;
-  auto engine = std::make_shared<runtime::Engine>(
-      eo, conversations, channels::make_async_http_action_client(ioc.get_executor()), turn_pool.get_executor(),
-      ioc.get_executor());
+  channels::HttpActionClientOptions action_options;
+  action_options.ca_file = o.tls_ca_file;
+  auto action_client = channels::make_async_http_action_client(ioc.get_executor(), action_options);
+  if (!action_client.ok()) {
+    ops::log(spdlog::level::err, "cannot set up the action server client", {{"error", action_client.status().message()}});
+    return 1;
+  }
+  auto engine = std::make_shared<runtime::Engine>(eo, conversations, std::move(action_client).value(),
+                                                  turn_pool.get_executor(), ioc.get_executor());
   auto loaded = engine->load_bots(o.bots);
   if (!loaded.ok()) {
     ops::log(spdlog::level::err, "no bot to serve", {{"bots", o.bots}, {"error", loaded.status().message()}});
@@ -261,6 +270,7 @@ int run_serve(const Resolved& resolved) {
   ao.bot_rate = {o.rate_limit_bot_per_s, o.rate_limit_bot_burst};
   ao.auth = resolved.auth;
   ao.cors.origins = channels::parse_origins(o.cors);
+  ao.hosts = channels::host_policy(o.allowed_hosts, host);
   auto api = std::make_unique<channels::Api>(ao, channels::make_engine_backend(engine), metrics, relay.get());
 
   channels::ServerOptions so;
@@ -273,6 +283,8 @@ int run_serve(const Resolved& resolved) {
   so.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
   so.write_timeout = std::chrono::milliseconds(o.write_timeout_ms);
   so.retry_after_s = static_cast<unsigned>(o.retry_after_s);
+  so.tls_cert_file = o.tls_cert_file;
+  so.tls_key_file = o.tls_key_file;
   auto server = std::make_unique<channels::Server>(ioc, so, *api, metrics);
   if (Status s = server->listen(); !s) {
     ops::log(spdlog::level::err, "cannot listen", {{"listen", o.listen}, {"error", s.message()}});
@@ -286,7 +298,17 @@ int run_serve(const Resolved& resolved) {
   };
   hooks.drain = [&](std::function<void()> done) { engine->drain(std::move(done)); };
   hooks.requests_in_flight = [&] { return server->requests_in_flight(); };
-  hooks.reload_all = [&] { return engine->reload_all(); };
+  hooks.reload_all = [&] {
+    // The certificate first: a renewed one takes effect even when a bot fails to reload.
+    if (server->tls()) {
+      if (Status t = server->reload_tls(); !t.is_ok())
+        ops::log(spdlog::level::err, "SIGHUP: the TLS certificate was not reloaded; the current one stays",
+                 {{"error", t.message()}});
+      else
+        ops::log(spdlog::level::info, "SIGHUP: TLS certificate reloaded", {{"tls_cert_file", o.tls_cert_file}});
+    }
+    return engine->reload_all();
+  };
   ops::Lifecycle lifecycle(ioc, hooks, std::chrono::milliseconds(o.drain_timeout_ms) - sync_reserve(o.drain_timeout_ms));
   lifecycle.start();
   server->start();
@@ -297,7 +319,8 @@ int run_serve(const Resolved& resolved) {
            {{"host", host}, {"port", server->port()}, {"bots", bot_names}, {"store", o.store}, {"data", o.store == "redis" ? o.redis_url : o.data},
             {"durability", o.durability}, {"threads", threads}, {"io_threads", io_threads},
             {"turn_budget_ms", o.turn_budget_ms}, {"max_connections", max_connections},
-            {"try", "curl -s -XPOST http://" + host + ":" + std::to_string(server->port()) + "/v1/bots/" +
+            {"tls", server->tls()},
+            {"try", std::string("curl -s -XPOST ") + (server->tls() ? "https://" : "http://") + host + ":" + std::to_string(server->port()) + "/v1/bots/" +
                         std::string(bot_names.empty() ? "BOT" : bot_names[0].as_string().c_str()) +
                         "/conversations/me/messages -H 'Content-Type: application/json' -d '{\"id\":\"m1\",\"text\":\"hi\"}'"}});
   warn_about_access(resolved, host, engine->bots());
@@ -340,6 +363,10 @@ void register_serve(CLI::App& app, int* exit_code) {
   opt("--jwt-secret", &flags->jwt_secret, "JWT secret (HS*) or public key PEM text (RS*)");
   opt("--jwt-method", &flags->jwt_method, "HS256 | HS384 | HS512 | RS256 | RS384 | RS512");
   opt("--jwt-public-key", &flags->jwt_public_key_file, "PEM file of the JWT public key (RS*)");
+  // Rasa's names for the same files.
+  opt("--ssl-certificate", &flags->tls_cert_file, "PEM certificate chain: serve HTTPS/WSS only (tls_cert_file)");
+  opt("--ssl-keyfile", &flags->tls_key_file, "PEM private key of the certificate (tls_key_file)");
+  opt("--ssl-ca-file", &flags->tls_ca_file, "PEM CAs for https action servers (tls_ca_file)");
   cmd->add_option_function<std::vector<std::string>>(
       "--cors",
       [flags](const std::vector<std::string>& v) {

@@ -61,6 +61,11 @@ const std::vector<Setting>& table() {
       {"write_timeout_ms", &ServeOptions::write_timeout_ms, "time to send a response"},
       {"max_connections", &ServeOptions::max_connections, "open connections before 503 (capped by the fd limit)"},
       {"retry_after_s", &ServeOptions::retry_after_s, "Retry-After seconds on 503"},
+      {"tls_cert_file", &ServeOptions::tls_cert_file,
+       "PEM certificate chain; with tls_key_file the listener speaks only HTTPS/WSS (TLS 1.2+), reread on SIGHUP"},
+      {"tls_key_file", &ServeOptions::tls_key_file, "PEM private key of tls_cert_file"},
+      {"tls_ca_file", &ServeOptions::tls_ca_file,
+       "PEM CAs that https action servers' certificates are checked against (empty: the system's)"},
       {"auth_token", &ServeOptions::auth_token,
        "Rasa's --auth-token: gives every route, as ?token= or Authorization: Bearer (empty: none)"},
       {"jwt_secret", &ServeOptions::jwt_secret,
@@ -75,6 +80,9 @@ const std::vector<Setting>& table() {
        false, {"credential", "open"}},
       {"cors", &ServeOptions::cors,
        "Rasa's --cors: origins whose web pages may call, comma-separated (* = any; empty: none)"},
+      {"allowed_hosts", &ServeOptions::allowed_hosts,
+       "Host header names answered, comma-separated, *.example.com for subdomains, * = any (empty: any, "
+       "but on a loopback listener only localhost; IP addresses always); others get 421 (DNS rebinding)"},
       {"rate_limit_conversation_per_s", &ServeOptions::rate_limit_conversation_per_s,
        "messages per second per conversation (0 = no limit; 429 beyond)"},
       {"rate_limit_conversation_burst", &ServeOptions::rate_limit_conversation_burst,
@@ -305,6 +313,8 @@ Status validate_serve_options(const ServeOptions& o) {
   if (o.io_threads > 1024) return Status::invalid("setting 'io_threads' is above 1024");
   if (o.regex_match_limit < 1000 || o.regex_match_limit > UINT32_MAX)
     return Status::invalid("setting 'regex_match_limit' must be between 1000 and " + std::to_string(UINT32_MAX));
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty())
+    return Status::invalid("settings 'tls_cert_file' and 'tls_key_file' go together: set both or neither");
   return Status::ok();
 }
 

@@ -53,6 +53,12 @@ struct ServeOptions {
   uint64_t retry_after_s = 1;              // Retry-After on 503
   bool require_message_id = false;         // 422 for a message without an id (retries need one)
 
+  // TLS (core/tls.h): the listener's certificate and key (PEM; both or neither, reread on
+  // SIGHUP), and the CAs for https action servers (HTTP sinks have their own ca_file).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_ca_file;                 // "" = the system's store
+
   // Who may call (channels/auth.h; per bot: the `bot_auth:` section) and which web pages may
   // (channels/browser.h). Rasa's --auth-token, --jwt-secret, --jwt-method and --cors.
   std::string auth_token;                  // admin on every route: ?token= or Authorization: Bearer
@@ -62,6 +68,7 @@ struct ServeOptions {
   std::string metrics_access = "admin";    // admin (a credential, once any is set) | open
   std::string message_access = "credential";  // credential | open (unless the bot has its own)
   std::string cors;                        // origins whose pages may call, comma-separated; * = any
+  std::string allowed_hosts;               // Host names answered ("" = any, or localhost only on loopback)
 
   // Rate limits (token buckets; 0 = no limit). Over the limit: 429 with Retry-After.
   double rate_limit_conversation_per_s = 20;  // messages per second per conversation

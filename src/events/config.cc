@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "core/http_url.h"
 #include "core/yaml_file.h"
 #include "events/record.h"
 
@@ -100,6 +101,7 @@ struct Reader {
       else if (k == "fsync") s = boolean(v, k, c.fsync);
       else if (k == "url") s = text(v, k, c.url);
       else if (k == "hmac_secret") s = text(v, k, c.hmac_secret);
+      else if (k == "ca_file") s = text(v, k, c.ca_file);
       else if (k == "brokers") s = text(v, k, c.brokers);
       else if (k == "topic" || k == "subject") s = text(v, k, c.topic);
       else if (k == "stream") s = text(v, k, c.stream);
@@ -129,7 +131,9 @@ struct Reader {
     if (c.type == "file") {
       if (c.path.empty()) return bad(node, "file sink '" + c.name + "' needs a path");
     } else if (c.type == "http") {
-      if (c.url.rfind("http://", 0) != 0) return bad(node, "http sink '" + c.name + "' needs url: http://host:port/path");
+      if (c.url.empty()) return bad(node, "http sink '" + c.name + "' needs url: http(s)://host:port/path");
+      if (auto u = parse_http_url(c.url, "http sink '" + c.name + "' url"); !u.ok())
+        return bad(node, u.status().message());
     } else if (c.type == "kafka") {
       if (c.brokers.empty()) return bad(node, "kafka sink '" + c.name + "' needs brokers");
     } else if (c.type == "nats") {

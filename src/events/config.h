@@ -33,8 +33,9 @@ struct SinkConfig {
   uint32_t max_files = 5;
   bool fsync = false;           // fdatasync before acknowledging
   // http
-  std::string url;              // http://host:port/path (also the NATS server URL)
+  std::string url;              // http(s)://host:port/path (also the NATS server URL)
   std::string hmac_secret;      // X-Parley-Signature: sha256=<hex HMAC of the body>
+  std::string ca_file;          // https: PEM CAs the receiver's certificate is checked against; "" = system's
   // kafka
   std::string brokers;          // bootstrap servers, host:port[,host:port]
   // kafka topic / NATS subject

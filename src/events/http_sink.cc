@@ -1,7 +1,8 @@
 // The HTTP sink: POSTs each batch as a JSON array to the sink's URL over keep-alive connections
 // (one per concurrent delivery, reused), with the batch's deadline on connect, write and read. A
 // 2xx answer acknowledges the batch; anything else, a timeout or a broken connection fails it
-// (the connection is then dropped). With hmac_secret, X-Parley-Signature: sha256=<hex of
+// (the connection is then dropped). An https:// URL is called over TLS 1.2+, the receiver's
+// certificate checked against the sink's ca_file or the system's store. With hmac_secret, X-Parley-Signature: sha256=<hex of
 // HMAC-SHA256(secret, body)> lets the receiver check the sender.
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -11,9 +12,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <mutex>
+#include <variant>
 #include <vector>
 
+#include "core/http_url.h"
+#include "core/tls.h"
 #include "events/sink.h"
 
 namespace parley::events {
@@ -24,34 +29,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-struct Url {
-  std::string host, port, target;
-};
-
-Result<Url> parse_url(const std::string& url) {
-  static constexpr std::string_view kScheme = "http://";
-  if (url.rfind(kScheme, 0) != 0) return Status::invalid("url '" + url + "' is not http://host:port/path");
-  std::string rest = url.substr(kScheme.size());
-  Url u;
-  size_t slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  u.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  size_t colon = authority.rfind(':');
-  if (!authority.empty() && authority.front() == '[') {
-    size_t close = authority.find(']');
-    u.host = authority.substr(1, close - 1);
-    u.port = close + 1 < authority.size() && authority[close + 1] == ':' ? authority.substr(close + 2) : "80";
-  } else if (colon != std::string::npos) {
-    u.host = authority.substr(0, colon);
-    u.port = authority.substr(colon + 1);
-  } else {
-    u.host = authority;
-    u.port = "80";
-  }
-  if (u.host.empty()) return Status::invalid("url '" + url + "' has no host");
-  return u;
-}
 
 std::string hmac_hex(const std::string& secret, const std::string& body) {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -67,18 +44,31 @@ std::string hmac_hex(const std::string& secret, const std::string& body) {
   return out;
 }
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 // One keep-alive connection with its own io_context: a delivery runs its operations to
 // completion (or its deadline) on the calling thread.
 struct Connection {
   asio::io_context ioc;
-  beast::tcp_stream stream{ioc};
+  std::variant<beast::tcp_stream, TlsStream> stream{std::in_place_type<beast::tcp_stream>, ioc};
   beast::flat_buffer buffer;
   bool open = false;
+
+  beast::tcp_stream& lowest() {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream);
+  }
+  void close() {
+    beast::error_code ignored;
+    lowest().socket().close(ignored);
+    open = false;
+    buffer.clear();
+  }
 };
 
 class HttpSink final : public Sink {
  public:
-  HttpSink(SinkConfig c, Url u) : config_(std::move(c)), url_(std::move(u)) {}
+  HttpSink(SinkConfig c, HttpUrl u, std::shared_ptr<tls::Context> tls)
+      : config_(std::move(c)), url_(std::move(u)), tls_(std::move(tls)) {}
 
   Status deliver(const Batch& batch, std::chrono::milliseconds timeout) override {
     std::string body = "[";
@@ -109,7 +99,7 @@ class HttpSink final : public Sink {
 
   Status post(Connection& c, const std::string& body, std::chrono::milliseconds timeout) {
     http::request<http::string_body> req{http::verb::post, url_.target, 11};
-    req.set(http::field::host, url_.host + ":" + url_.port);
+    req.set(http::field::host, url_.host_header());
     req.set(http::field::content_type, "application/json");
     req.set(http::field::user_agent, "parley-events");
     req.set("X-Parley-Sink", config_.name);
@@ -122,16 +112,16 @@ class HttpSink final : public Sink {
     beast::error_code result;
     bool reused = c.open;
     c.ioc.restart();
-    c.stream.expires_after(timeout);
+    c.lowest().expires_after(timeout);
     auto on_read = [&](beast::error_code ec, size_t) { result = ec; };
     auto on_write = [&](beast::error_code ec, size_t) {
       if (ec) {
         result = ec;
         return;
       }
-      http::async_read(c.stream, c.buffer, res, on_read);
+      std::visit([&](auto& s) { http::async_read(s, c.buffer, res, on_read); }, c.stream);
     };
-    auto send = [&] { http::async_write(c.stream, req, on_write); };
+    auto send = [&] { std::visit([&](auto& s) { http::async_write(s, req, on_write); }, c.stream); };
     if (c.open) {
       send();
     } else {
@@ -139,20 +129,33 @@ class HttpSink final : public Sink {
       beast::error_code ec;
       auto endpoints = resolver.resolve(url_.host, url_.port, ec);
       if (ec) return Status::unavailable("resolving " + url_.host + ": " + ec.message());
-      c.stream.async_connect(endpoints, [&](beast::error_code cec, const tcp::endpoint&) {
+      if (url_.tls) {
+        c.stream.emplace<TlsStream>(c.ioc, *tls_);
+        if (Status s = tls::prepare_client(std::get<TlsStream>(c.stream), url_.host); !s.is_ok()) return s;
+        c.lowest().expires_after(timeout);
+      }
+      c.lowest().async_connect(endpoints, [&](beast::error_code cec, const tcp::endpoint&) {
         if (cec) {
           result = cec;
           return;
         }
         c.open = true;
+        if (auto* t = std::get_if<TlsStream>(&c.stream)) {
+          t->async_handshake(asio::ssl::stream_base::client, [&](beast::error_code hec) {
+            if (hec) {
+              result = hec;
+              return;
+            }
+            send();
+          });
+          return;
+        }
         send();
       });
     }
     c.ioc.run();
     if (result) {
-      c.stream.socket().close();
-      c.open = false;
-      c.buffer.clear();
+      c.close();
       if (reused && (result == http::error::end_of_stream || result == asio::error::connection_reset ||
                      result == asio::error::broken_pipe)) {
         // The receiver closed an idle keep-alive connection: try once on a fresh one.
@@ -161,12 +164,9 @@ class HttpSink final : public Sink {
       if (result == beast::error::timeout)
         return Status(Code::kTimeout, "sink '" + config_.name + "': no answer within " +
                                                    std::to_string(timeout.count()) + " ms");
-      return Status::unavailable("sink '" + config_.name + "': " + result.message());
+      return Status::unavailable("sink '" + config_.name + "': " + tls::describe(result));
     }
-    if (!res.keep_alive()) {
-      c.stream.socket().close();
-      c.open = false;
-    }
+    if (!res.keep_alive()) c.close();
     unsigned code = res.result_int();
     if (code < 200 || code >= 300)
       return Status::unavailable("sink '" + config_.name + "': HTTP " + std::to_string(code));
@@ -174,7 +174,8 @@ class HttpSink final : public Sink {
   }
 
   SinkConfig config_;
-  Url url_;
+  HttpUrl url_;
+  std::shared_ptr<tls::Context> tls_;  // https only
   std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
 };
@@ -182,9 +183,15 @@ class HttpSink final : public Sink {
 }  // namespace
 
 Result<std::unique_ptr<Sink>> make_http_sink(const SinkConfig& config) {
-  auto url = parse_url(config.url);
+  auto url = parse_http_url(config.url, "sink '" + config.name + "' url");
   if (!url.ok()) return url.status();
-  return std::unique_ptr<Sink>(std::make_unique<HttpSink>(config, std::move(url).value()));
+  std::shared_ptr<tls::Context> tls;
+  if (url->tls) {
+    auto made = tls::client_context(config.ca_file);
+    if (!made.ok()) return Status::invalid("sink '" + config.name + "': " + made.status().message());
+    tls = std::move(made).value();
+  }
+  return std::unique_ptr<Sink>(std::make_unique<HttpSink>(config, std::move(url).value(), std::move(tls)));
 }
 
 }  // namespace parley::events

@@ -1,6 +1,6 @@
 // The HTTP and WebSocket edge of a real server process, from a raw TCP client: a frame sent in
 // the same packet as the WebSocket handshake is answered, handshake errors are JSON, a request
-// that stalls gets 408 before the close.
+// that stalls gets 408 before the close, a Host that a DNS rebinding would bring gets 421.
 #include <gtest/gtest.h>
 
 #include "server/server_process.h"
@@ -108,6 +108,45 @@ TEST(ServeRequireMessageId, a_message_without_an_id_is_refused_and_one_with_an_i
   EXPECT_EQ(again.json().at("messages"), first.json().at("messages"));
   EXPECT_EQ(again.json().at("turn"), first.json().at("turn"));
   EXPECT_EQ(HttpClient(server.port()).get("/v1/bots/pizza/conversations/ids").json().at("turns").to_number<int>(), 1);
+}
+
+TEST(ServeHosts, a_loopback_server_answers_only_loopback_host_names_against_dns_rebinding) {
+  ScratchDir dir;
+  ServerProcess server({.data = dir.sub("store")});
+  ASSERT_TRUE(server.start()) << server.log();
+  const std::string port = std::to_string(server.port());
+  const std::string route = "/v1/bots/pizza/conversations/rebind/messages";
+  for (const std::string host : std::vector<std::string>{"attacker.example:" + port, "attacker.example", "localhost.attacker.example"}) {
+    HttpClient c(server.port());
+    auto r = c.request(http::verb::post, route, R"({"id":"x","text":"hi"})", {{"Host", host}});
+    EXPECT_EQ(r.status, 421u) << host << ": " << r.body;
+    EXPECT_EQ(r.error_code(), "host_not_allowed") << r.body;
+    auto read = c.request(http::verb::get, "/v1/bots/pizza/conversations/rebind", {}, {{"Host", host}});
+    EXPECT_EQ(read.status, 421u) << host;
+    WsClient ws(server.port());
+    EXPECT_NE(ws.connect("/v1/bots/pizza/ws", {{"Host", host}}), "") << host;
+  }
+  for (const std::string host : std::vector<std::string>{"localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "app.localhost", "LOCALHOST."}) {
+    HttpClient c(server.port());
+    auto r = c.request(http::verb::get, "/healthz", {}, {{"Host", host}});
+    EXPECT_EQ(r.status, 200u) << host << ": " << r.body;
+  }
+  // Nothing of the refused requests reached the conversation.
+  EXPECT_EQ(HttpClient(server.port()).get("/v1/bots/pizza/conversations/rebind").json().at("turns").to_number<int>(), 0);
+}
+
+TEST(ServeHosts, allowed_hosts_names_the_hosts_answered) {
+  ScratchDir dir;
+  ServerProcess server({.data = dir.sub("store"), .env = {{"PARLEY_ALLOWED_HOSTS", "bots.example, *.chat.example"}}});
+  ASSERT_TRUE(server.start()) << server.log();
+  auto status = [&](const std::string& host) {
+    return HttpClient(server.port()).request(http::verb::get, "/healthz", {}, {{"Host", host}}).status;
+  };
+  EXPECT_EQ(status("bots.example"), 200u);
+  EXPECT_EQ(status("eu.chat.example:443"), 200u);
+  EXPECT_EQ(status("chat.example"), 421u);
+  EXPECT_EQ(status("localhost"), 421u);
+  EXPECT_EQ(status("127.0.0.1"), 200u);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -67,6 +68,7 @@ struct ServerOptions {
   std::string config_yaml;                     // written to <data>.yml and passed as --config when set
   std::chrono::milliseconds start_timeout{20000};
   std::string listen = "127.0.0.1:0";          // a fixed port keeps it across restarts (behind a proxy)
+  std::function<bool(uint16_t port)> ready;    // readiness probe; default: GET /readyz answers 200 over HTTP
 };
 
 class ServerProcess {
@@ -119,8 +121,12 @@ class ServerProcess {
         if (std::regex_search(text, m, kPort)) port_ = static_cast<uint16_t>(std::stoi(m[1]));
       }
       if (port_ != 0) {
-        HttpClient c(port_, std::chrono::milliseconds(1000));
-        if (c.get("/readyz").status == 200) return true;
+        if (options_.ready) {
+          if (options_.ready(port_)) return true;
+        } else {
+          HttpClient c(port_, std::chrono::milliseconds(1000));
+          if (c.get("/readyz").status == 200) return true;
+        }
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
