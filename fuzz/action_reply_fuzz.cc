@@ -57,6 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string text;
     append_event_json(text, *e);
     json::parse(text, ec);
+    if (ec) std::fprintf(stderr, "stored text that is not JSON: %s\n", text.c_str());
     FUZZ_CHECK(!ec);
     tracker.apply(*e);
   }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "bot/loader.h"
+#include "channels/utf8.h"
 #include "fuzz_check.h"
 
 namespace fs = std::filesystem;
@@ -55,6 +56,16 @@ void write(const fs::path& p, std::string_view text) {
   FUZZ_CHECK(out.good());
 }
 
+// What Diags promises of every diagnostic (bot/yaml_util.h): short, no control characters, UTF-8.
+void check_printable(const Diagnostic& d) {
+  FUZZ_CHECK(!d.loc.file.empty());
+  FUZZ_CHECK(d.message.size() <= 403);
+  for (unsigned char c : d.message) FUZZ_CHECK(c >= 0x20 && c != 0x7f);
+  FUZZ_CHECK(parley::channels::is_valid_utf8(d.message));
+  for (size_t i = 0; i + 1 < d.message.size(); ++i)  // nor C1 controls (U+0080..U+009F)
+    FUZZ_CHECK(!(static_cast<unsigned char>(d.message[i]) == 0xc2 && static_cast<unsigned char>(d.message[i + 1]) <= 0x9f));
+}
+
 const fs::path& project_dir() {
   static const fs::path dir = [] {
     fs::path d = fs::temp_directory_path() / ("parley-fuzz-loader-" + std::to_string(getpid()));
@@ -80,10 +91,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   write(dir / file.path, text);
 
   LoadResult r = load_project(dir.string());
-  for (const auto& d : r.diagnostics) FUZZ_CHECK(!d.loc.file.empty());
+  for (const auto& d : r.diagnostics) check_printable(d);
   std::vector<Diagnostic> diags;
   if (std::string_view(file.path).starts_with("data/")) load_nlu_file((dir / file.path).string(), diags);
   if (std::string_view(file.path).starts_with("tests/")) load_test_stories(dir.string(), diags);
+  for (const auto& d : diags) check_printable(d);
 
   write(dir / file.path, file.base);
   return 0;
