@@ -64,11 +64,54 @@ void append_json_number(std::string& out, double d) {
   out.append(buf, r.ptr);
 }
 
-void append_json_value(std::string& out, const json::value& v) {
+namespace {
+
+// Boost.JSON parses a number too large for a double ("1e999") as infinity and writes it back as
+// `Infinity`, which is not JSON: such values are written as null, as append_json_number does.
+bool has_non_finite(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_: return !std::isfinite(v.get_double());
+    case json::kind::array:
+      for (const auto& x : v.get_array())
+        if (has_non_finite(x)) return true;
+      return false;
+    case json::kind::object:
+      for (const auto& kv : v.get_object())
+        if (has_non_finite(kv.value())) return true;
+      return false;
+    default: return false;
+  }
+}
+
+void null_non_finite(json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      if (!std::isfinite(v.get_double())) v = nullptr;
+      break;
+    case json::kind::array:
+      for (auto& x : v.get_array()) null_non_finite(x);
+      break;
+    case json::kind::object:
+      for (auto& kv : v.get_object()) null_non_finite(kv.value());
+      break;
+    default: break;
+  }
+}
+
+void append_serialized(std::string& out, const json::value& v) {
   json::serializer sr;
   sr.reset(&v);
   char buf[1024];
   while (!sr.done()) out.append(sr.read(buf));
+}
+
+}  // namespace
+
+void append_json_value(std::string& out, const json::value& v) {
+  if (!has_non_finite(v)) return append_serialized(out, v);
+  json::value finite = v;
+  null_non_finite(finite);
+  append_serialized(out, finite);
 }
 
 }  // namespace parley

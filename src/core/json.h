@@ -29,6 +29,7 @@ std::string json_to_display(const json::value& v);
 // Writers that append JSON text to `out` without building a DOM first (hot paths: stored
 // events). Strings are escaped as RFC 8259 requires; doubles use the shortest text that reads
 // back to the same value ("1" for 1.0); values are written as json::serialize writes them.
+// JSON has no NaN or infinity (Boost.JSON parses "1e999" as infinity): those are written as null.
 void append_json_string(std::string& out, std::string_view s);
 void append_json_number(std::string& out, double d);
 void append_json_value(std::string& out, const json::value& v);

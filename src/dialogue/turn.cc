@@ -7,6 +7,7 @@
 
 #include "dialogue/turn_internal.h"
 
+#include "dialogue/action_reply.h"
 #include "dialogue/policy.h"
 #include "dialogue/rasa_json.h"
 #include "dialogue/responses.h"
@@ -49,21 +50,6 @@ uint64_t seed_of(const std::string& a, uint64_t b) {
   uint64_t h = 1469598103934665603ull ^ b;
   for (unsigned char c : a) h = (h ^ c) * 1099511628211ull;
   return h;
-}
-
-// An action server's reply has the shape of Rasa's action_response_format_spec: an object whose
-// "events" and "responses", when present, are lists of objects. Anything else is a failed call.
-Status check_action_reply(const json::value& body) {
-  if (!body.is_object()) return Status::invalid("action server reply is not a JSON object");
-  for (const char* key : {"events", "responses"}) {
-    const json::value* v = body.as_object().if_contains(key);
-    if (!v || v->is_null()) continue;
-    if (!v->is_array()) return Status::invalid(std::string("action server reply: '") + key + "' is not a list");
-    for (const auto& item : v->as_array())
-      if (!item.is_object())
-        return Status::invalid(std::string("action server reply: an item of '") + key + "' is not an object");
-  }
-  return Status::ok();
 }
 
 }  // namespace

@@ -104,8 +104,8 @@ class Relay::Runner {
     cv_lanes_.notify_all();
     for (auto& t : threads_) t.join();
     threads_.clear();
-    std::lock_guard<std::mutex> lock(mu_);
-    save_cursor_locked(/*force=*/true);
+    std::unique_lock<std::mutex> lock(mu_);
+    save_cursor_locked(lock, /*force=*/true);
   }
 
   void notify() {
@@ -175,11 +175,17 @@ class Relay::Runner {
     return std::chrono::milliseconds(static_cast<int64_t>(std::clamp(ms, 200.0, 30000.0)));
   }
 
-  void save_cursor_locked(bool force) {
+  // Writes the cursor with `lock` released: the store's committer calls notify() (which takes
+  // mu_) while it holds the store's lock, so holding mu_ across a store write inverts the lock
+  // order (TSan in make tsan) and stalls every commit behind the relay's write.
+  void save_cursor_locked(std::unique_lock<std::mutex>& lock, bool force) {
     uint64_t c = cursor_locked();
     auto now = Clock::now();
     if (c == saved_cursor_ || (!force && now - saved_at_ < std::chrono::milliseconds(200))) return;
-    if (outbox_.save_cursor(config_.name, c).is_ok()) {
+    lock.unlock();
+    bool saved = outbox_.save_cursor(config_.name, c).is_ok();
+    lock.lock();
+    if (saved) {
       saved_cursor_ = c;
       saved_at_ = now;
     }
@@ -211,7 +217,7 @@ class Relay::Runner {
       if (rewind_to_ && unacked_.empty() && !dead_in_flight_) {
         next_read_ = *rewind_to_;  // nothing in flight: start over from there
         rewind_to_.reset();
-        save_cursor_locked(/*force=*/true);
+        save_cursor_locked(lock, /*force=*/true);
       }
       if (replay_dead_ && !window_full_locked()) {
         uint64_t from = dead_next_;
@@ -247,7 +253,7 @@ class Relay::Runner {
         }
       }
       if (progressed) cv_lanes_.notify_all();
-      save_cursor_locked(/*force=*/false);
+      save_cursor_locked(lock, /*force=*/false);
       if (!progressed || window_full_locked()) {
         cv_reader_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_ || wake_; });
         wake_ = false;

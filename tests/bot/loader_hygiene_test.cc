@@ -9,6 +9,8 @@
 
 #include "bot/loader.h"
 #include "bot/loader_test_util.h"
+#include "bot/yaml_util.h"
+#include "channels/utf8.h"
 #include "support/temp_project.h"
 
 namespace parley::bot {
@@ -99,6 +101,23 @@ TEST(LoaderHygiene, messages_quote_a_short_printable_excerpt_of_what_a_file_hold
   EXPECT_TRUE(mentions(r.diagnostics, "\\x01")) << all(r.diagnostics);
   EXPECT_TRUE(mentions(r.diagnostics, "\\x07")) << all(r.diagnostics);
   for (const auto& d : r.diagnostics) EXPECT_EQ(d.message.find(std::string(100, 'l')), std::string::npos);
+}
+
+// Found by fuzz/loader_fuzz: overlong forms, surrogates, lead bytes past U+10FFFF and C1 controls
+// went into messages as they were (invalid UTF-8 in /v1/bots, a terminal escape in validate).
+TEST(LoaderHygiene, messages_escape_bytes_that_are_not_well_formed_utf8) {
+  EXPECT_EQ(yaml::excerpt("a\xc0\xaf" "b"), "a\\xc0\\xafb");                      // overlong '/'
+  EXPECT_EQ(yaml::excerpt("\xed\xa0\x80"), "\\xed\\xa0\\x80");               // a surrogate
+  EXPECT_EQ(yaml::excerpt("\xf5\x80\x80\x80"), "\\xf5\\x80\\x80\\x80");   // past U+10FFFF
+  EXPECT_EQ(yaml::excerpt("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");               // overlong, 3 bytes
+  EXPECT_EQ(yaml::excerpt("csi \xc2\x9b" "31m"), "csi \\xc2\\x9b31m");             // C1 control
+  EXPECT_EQ(yaml::excerpt("caf\xc3\xa9 \xf0\x9f\x8d\x95 \xc2\xa0"), "caf\xc3\xa9 \xf0\x9f\x8d\x95 \xc2\xa0");
+
+  parley::testing::TempProject project(with({{"data/odd.yml", "k\xc0\xaf" "ey\xed\xa0\x80\xc2\x9b: 1\n"}}));
+  LoadResult r = load_project(project.dir());
+  ASSERT_FALSE(r.diagnostics.empty());
+  EXPECT_TRUE(mentions(r.diagnostics, "k\\xc0\\xafey\\xed\\xa0\\x80\\xc2\\x9b")) << all(r.diagnostics);
+  for (const auto& d : r.diagnostics) EXPECT_TRUE(parley::channels::is_valid_utf8(d.message)) << d.message;
 }
 
 TEST(LoaderHygiene, yaml_nested_too_deeply_says_what_and_where) {

@@ -1,6 +1,8 @@
 // The stored event text: written without a DOM, read back to the same event.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "dialogue/event.h"
 
 namespace parley::dialogue {
@@ -42,6 +44,26 @@ TEST(EventJson, text_reads_back_to_the_same_event_for_every_kind) {
     ASSERT_TRUE(back.ok()) << text;
     EXPECT_EQ(json::serialize(to_json(*back)), json::serialize(to_json(e))) << text;
   }
+}
+
+// Found by fuzz/action_reply_fuzz: an action server (or a message's metadata) with a number too
+// large for a double, which Boost.JSON parses as infinity, was stored as `Infinity`: not JSON, so
+// the conversation's record could not be read back.
+TEST(EventJson, numbers_too_large_for_a_double_are_stored_as_null) {
+  json::value reply = json::parse(R"({"value": 31e308, "nested": [1, -1e999, {"x": 2e400}], "ok": 2.5})");
+  ASSERT_TRUE(std::isinf(reply.at("value").as_double()));
+  std::string text;
+  append_event_json(text, Event::slot("count", reply, 4));
+  boost::system::error_code ec;
+  json::value back = json::parse(text, ec);
+  ASSERT_FALSE(ec) << text;
+  EXPECT_EQ(back.at("value"), json::parse(R"({"value": null, "nested": [1, null, {"x": null}], "ok": 2.5})")) << text;
+
+  text.clear();
+  append_event_json(text, Event::user("hi", json::parse(R"({"metadata": {"n": 1e999}})"), "m1", 1));
+  back = json::parse(text, ec);
+  ASSERT_FALSE(ec) << text;
+  EXPECT_TRUE(back.at("parse_data").at("metadata").at("n").is_null()) << text;
 }
 
 TEST(EventJson, appends_to_what_is_already_there) {
