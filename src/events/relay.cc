@@ -78,17 +78,22 @@ class Relay::Runner {
       if (!first.ok()) return first.status();
       from = *first;
     }
-    next_read_ = from;
-    saved_cursor_ = from;
-    // A fresh start (also after stop(): a replica that lost the relay claim and won it back).
-    stopping_ = false;
-    wake_ = false;
-    for (auto& q : lanes_) q.clear();
-    unacked_.clear();
-    window_bytes_ = 0;
-    dead_in_flight_ = 0;
-    replay_dead_ = false;
-    rewind_to_.reset();
+    {
+      // notify() and status() may run meanwhile (a commit on another thread, a replica taking
+      // the relay over): the state they read changes under mu_ only.
+      std::lock_guard<std::mutex> lock(mu_);
+      next_read_ = from;
+      saved_cursor_ = from;
+      // A fresh start (also after stop(): a replica that lost the relay claim and won it back).
+      stopping_ = false;
+      wake_ = false;
+      for (auto& q : lanes_) q.clear();
+      unacked_.clear();
+      window_bytes_ = 0;
+      dead_in_flight_ = 0;
+      replay_dead_ = false;
+      rewind_to_.reset();
+    }
     threads_.emplace_back([this] { read_loop(); });
     for (size_t i = 0; i < lanes_.size(); ++i) threads_.emplace_back([this, i] { lane_loop(i); });
     return Status::ok();

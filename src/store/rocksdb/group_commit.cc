@@ -184,12 +184,21 @@ void RocksDbStore::Impl::commit_group(std::vector<Pending>& group) {
       if (group[i].sync_only) results[i] = sync_outcome;
   }
 
+  // The listener (the event relay's wake-up) before the callbacks, as the Redis store does: once
+  // a writer has its answer, no call of the listener for its write is still running, so whoever
+  // stops appending may then destroy what the listener points to (TSan found the relay freed
+  // under a late wake-up).
+  //
+  // The database use ends first: callbacks take their callers' locks, and a caller holding one
+  // while it reads the store would otherwise wait in the opposite order (TSan: lock-order
+  // inversion; a reopen waiting for db_mu would turn it into a deadlock).
+  use.lock.unlock();
+  if (!accepted.empty() && commit_listener) commit_listener();
   auto now = Clock::now();
   for (size_t i = 0; i < group.size(); ++i) {
     if (!group[i].sync_only) stats.commit_seconds.observe(seconds_between(group[i].queued, now));
     group[i].done(std::move(results[i]));
   }
-  if (!accepted.empty() && commit_listener) commit_listener();
 }
 
 }  // namespace parley::store
