@@ -15,6 +15,7 @@
 #include <variant>
 
 #include "core/http_url.h"
+#include "core/json_finite.h"
 #include "core/tls.h"
 
 namespace parley::channels {
@@ -141,6 +142,9 @@ class CallOp : public std::enable_shared_from_this<CallOp> {
     json::value v = json::parse(body, jec);
     if (jec) return finish(Status::io_error("action server answered with bad JSON for '" + request_.action +
                                             "': " + jec.message()));
+    if (!all_numbers_finite(v))
+      return finish(Status::io_error("action server answered for '" + request_.action +
+                                     "' with a number too large for a double"));
     finish(std::move(v));
   }
 

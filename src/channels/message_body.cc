@@ -2,6 +2,7 @@
 #include "channels/message_body.h"
 
 #include "channels/utf8.h"
+#include "core/json_finite.h"
 
 namespace parley::channels {
 
@@ -53,6 +54,8 @@ std::optional<ApiError> parse_message_body(std::string_view body, MessageShape s
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec) return ApiError{400, "malformed_json", "the request body is not valid JSON: " + ec.message()};
+  if (!all_numbers_finite(v))
+    return ApiError{422, "number_out_of_range", "a number in the request body is too large for a double"};
   if (!v.is_object()) return ApiError{422, "wrong_type", "the request body must be a JSON object, not " + kind_name(v)};
   const json::object& o = v.as_object();
 

@@ -121,6 +121,7 @@ TEST(ServeOps, each_bad_request_gets_its_status_and_error_and_the_server_keeps_s
       {"missing text", path, R"({"id": "a"})", 422, "missing_field"},
       {"text over 16 KiB", path, "{\"text\":\"" + std::string(16 * 1024 + 1, 'a') + "\"}", 413, "text_too_large"},
       {"invalid utf-8", path, "{\"text\":\"caf\xC3\x28\"}", 400, "invalid_utf8"},
+      {"number beyond a double", path, R"({"text": "x", "metadata": {"n": 1e999}})", 422, "number_out_of_range"},
       {"unknown bot", "/v1/bots/nobot/conversations/c/messages", R"({"text":"x"})", 404, "unknown_bot"},
       {"unknown route", "/v1/nothing/here", "{}", 404, "not_found"},
   };
@@ -149,7 +150,8 @@ TEST(ServeOps, each_bad_request_gets_its_status_and_error_and_the_server_keeps_s
 
 TEST(ServeOps, an_action_server_reply_of_the_wrong_shape_is_a_failed_call) {
   for (const std::string body : {R"({"events": "notalist"})", R"({"responses": {"text": "x"}})",
-                                 R"({"events": [1, 2]})", R"([])"}) {
+                                 R"({"events": [1, 2]})", R"([])",
+                                 R"({"events": [{"event": "slot", "name": "last_text", "value": -1e999}]})"}) {
     CannedActionServer actions(body);
     ScratchDir dir;
     write_action_bot(dir.sub("bots"), actions.port());
