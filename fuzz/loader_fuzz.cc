@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "bot/loader.h"
-#include "channels/utf8.h"
+#include "core/utf8.h"
 #include "fuzz_check.h"
 
 namespace fs = std::filesystem;
@@ -61,7 +61,7 @@ void check_printable(const Diagnostic& d) {
   FUZZ_CHECK(!d.loc.file.empty());
   FUZZ_CHECK(d.message.size() <= 403);
   for (unsigned char c : d.message) FUZZ_CHECK(c >= 0x20 && c != 0x7f);
-  FUZZ_CHECK(parley::channels::is_valid_utf8(d.message));
+  FUZZ_CHECK(parley::is_valid_utf8(d.message));
   for (size_t i = 0; i + 1 < d.message.size(); ++i)  // nor C1 controls (U+0080..U+009F)
     FUZZ_CHECK(!(static_cast<unsigned char>(d.message[i]) == 0xc2 && static_cast<unsigned char>(d.message[i + 1]) <= 0x9f));
 }

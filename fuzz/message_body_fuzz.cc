@@ -5,10 +5,11 @@
 #include <string_view>
 
 #include "channels/message_body.h"
-#include "channels/utf8.h"
+#include "core/utf8.h"
 #include "fuzz_check.h"
 
 using namespace parley::channels;
+using parley::is_valid_utf8;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -14,6 +14,8 @@
 
 #include <yaml-cpp/depthguard.h>
 
+#include "core/utf8.h"
+
 namespace parley::bot {
 
 namespace {
@@ -42,34 +44,6 @@ void Diags::warning(SourceLoc loc, std::string message) {
 namespace yaml {
 
 namespace {
-
-// The length of the well-formed UTF-8 character at the start of `s` (RFC 3629: no overlong
-// forms, no surrogates, nothing past U+10FFFF), 0 when it is not one.
-size_t utf8_length(std::string_view s) {
-  const auto c = static_cast<unsigned char>(s[0]);
-  if (c < 0x80) return 1;
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xbf;  // range of the second byte
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    if (c == 0xe0) lo = 0xa0;
-    if (c == 0xed) hi = 0x9f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    if (c == 0xf0) lo = 0x90;
-    if (c == 0xf4) hi = 0x8f;
-  } else {
-    return 0;
-  }
-  if (n > s.size()) return 0;
-  const auto second = static_cast<unsigned char>(s[1]);
-  if (second < lo || second > hi) return 0;
-  for (size_t i = 2; i < n; ++i)
-    if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80) return 0;
-  return n;
-}
 
 // C1 control characters (U+0080..U+009F) are as unprintable as C0 ones (CSI, U+009B, starts a
 // terminal escape sequence).
@@ -178,7 +152,7 @@ std::string excerpt(std::string_view text, size_t max_bytes) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
-    size_t n = utf8_length(text.substr(i));
+    size_t n = utf8_char_length(text.substr(i));
     const auto c = static_cast<unsigned char>(text[i]);
     const bool plain = (n > 1 && !is_c1_control(text.substr(i), n)) || (n == 1 && c >= 0x20 && c != 0x7f);
     const size_t width = plain ? n : 4;

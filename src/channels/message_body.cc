@@ -1,7 +1,7 @@
 // Checks on incoming message bodies, in the order a client would want to hear about them.
 #include "channels/message_body.h"
 
-#include "channels/utf8.h"
+#include "core/utf8.h"
 #include "core/json_finite.h"
 
 namespace parley::channels {

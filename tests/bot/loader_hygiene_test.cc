@@ -10,7 +10,7 @@
 #include "bot/loader.h"
 #include "bot/loader_test_util.h"
 #include "bot/yaml_util.h"
-#include "channels/utf8.h"
+#include "core/utf8.h"
 #include "support/temp_project.h"
 
 namespace parley::bot {
@@ -117,7 +117,7 @@ TEST(LoaderHygiene, messages_escape_bytes_that_are_not_well_formed_utf8) {
   LoadResult r = load_project(project.dir());
   ASSERT_FALSE(r.diagnostics.empty());
   EXPECT_TRUE(mentions(r.diagnostics, "k\\xc0\\xafey\\xed\\xa0\\x80\\xc2\\x9b")) << all(r.diagnostics);
-  for (const auto& d : r.diagnostics) EXPECT_TRUE(parley::channels::is_valid_utf8(d.message)) << d.message;
+  for (const auto& d : r.diagnostics) EXPECT_TRUE(parley::is_valid_utf8(d.message)) << d.message;
 }
 
 TEST(LoaderHygiene, yaml_nested_too_deeply_says_what_and_where) {
