@@ -152,7 +152,7 @@ class CallOp : public std::enable_shared_from_this<CallOp> {
     if (timed_out_)
       return finish(Status::timeout("action '" + request_.action + "' timed out after " +
                                     std::to_string(request_.timeout.count()) + " ms (" + request_.url + ")"));
-    std::string what = std::string(step) + " " + request_.url + ": " + tls::describe(ec);
+    std::string what = std::string(step) + " " + request_.url + ": " + ec.message();
     if (ec == http::error::body_limit) return finish(Status::io_error("action server answer too large: " + what));
     if (std::string_view(step) == "resolve" || std::string_view(step) == "connect" ||
         std::string_view(step) == "TLS handshake with")

@@ -204,20 +204,20 @@ void HttpSession<Stream>::do_linger_close() {
       beast::error_code ignored;
       self->lowest().socket().close(ignored);
     });
-    return;
   } else {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    // Through the tcp_stream, whose expiry bounds the wait (a read on the bare socket would not).
+    stream_.async_read_some(asio::buffer(discard_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+      self->on_linger(ec, n);
+    });
   }
-  lowest().socket().async_read_some(asio::buffer(discard_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-    self->on_linger(ec, n);
-  });
 }
 
 template <class Stream>
 void HttpSession<Stream>::on_linger(beast::error_code ec, size_t) {
   if (!ec) {
-    lowest().socket().async_read_some(asio::buffer(discard_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+    lowest().async_read_some(asio::buffer(discard_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       self->on_linger(ec, n);
     });
     return;

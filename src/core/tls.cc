@@ -1,7 +1,6 @@
 // TLS contexts with Boost.Asio's ssl::context over OpenSSL.
 #include "core/tls.h"
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 namespace parley::tls {
@@ -59,16 +58,6 @@ Result<std::shared_ptr<Context>> client_context(const std::string& ca_file) {
   }
   ctx->set_verify_mode(ssl::verify_peer);
   return ctx;
-}
-
-std::string describe(const boost::system::error_code& ec) {
-  if (ec.category() == boost::asio::error::get_ssl_category()) {
-    char buf[256];
-    ERR_error_string_n(static_cast<unsigned long>(ec.value()), buf, sizeof buf);
-    std::string s = ec.message();
-    return s.empty() ? buf : s;
-  }
-  return ec.message();
 }
 
 }  // namespace parley::tls

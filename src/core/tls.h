@@ -32,7 +32,4 @@ Status prepare_client(Stream& stream, const std::string& host) {
   return Status::ok();
 }
 
-// OpenSSL's reason for the last failure of a handshake ("certificate verify failed", ...).
-std::string describe(const boost::system::error_code& ec);
-
 }  // namespace parley::tls

@@ -164,7 +164,7 @@ class HttpSink final : public Sink {
       if (result == beast::error::timeout)
         return Status(Code::kTimeout, "sink '" + config_.name + "': no answer within " +
                                                    std::to_string(timeout.count()) + " ms");
-      return Status::unavailable("sink '" + config_.name + "': " + tls::describe(result));
+      return Status::unavailable("sink '" + config_.name + "': " + result.message());
     }
     if (!res.keep_alive()) c.close();
     unsigned code = res.result_int();
