@@ -1,11 +1,11 @@
-// The project's regexes as the NLU will run them (nlu::compile_rasa_regex, PCRE2): what does not
+// The project's regexes as the NLU will run them (compile_rasa_regex, PCRE2): what does not
 // compile, and what reaches its match limit on a short text, reported where it is written.
 #include <cctype>
 #include <optional>
 #include <string>
 
 #include "bot/readers.h"
-#include "nlu/entity_extractor.h"
+#include "core/regex.h"
 
 namespace parley::bot {
 
@@ -52,7 +52,7 @@ void validate_regexes(const Domain& domain, const NluData& nlu, Diags& diags) {
       const std::string& pattern = rf.patterns[i];
       const SourceLoc& at = i < rf.pattern_locs.size() ? rf.pattern_locs[i] : rf.loc;
       const std::string what = "regex '" + rf.name + "': pattern \"" + pattern + "\"";
-      auto re = nlu::compile_rasa_regex(pattern);
+      auto re = compile_rasa_regex(pattern);
       if (!re.ok()) {
         if (entity)
           diags.error(at, what + " is not a valid regular expression (" + re.status().message() + ")");

@@ -224,6 +224,8 @@ const std::string& Regex::pattern() const { return compiled_->pattern; }
 
 bool Regex::jit() const { return compiled_->jit; }
 
+Result<Regex> compile_rasa_regex(const std::string& pattern) { return Regex::compile(pattern, {.caseless = true}); }
+
 size_t next_code_point(std::string_view text, size_t offset) {
   size_t next = offset + 1;
   while (continuation_byte(text, next)) ++next;

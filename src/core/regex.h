@@ -69,6 +69,12 @@ class Regex {
   std::shared_ptr<const Compiled> compiled_;
 };
 
+// A regex of a Rasa project compiled for matching: Python's syntax, case-insensitively as Parley
+// matches every regex. The one place project regexes are compiled: the entity extractor, the
+// intent features, the CRF's attributes and the loader's checks. kInvalidArgument with PCRE2's
+// reason for a pattern that does not compile.
+Result<Regex> compile_rasa_regex(const std::string& pattern);
+
 // The offset of the code point after the one at `offset` (for stepping over an empty match).
 size_t next_code_point(std::string_view text, size_t offset);
 

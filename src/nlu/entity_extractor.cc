@@ -22,8 +22,6 @@ const char* extractor_name(int source) {
 
 }  // namespace
 
-Result<Regex> compile_rasa_regex(const std::string& pattern) { return Regex::compile(pattern, {.caseless = true}); }
-
 Result<EntityExtractor> EntityExtractor::build(const bot::NluData& data, const bot::Domain& domain,
                                               bool annotated_texts) {
   EntityExtractor x;

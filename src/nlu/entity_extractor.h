@@ -20,12 +20,6 @@ namespace parley::nlu {
 // bounded by the match limit (core/regex.h), the number of start positions by this.
 constexpr size_t kMaxRegexInputBytes = 4096;
 
-// A regex of a Rasa project compiled for matching: Python's syntax (core/regex.h),
-// case-insensitively as Parley matches every regex. The one place project regexes are compiled:
-// the entity extractor, the intent features, the CRF's attributes and the loader's checks.
-// kInvalidArgument with PCRE2's reason for a pattern that does not compile.
-Result<Regex> compile_rasa_regex(const std::string& pattern);
-
 class EntityExtractor {
  public:
   // Builds the extractor from the NLU data. Fails only on a regex (for a domain entity) that does
