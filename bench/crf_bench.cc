@@ -16,11 +16,11 @@
 #include <tuple>
 #include <vector>
 
-#include "bot/loader.h"
 #include "core/json.h"
 #include "nlu/crf_extractor.h"
 #include "nlu/intent_classifier.h"
 #include "nlu/nlu.h"
+#include "project/loader.h"
 
 using namespace parley;
 using Clock = std::chrono::steady_clock;

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "bot/loader.h"
 #include "dialogue/learned_policy.h"
 #include "dialogue/policy.h"
 #include "dialogue/training_data.h"
 #include "dialogue/turn.h"
+#include "project/loader.h"
 
 using namespace parley;
 using Clock = std::chrono::steady_clock;

@@ -14,7 +14,7 @@
 
 #include <unistd.h>
 
-#include "bot/loader.h"
+#include "project/loader.h"
 
 using namespace parley;
 using Clock = std::chrono::steady_clock;

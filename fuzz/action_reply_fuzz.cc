@@ -6,11 +6,11 @@
 #include <string>
 #include <string_view>
 
-#include "bot/project.h"
 #include "dialogue/action_reply.h"
 #include "dialogue/event.h"
 #include "dialogue/tracker.h"
 #include "fuzz_check.h"
+#include "project/project.h"
 
 using namespace parley;
 using namespace parley::dialogue;

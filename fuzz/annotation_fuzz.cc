@@ -1,4 +1,4 @@
-// Fuzzes the NLU annotation parser (bot/loader.h parse_annotated_text): any line as an example.
+// Fuzzes the NLU annotation parser (project/loader.h parse_annotated_text): any line as an example.
 // Accepted annotations must point inside the plain text and quote it.
 #include <cstddef>
 #include <cstdint>
@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bot/loader.h"
 #include "fuzz_check.h"
+#include "project/loader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);

@@ -1,4 +1,4 @@
-// Fuzzes the project loader (bot/loader.h): the input replaces one file of a small valid project
+// Fuzzes the project loader (project/loader.h): the input replaces one file of a small valid project
 // (the first byte picks which: domain, NLU, stories, config, endpoints, test stories), and the
 // whole project is loaded from a temporary folder. Bad input must become diagnostics.
 #include <unistd.h>
@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "bot/loader.h"
 #include "core/utf8.h"
 #include "fuzz_check.h"
+#include "project/loader.h"
 
 namespace fs = std::filesystem;
 using namespace parley::bot;
@@ -56,7 +56,7 @@ void write(const fs::path& p, std::string_view text) {
   FUZZ_CHECK(out.good());
 }
 
-// What Diags promises of every diagnostic (bot/yaml_util.h): short, no control characters, UTF-8.
+// What Diags promises of every diagnostic (project/yaml_util.h): short, no control characters, UTF-8.
 void check_printable(const Diagnostic& d) {
   FUZZ_CHECK(!d.loc.file.empty());
   FUZZ_CHECK(d.message.size() <= 403);

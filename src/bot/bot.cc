@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "bot/loader.h"
 #include "bot/model_cache.h"
 #include "dialogue/policy.h"
+#include "project/loader.h"
 
 namespace parley::bot {
 

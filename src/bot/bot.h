@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "bot/loader.h"
-#include "bot/project.h"
 #include "nlu/nlu.h"
+#include "project/loader.h"
+#include "project/project.h"
 
 namespace parley::dialogue {
 class PolicySet;

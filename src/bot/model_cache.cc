@@ -13,9 +13,9 @@
 #include <iterator>
 #include <vector>
 
-#include "bot/readers.h"
 #include "core/build_id.h"
 #include "core/digest.h"
+#include "project/project_files.h"
 
 namespace parley::bot {
 

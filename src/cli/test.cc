@@ -5,11 +5,11 @@
 #include <fstream>
 #include <iostream>
 
-#include "bot/loader.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "dialogue/story_eval.h"
 #include "nlu/evaluate.h"
+#include "project/loader.h"
 
 namespace parley::cli {
 

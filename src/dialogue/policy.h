@@ -15,10 +15,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bot/project.h"
 #include "core/blobs.h"
 #include "dialogue/policy_prediction.h"
 #include "dialogue/states.h"
+#include "project/project.h"
 
 namespace parley::dialogue {
 

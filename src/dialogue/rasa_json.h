@@ -4,9 +4,9 @@
 
 #include <vector>
 
-#include "bot/project.h"
 #include "core/json.h"
 #include "dialogue/tracker.h"
+#include "project/project.h"
 
 namespace parley::dialogue {
 

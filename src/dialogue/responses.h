@@ -5,9 +5,9 @@
 #include <optional>
 #include <string>
 
-#include "bot/project.h"
 #include "dialogue/message.h"
 #include "dialogue/tracker.h"
+#include "project/project.h"
 
 namespace parley::dialogue {
 

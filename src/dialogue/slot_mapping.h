@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bot/project.h"
 #include "dialogue/tracker.h"
+#include "project/project.h"
 
 namespace parley::dialogue {
 

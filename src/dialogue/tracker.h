@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "bot/project.h"
 #include "dialogue/event.h"
+#include "project/project.h"
 
 namespace parley::dialogue {
 

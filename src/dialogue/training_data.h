@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "bot/project.h"
 #include "dialogue/states.h"
 #include "dialogue/tracker.h"
+#include "project/project.h"
 
 namespace parley::dialogue {
 

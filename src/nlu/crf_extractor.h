@@ -11,11 +11,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bot/project.h"
 #include "core/status.h"
 #include "nlu/crf.h"
 #include "nlu/crf_features.h"
 #include "nlu/nlu.h"
+#include "project/project.h"
 
 namespace parley::nlu {
 

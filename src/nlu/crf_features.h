@@ -10,11 +10,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bot/project.h"
+#include "core/bytes.h"
 #include "core/regex.h"
 #include "core/status.h"
-#include "core/bytes.h"
 #include "nlu/tokens.h"
+#include "project/project.h"
 
 namespace parley::nlu {
 

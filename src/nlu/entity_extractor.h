@@ -8,11 +8,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bot/project.h"
 #include "core/regex.h"
 #include "core/status.h"
 #include "nlu/nlu.h"
 #include "nlu/phrase_index.h"
+#include "project/project.h"
 
 namespace parley::nlu {
 

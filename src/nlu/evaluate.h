@@ -11,10 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "bot/project.h"
 #include "core/json.h"
 #include "core/status.h"
 #include "nlu/nlu.h"
+#include "project/project.h"
 
 namespace parley::nlu {
 

@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "bot/project.h"
 #include "core/blobs.h"
 #include "core/status.h"
+#include "project/project.h"
 
 namespace parley::nlu {
 

@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "bot/project.h"
 #include "core/regex.h"
 #include "nlu/phrase_index.h"
+#include "project/project.h"
 
 namespace parley::nlu {
 

@@ -1,9 +1,9 @@
 // NLU evaluation: intent and exact-span entity scores, character offsets, cross-validation folds.
 #include <gtest/gtest.h>
 
-#include "bot/loader.h"
 #include "nlu/evaluate.h"
 #include "nlu_test_data.h"
+#include "project/loader.h"
 
 namespace parley::nlu {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "bot/project.h"
 #include "core/json.h"
+#include "project/project.h"
 
 namespace parley::nlu::testing {
 

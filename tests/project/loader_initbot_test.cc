@@ -1,9 +1,9 @@
 // The real Rasa init bot (shared/rasa/initbot) loads cleanly, with everything counted.
-#include "bot/loader.h"
+#include "project/loader.h"
 
 #include <gtest/gtest.h>
 
-#include "bot/loader_test_util.h"
+#include "project/loader_test_util.h"
 
 namespace parley::bot {
 namespace {

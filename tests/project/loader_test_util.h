@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "bot/loader.h"
+#include "project/loader.h"
 #include "support/temp_project.h"
 
 namespace parley::bot::testing {

@@ -2,7 +2,7 @@
 // their conditions.
 #include <optional>
 
-#include "bot/readers.h"
+#include "project/readers.h"
 
 namespace parley::bot {
 

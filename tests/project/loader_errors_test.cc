@@ -1,7 +1,7 @@
 // Every loading error and warning names the file, the line and the problem.
 #include <gtest/gtest.h>
 
-#include "bot/loader_test_util.h"
+#include "project/loader_test_util.h"
 
 namespace parley::bot {
 namespace {

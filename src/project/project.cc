@@ -1,5 +1,5 @@
 // Look-ups over the domain and the lists of Rasa's built-in names.
-#include "bot/project.h"
+#include "project/project.h"
 
 #include <algorithm>
 #include <array>

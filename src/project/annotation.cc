@@ -3,7 +3,7 @@
 // and `[text][{...}, {...}]` (several annotations of the same text).
 #include <string>
 
-#include "bot/loader.h"
+#include "project/loader.h"
 
 namespace parley::bot {
 

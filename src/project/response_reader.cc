@@ -1,6 +1,6 @@
 // The `responses:` section of a domain: variations with text, image, buttons, custom payloads,
 // attachments, channels and slot conditions.
-#include "bot/readers.h"
+#include "project/readers.h"
 
 namespace parley::bot {
 

@@ -2,7 +2,7 @@
 // domains split over a domain/ folder.
 #include <gtest/gtest.h>
 
-#include "bot/loader_test_util.h"
+#include "project/loader_test_util.h"
 
 namespace parley::bot {
 namespace {

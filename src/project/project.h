@@ -1,4 +1,4 @@
-// The Rasa 3.x project format as plain value types: what bot/loader.h reads from a project folder
+// The Rasa 3.x project format as plain value types: what project/loader.h reads from a project folder
 // (domain, NLU data, stories, rules, config, endpoints) and what nlu/ and dialogue/ are built from.
 // Every item keeps the file and line it came from, so later checks can name them.
 #pragma once

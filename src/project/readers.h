@@ -1,4 +1,4 @@
-// The loader's parts, one per kind of file, and the cross-reference checks. Internal to bot/:
+// The loader's parts, one per kind of file, and the cross-reference checks. Internal to project/:
 // loader.cc calls these in order (domain, data, config, endpoints, then checks).
 #pragma once
 
@@ -8,19 +8,16 @@
 #include <string>
 #include <vector>
 
-#include "bot/loader.h"
-#include "bot/project.h"
-#include "bot/yaml_util.h"
+#include "project/loader.h"
+#include "project/project.h"
+#include "project/project_files.h"
+#include "project/yaml_util.h"
 
 namespace parley::bot {
 
 // ---- finding and checking the files (project_files.cc) ----
 
-// The YAML files (and symbolic links so named) in `folder` and, when `recursive`, its subfolders
-// (links to folders are not followed), sorted by path.
-std::vector<std::filesystem::path> yaml_files(const std::filesystem::path& folder, bool recursive);
-// The first of `names` that exists in `dir` (a symbolic link counts), or an empty path.
-std::filesystem::path first_existing(const std::filesystem::path& dir, std::initializer_list<const char*> names);
+// yaml_files and first_existing: project/project_files.h.
 
 // A file of a project as the readers get it: where it really is (links resolved), how
 // diagnostics name it (relative to the project folder) and its size.

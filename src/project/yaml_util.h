@@ -1,4 +1,4 @@
-// Safe reading of YAML inside bot/: parsing a file into a Doc, and accessors that never throw and
+// Safe reading of YAML inside project/: parsing a file into a Doc, and accessors that never throw and
 // turn yaml-cpp's 0-based marks into 1-based SourceLocs. Internal to the bot module.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "bot/project.h"
+#include "project/project.h"
 
 namespace parley::bot {
 

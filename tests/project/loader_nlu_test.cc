@@ -2,7 +2,7 @@
 // learned from annotations, synonym/regex/lookup items, and the lines examples come from.
 #include <gtest/gtest.h>
 
-#include "bot/loader_test_util.h"
+#include "project/loader_test_util.h"
 
 namespace parley::bot {
 namespace {

@@ -4,8 +4,8 @@
 #include <cctype>
 #include <map>
 
-#include "bot/loader.h"
-#include "bot/readers.h"
+#include "project/loader.h"
+#include "project/readers.h"
 
 namespace parley::bot {
 

@@ -3,7 +3,7 @@
 // is warned about before a message can trip it.
 #include <gtest/gtest.h>
 
-#include "bot/loader_test_util.h"
+#include "project/loader_test_util.h"
 
 namespace parley::bot {
 namespace {

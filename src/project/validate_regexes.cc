@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "bot/readers.h"
 #include "core/regex.h"
+#include "project/readers.h"
 
 namespace parley::bot {
 

@@ -1,6 +1,6 @@
 // yaml-cpp behind a no-throw surface: every yaml-cpp exception is caught here and becomes a
 // Diagnostic or an empty result.
-#include "bot/yaml_util.h"
+#include "project/yaml_util.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

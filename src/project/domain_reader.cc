@@ -2,7 +2,7 @@
 // own readers), merging the files of a domain/ folder, and the slots Rasa adds implicitly.
 #include <algorithm>
 
-#include "bot/readers.h"
+#include "project/readers.h"
 
 namespace parley::bot {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "bot/project.h"
+#include "project/project.h"
 
 namespace parley::bot {
 

@@ -3,7 +3,7 @@
 #include <map>
 #include <set>
 
-#include "bot/readers.h"
+#include "project/readers.h"
 
 namespace parley::bot {
 

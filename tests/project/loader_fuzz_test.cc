@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "bot/loader_test_util.h"
+#include "project/loader_test_util.h"
 
 namespace parley::bot {
 namespace {

@@ -2,7 +2,7 @@
 // settings it has an equivalent for and says plainly which components it does not use.
 #include <cstdlib>
 
-#include "bot/readers.h"
+#include "project/readers.h"
 
 namespace parley::bot {
 

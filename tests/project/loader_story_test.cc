@@ -2,7 +2,7 @@
 // and test-story messages with annotations.
 #include <gtest/gtest.h>
 
-#include "bot/loader_test_util.h"
+#include "project/loader_test_util.h"
 
 namespace parley::bot {
 namespace {

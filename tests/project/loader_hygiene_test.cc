@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "bot/loader.h"
-#include "bot/loader_test_util.h"
-#include "bot/yaml_util.h"
 #include "core/utf8.h"
+#include "project/loader.h"
+#include "project/loader_test_util.h"
+#include "project/yaml_util.h"
 #include "support/temp_project.h"
 
 namespace parley::bot {

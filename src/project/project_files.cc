@@ -2,9 +2,11 @@
 // file inside the project folder (a symbolic link may only lead to another place inside it), no
 // file may be larger than yaml::kMaxFileBytes and all together no larger than the project cap.
 // A reload of a project that breaks these fails early, naming the file and quoting none of it.
+#include "project/project_files.h"
+
 #include <algorithm>
 
-#include "bot/readers.h"
+#include "project/readers.h"
 
 namespace parley::bot {
 

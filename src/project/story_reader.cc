@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "bot/loader.h"
-#include "bot/readers.h"
+#include "project/loader.h"
+#include "project/readers.h"
 
 namespace parley::bot {
 

@@ -1,13 +1,13 @@
 // Loading a project folder: finds the files, reads each with its reader (readers.h), completes
 // the domain and runs the cross-reference checks. Exceptions never leave this file.
-#include "bot/loader.h"
+#include "project/loader.h"
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <map>
 
-#include "bot/readers.h"
+#include "project/readers.h"
 
 namespace parley::bot {
 

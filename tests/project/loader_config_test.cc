@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 
-#include "bot/loader_test_util.h"
+#include "project/loader_test_util.h"
 
 namespace parley::bot {
 namespace {
