@@ -1,5 +1,6 @@
-// An immutable, ready-to-run bot: the project as loaded, its trained NLU model and its compiled
-// dialogue policies. Shared by every conversation of the bot; replaced as a whole on reload.
+// An immutable, ready-to-run bot: what a turn runs on (dialogue/agent.h: the project as loaded, its
+// trained NLU model and its compiled dialogue policies) with its name and version. Shared by every
+// conversation of the bot; replaced as a whole on reload.
 #pragma once
 
 #include <cstdint>
@@ -7,24 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "nlu/nlu.h"
+#include "dialogue/agent.h"
 #include "project/loader.h"
 #include "project/project.h"
 
-namespace parley::dialogue {
-class PolicySet;
-}
-
 namespace parley::bot {
 
-struct Bot {
+struct Bot : dialogue::Agent {
   std::string name;
   uint64_t version = 0;  // increases with every successful (re)load in this process
-  Project project;
-  std::shared_ptr<const nlu::Model> nlu;
-  std::shared_ptr<const dialogue::PolicySet> policies;
-
-  const Domain& domain() const { return project.domain; }
 };
 
 struct BuildOptions {

@@ -56,7 +56,7 @@ std::string user_text_for(const bot::UserStep& u) {
 
 }  // namespace
 
-StoryResult run_test_story(const std::shared_ptr<const bot::Bot>& bot, const bot::Story& story,
+StoryResult run_test_story(const std::shared_ptr<const Agent>& bot, const bot::Story& story,
                            ActionClient* client) {
   StoryResult r;
   r.name = story.name;

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "bot/bot.h"
 #include "dialogue/action_client.h"
+#include "dialogue/agent.h"
 
 namespace parley::dialogue {
 
@@ -24,7 +24,7 @@ struct StoryResult {
 };
 
 // Runs one story on a fresh conversation. `client` makes custom action calls (may be null).
-StoryResult run_test_story(const std::shared_ptr<const bot::Bot>& bot, const bot::Story& story,
+StoryResult run_test_story(const std::shared_ptr<const Agent>& bot, const bot::Story& story,
                            ActionClient* client);
 
 // JSON for `parley test --out`: {"passed", "failed", "stories": [...]}.

@@ -54,7 +54,7 @@ uint64_t seed_of(const std::string& a, uint64_t b) {
 
 }  // namespace
 
-TurnRunner::TurnRunner(std::shared_ptr<const bot::Bot> bot, Tracker& tracker, TurnInput input)
+TurnRunner::TurnRunner(std::shared_ptr<const Agent> bot, Tracker& tracker, TurnInput input)
     : bot_(std::move(bot)), tracker_(tracker), input_(std::move(input)), impl_(std::make_shared<Impl>()) {}
 
 // ---- the loop ---------------------------------------------------------------------------------

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "bot/bot.h"
 #include "dialogue/action_client.h"
+#include "dialogue/agent.h"
 #include "dialogue/message.h"
 #include "dialogue/tracker.h"
 
@@ -46,7 +46,7 @@ class TurnRunner {
  public:
   enum class State { kNeedsAction, kDone };
 
-  TurnRunner(std::shared_ptr<const bot::Bot> bot, Tracker& tracker, TurnInput input);
+  TurnRunner(std::shared_ptr<const Agent> bot, Tracker& tracker, TurnInput input);
 
   // Runs until the turn is done or a custom action call is needed.
   State run();
@@ -77,7 +77,7 @@ class TurnRunner {
 
   struct Impl;
   Prediction last_prediction_;
-  std::shared_ptr<const bot::Bot> bot_;
+  std::shared_ptr<const Agent> bot_;
   Tracker& tracker_;
   TurnInput input_;
   std::vector<Event> new_events_;

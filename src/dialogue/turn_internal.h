@@ -31,7 +31,7 @@ struct TurnRunner::Impl {
 
 
 struct TurnCtx {
-  const bot::Bot& bot;
+  const Agent& bot;
   Tracker& tracker;
   std::vector<Event>& events;
   std::vector<BotMessage>& messages;
