@@ -101,7 +101,7 @@ LearnedPolicy LearnedPolicy::train(const std::vector<LearnedExample>& examples, 
   return lp;
 }
 
-std::optional<PolicyPrediction> LearnedPolicy::predict(const std::vector<State>& states,
+std::optional<Prediction> LearnedPolicy::predict(const std::vector<State>& states,
                                                        std::string_view exclude) const {
   if (actions_.empty() || states.empty()) return std::nullopt;
   const State& current = states.back();
@@ -116,7 +116,7 @@ std::optional<PolicyPrediction> LearnedPolicy::predict(const std::vector<State>&
     if (best < 0 || p[i] > p[best]) best = i;
   }
   if (best < 0) return std::nullopt;
-  return PolicyPrediction{actions_[best], component_, static_cast<double>(p[best]), ""};
+  return Prediction{actions_[best], component_, static_cast<double>(p[best]), ""};
 }
 
 std::string LearnedPolicy::to_bytes() const {

@@ -14,7 +14,7 @@
 
 #include "core/status.h"
 #include "dialogue/mlp.h"
-#include "dialogue/policy_prediction.h"
+#include "dialogue/prediction.h"
 #include "dialogue/states.h"
 
 namespace parley::dialogue {
@@ -46,7 +46,7 @@ class LearnedPolicy {
   // `exclude` ("" = none), with its softmax probability as confidence. None when nothing was
   // learnt, when the latest message's intent never occurs in training, or when every learnt
   // action is excluded. action_listen right after a user message only if training had it there.
-  std::optional<PolicyPrediction> predict(const std::vector<State>& states, std::string_view exclude) const;
+  std::optional<Prediction> predict(const std::vector<State>& states, std::string_view exclude) const;
 
   // A versioned little-endian binary form: options, vocabulary, actions, weights as floats.
   std::string to_bytes() const;

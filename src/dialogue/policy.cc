@@ -242,7 +242,7 @@ uint64_t PolicySet::memo_key(const std::vector<State>& states, size_t end) const
   return h;
 }
 
-std::optional<PolicyPrediction> PolicySet::predict_rule(const std::vector<State>& states,
+std::optional<Prediction> PolicySet::predict_rule(const std::vector<State>& states,
                                                         std::string_view exclude) const {
   const RulePattern* best = nullptr;
   for (const auto& p : rules_) {
@@ -259,18 +259,18 @@ std::optional<PolicyPrediction> PolicySet::predict_rule(const std::vector<State>
       best = &p;
   }
   if (!best) return std::nullopt;
-  return PolicyPrediction{best->action, "rule", 1.0, best->rule_name};
+  return Prediction{best->action, "rule", 1.0, best->rule_name};
 }
 
-std::optional<PolicyPrediction> PolicySet::predict_memo(const std::vector<State>& states,
+std::optional<Prediction> PolicySet::predict_memo(const std::vector<State>& states,
                                                         std::string_view exclude) const {
   if (memo_.empty() || states.empty()) return std::nullopt;
   auto it = memo_.find(memo_key(states, states.size()));
   if (it == memo_.end() || it->second.ambiguous || it->second.action == exclude) return std::nullopt;
-  return PolicyPrediction{it->second.action, "memoization", 1.0, it->second.story};
+  return Prediction{it->second.action, "memoization", 1.0, it->second.story};
 }
 
-std::optional<PolicyPrediction> PolicySet::predict_learned(const std::vector<State>& states,
+std::optional<Prediction> PolicySet::predict_learned(const std::vector<State>& states,
                                                            std::string_view exclude) const {
   if (!learned_) return std::nullopt;
   return learned_->predict(states, exclude);

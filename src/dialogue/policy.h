@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/blobs.h"
-#include "dialogue/policy_prediction.h"
+#include "dialogue/prediction.h"
 #include "dialogue/states.h"
 #include "project/project.h"
 
@@ -53,14 +53,14 @@ class PolicySet {
 
   // Prediction from rules for the current state (last of `states`, which are rule states:
   // tracker_states(..., for_memo=false)). `exclude` is an action not to predict ("" = none).
-  std::optional<PolicyPrediction> predict_rule(const std::vector<State>& states,
+  std::optional<Prediction> predict_rule(const std::vector<State>& states,
                                                std::string_view exclude) const;
   // Prediction from memorised stories (`states` from tracker_states(..., for_memo=true)).
-  std::optional<PolicyPrediction> predict_memo(const std::vector<State>& states,
+  std::optional<Prediction> predict_memo(const std::vector<State>& states,
                                                std::string_view exclude) const;
 
   // Prediction from the learned policy (memo states, as predict_memo); none when it is disabled.
-  std::optional<PolicyPrediction> predict_learned(const std::vector<State>& states,
+  std::optional<Prediction> predict_learned(const std::vector<State>& states,
                                                   std::string_view exclude) const;
 
   const Featurizer& featurizer() const { return featurizer_; }

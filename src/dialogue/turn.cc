@@ -138,7 +138,7 @@ Prediction predict_next_action(const PolicySet& policies, const Tracker& tracker
   if (latest == config.core_fallback_action || latest == "action_default_fallback")
     return {"action_listen", "fallback", 1.0};
 
-  std::optional<PolicyPrediction> chosen;
+  std::optional<Prediction> chosen;
   if (config.rules_enabled)
     chosen = policies.predict_rule(states.get(tracker, policies.featurizer(), false), exclude);
   if (!chosen && config.memoization_enabled)
@@ -149,7 +149,7 @@ Prediction predict_next_action(const PolicySet& policies, const Tracker& tracker
   bool interrupted = !loop.empty() && tracker.loop_rejected() && latest != "action_listen" && latest != loop;
   if (interrupted && (!chosen || chosen->action == "action_listen") && domain.find_form(loop))
     return {loop, "loop", 1.0};
-  if (chosen) return {chosen->action, chosen->policy, chosen->confidence};
+  if (chosen) return *chosen;
   // The learned policy comes last; as in Rasa, below core_fallback_threshold it gives way to the
   // fallback (after a message) or to listening (after a bot action).
   if (config.learned_policy_enabled) {

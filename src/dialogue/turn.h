@@ -13,6 +13,7 @@
 #include "dialogue/action_client.h"
 #include "dialogue/agent.h"
 #include "dialogue/message.h"
+#include "dialogue/prediction.h"
 #include "dialogue/tracker.h"
 
 namespace parley::dialogue {
@@ -23,13 +24,6 @@ struct TurnInput {
   std::string input_channel = "rest";
   json::value metadata;
   double timestamp = 0;  // 0: now
-};
-
-// Why each action was chosen, for `parley chat --debug` and the events of issue 5.
-struct Prediction {
-  std::string action;
-  std::string policy;  // "rule", "memoization", "TEDPolicy", "loop", "followup", "default", "fallback"
-  double confidence = 1.0;
 };
 
 class PolicySet;
