@@ -8,9 +8,9 @@
 
 #include "bot/bot.h"
 #include "bot/model_cache.h"
-#include "loader_test_util.h"
 #include "dialogue/policy.h"
 #include "nlu/nlu.h"
+#include "project/loader_test_util.h"
 
 namespace parley::bot {
 namespace {
