@@ -79,6 +79,8 @@ struct RuleBuilder {
   }
 };
 
+// Not FNV-1a over bytes (core/hash.h), though it starts from its constants: a word-wise mix of
+// the 64-bit features, with a marker word after each list. Part of the compiled rule table.
 uint64_t rule_states_hash(const std::vector<RuleState>& states) {
   uint64_t h = 1469598103934665603ull;
   for (const auto& s : states) {
@@ -229,6 +231,8 @@ std::shared_ptr<const PolicySet> PolicySet::compile(const bot::Project& project,
   return ps;
 }
 
+// Not FNV-1a over bytes (core/hash.h): a word-wise mix of the state hashes from the published
+// FNV offset basis, with an xorshift after each word.
 uint64_t PolicySet::memo_key(const std::vector<State>& states, size_t end) const {
   uint64_t h = 0xcbf29ce484222325ull;
   size_t n = static_cast<size_t>(max_history_);

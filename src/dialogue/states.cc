@@ -4,19 +4,15 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/hash.h"
+
 namespace parley::dialogue {
 
-Feature feature(std::string_view text) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+Feature feature(std::string_view text) { return fnv1a(text); }
 
 bool State::has(Feature f) const { return std::binary_search(features.begin(), features.end(), f); }
 
+// Not FNV over bytes: a word-wise mix of the features (with a shift, so that order matters).
 uint64_t State::hash() const {
   uint64_t h = 0x9e3779b97f4a7c15ull ^ features.size();
   for (Feature f : features) h = (h ^ f) * 0x100000001b3ull + (h >> 29);

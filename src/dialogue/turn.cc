@@ -7,6 +7,7 @@
 
 #include "dialogue/turn_internal.h"
 
+#include "core/hash.h"
 #include "dialogue/action_reply.h"
 #include "dialogue/policy.h"
 #include "dialogue/rasa_json.h"
@@ -46,11 +47,7 @@ json::value parse_data_json(const nlu::ParseResult& p, const TurnInput& in) {
   return o;
 }
 
-uint64_t seed_of(const std::string& a, uint64_t b) {
-  uint64_t h = 1469598103934665603ull ^ b;
-  for (unsigned char c : a) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
+uint64_t seed_of(const std::string& a, uint64_t b) { return fnv1a(a, kFnvOffset ^ b); }
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/hash.h"
 #include "nlu/entity_extractor.h"  // kMaxRegexInputBytes
 #include "nlu/nlu.h"
 
@@ -16,18 +17,13 @@ enum Kind : uint8_t {
   kBos, kEos, kIntent, kGazetteer, kRegexMatch,
 };
 
-constexpr uint64_t kFnvOffset = 1469598103934665603ull, kFnvPrime = 1099511628211ull;
 constexpr uint32_t kFeaturesVersion = 1;
 
-uint64_t mix(uint64_t h, unsigned char c) { return (h ^ c) * kFnvPrime; }
-
-uint64_t seed(Kind kind, int offset) { return mix(mix(kFnvOffset, kind), static_cast<unsigned char>(offset + 8)); }
-
-uint64_t key(Kind kind, int offset, std::string_view s) {
-  uint64_t h = seed(kind, offset);
-  for (char c : s) h = mix(h, static_cast<unsigned char>(c));
-  return h;
+uint64_t seed(Kind kind, int offset) {
+  return fnv1a_byte(fnv1a_byte(kFnvOffset, kind), static_cast<unsigned char>(offset + 8));
 }
+
+uint64_t key(Kind kind, int offset, std::string_view s) { return fnv1a(s, seed(kind, offset)); }
 
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
@@ -49,7 +45,7 @@ uint64_t shape_key(std::string_view w) {
   char last = 0;
   for (char c : w) {
     const char s = is_upper(c) ? 'X' : is_lower(c) ? 'x' : is_digit(c) ? 'd' : c;
-    if (s != last) h = mix(h, static_cast<unsigned char>(s));
+    if (s != last) h = fnv1a_byte(h, static_cast<unsigned char>(s));
     last = s;
   }
   return h;
@@ -93,8 +89,7 @@ void CrfFeaturizer::add_phrase(std::string_view text, uint64_t tag) {
   if (words.empty()) return;
   uint64_t h = kFnvOffset;
   for (const Token& w : words) {
-    for (char c : w.lower) h = mix(h, static_cast<unsigned char>(c));
-    h = mix(h, ' ');
+    h = fnv1a_byte(fnv1a(w.lower, h), ' ');
   }
   phrases_[h].push_back(tag);
   max_phrase_tokens_ = std::max(max_phrase_tokens_, words.size());
@@ -105,14 +100,13 @@ void CrfFeaturizer::gazetteer_keys(std::string_view text, const std::vector<Toke
   for (size_t s = 0; s < tokens.size() && !phrases_.empty(); ++s) {
     uint64_t h = kFnvOffset;
     for (size_t e = s; e < tokens.size() && e - s < max_phrase_tokens_; ++e) {
-      for (char c : tokens[e].lower) h = mix(h, static_cast<unsigned char>(c));
-      h = mix(h, ' ');
+      h = fnv1a_byte(fnv1a(tokens[e].lower, h), ' ');
       auto it = phrases_.find(h);
       if (it == phrases_.end()) continue;
       for (size_t t = s; t <= e; ++t) {
         // The token's place in the phrase, BILOU-style, so that a multi-word match reads as one span.
         const unsigned char place = s == e ? 'U' : t == s ? 'B' : t == e ? 'L' : 'I';
-        for (uint64_t tag : it->second) extra[t].push_back(mix(tag, place));
+        for (uint64_t tag : it->second) extra[t].push_back(fnv1a_byte(tag, place));
       }
     }
   }
