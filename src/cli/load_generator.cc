@@ -68,10 +68,10 @@ namespace {
 struct Shared {
   const BenchOptions& opt;
   tcp::endpoint endpoint;
-  Clock::time_point start, measure_from, stop_at;
+  Clock::time_point start{}, measure_from{}, stop_at{};
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> done_turns{0}, done_errors{0};
-  std::vector<BenchResult> per_connection;  // each written only by its own coroutine
+  std::vector<BenchResult> per_connection{};  // each written only by its own coroutine
 
   BenchResult total() const {
     BenchResult t;

@@ -239,7 +239,6 @@ int run_serve(const Resolved& resolved) {
   eo.turn_budget = std::chrono::milliseconds(o.turn_budget_ms);
   eo.action_max_in_flight_per_bot = o.action_max_in_flight;
   eo.write_outbox = relay != nullptr;
-  eo.shared_store = o.store == "redis";
   eo.max_event_bytes = events_config.max_event_bytes;
   eo.model_cache = o.model_cache == "off" ? std::string() : o.model_cache.empty() ? o.data + "/models" : o.model_cache;
   eo.max_project_bytes = o.max_project_bytes;

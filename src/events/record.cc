@@ -85,4 +85,25 @@ void append_event_record(std::string& out, const RecordHeader& h, std::string_vi
   out += "}}";
 }
 
+std::optional<ParsedHeader> parse_record_header(std::string_view record) {
+  boost::system::error_code ec;
+  std::string_view text = record;
+  std::string header;
+  if (size_t end = text.find(",\"data\":"); end != std::string_view::npos) {
+    header.reserve(end + 1);
+    header.append(text.substr(0, end)).push_back('}');
+    text = header;
+  }
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.get_object();
+  ParsedHeader h;
+  if (auto s = json_str(o, "id")) h.id = *s;
+  if (auto s = json_str(o, "type")) h.type = *s;
+  if (auto s = json_str(o, "bot")) h.bot = *s;
+  if (auto s = json_str(o, "conversation")) h.conversation = *s;
+  if (auto t = json_get(o, "ts"); t && t->is_number()) h.ts = t->to_number<double>(ec);
+  return h;
+}
+
 }  // namespace parley::events

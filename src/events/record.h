@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,21 @@ inline constexpr size_t kMinEventBytes = 1024;
 // Appends the record for an event whose Rasa JSON is `data`; at most max_bytes long (when
 // max_bytes >= kMinEventBytes and the ids are shorter than it).
 void append_event_record(std::string& out, const RecordHeader& h, std::string_view data, size_t max_bytes);
+
+// What a reader of the outbox needs from a record, without parsing its data.
+struct ParsedHeader {
+  std::string id;
+  std::string type;
+  std::string bot;
+  std::string conversation;
+  double ts = 0;
+};
+
+// Reads the header of a record append_event_record wrote; nullopt when `record` is not an event
+// record. Only the header is parsed: every field above comes before "data" (append_header writes
+// them first), and the header's strings cannot hold the bytes ,"data": (their quotes are escaped),
+// so its first occurrence is the data key.
+std::optional<ParsedHeader> parse_record_header(std::string_view record);
 
 // The event id: UUID v5 in Parley's namespace of "bot\0conversation\0seq".
 std::string event_id(std::string_view bot, std::string_view conversation, uint64_t seq);

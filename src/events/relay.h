@@ -22,6 +22,8 @@
 
 namespace parley::events {
 
+class SinkRunner;  // events/sink_runner.h
+
 struct SinkStatus {
   std::string name;
   std::string type;
@@ -68,18 +70,18 @@ class Relay {
   // Sends the sink's dead letters again; each one delivered leaves the dead-letter store.
   Status replay_dead_letters(const std::string& sink);
   Result<std::vector<store::OutboxRecord>> dead_letters(const std::string& sink, uint64_t from, size_t max);
-  // Trims what every sink acknowledged (called by the relay's own thread; public for tests).
-  Status trim_now(std::chrono::steady_clock::time_point now);
+  // Trims what every sink acknowledged now, as the relay's own thread does every second (tests).
+  Status trim_now_for_testing(std::chrono::steady_clock::time_point now);
   // True while this process holds the relay claim and delivers (replicas on a shared store:
   // one at a time; the embedded store: always).
   bool delivering() const;
 
-  class Runner;
 
  private:
   Relay(store::Outbox& outbox, EventsConfig config);
-  Runner* find(const std::string& name) const;
+  SinkRunner* find(const std::string& name) const;
   Status claim_and_run();
+  Status trim(std::chrono::steady_clock::time_point now);
 
   struct State;
   std::unique_ptr<State> state_;

@@ -16,6 +16,7 @@ EngineCore::EngineCore(EngineOptions opts, std::shared_ptr<store::ConversationSt
                        boost::asio::any_io_executor dog)
     : options(std::move(opts)),
       store(std::move(st)),
+      shared_store(store->leases() != nullptr),
       actions(std::move(acts)),
       executor(ex),
       watchdog(dog ? std::move(dog) : std::move(ex)),

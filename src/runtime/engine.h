@@ -63,13 +63,8 @@ struct EngineOptions {
   std::chrono::milliseconds turn_budget{1000};
   size_t action_max_in_flight_per_bot = 64; // bulkhead per bot's action server
   bool write_outbox = true;                 // outbox records for the event relay (off: no sinks)
-  // Other processes write the same store (replicas on Redis): a cached tracker may be behind, so
-  // views read the store; a turn keeps its cached tracker only when the version the store returns
-  // at the turn's start matches it (ConversationStore::begin_turn), and the append's version check
-  // catches a write in between (the turn then runs again on the stored state).
-  bool shared_store = false;
-  // With a shared store a turn runs under the conversation's lease (ConversationStore::
-  // begin_turn, renewed by acquire_lease); it lasts this long unless the turn's commit releases it first. Longer than a
+  // With a store shared by replicas (one with leases, store/lease.h) a turn runs under the
+  // conversation's lease (ConversationStore::begin_turn, renewed by acquire_lease); it lasts this long unless the turn's commit releases it first. Longer than a
   // turn with its custom action calls; a holder that dies blocks the conversation this long.
   std::chrono::milliseconds lease_ttl{8000};
   size_t max_event_bytes = 64u << 10;       // event records longer than this are truncated

@@ -40,6 +40,11 @@ class EngineCore : public std::enable_shared_from_this<EngineCore> {
 
   const EngineOptions options;
   const std::shared_ptr<store::ConversationStore> store;
+  // Other processes write the same store (replicas on Redis: it has leases): a cached tracker may
+  // be behind, so views read the store; a turn keeps its cached tracker only when the version the
+  // store returns at the turn's start matches it (ConversationStore::begin_turn), and the append's
+  // version check catches a write in between (the turn then runs again on the stored state).
+  const bool shared_store;
   const std::shared_ptr<dialogue::AsyncActionClient> actions;
   const boost::asio::any_io_executor executor;
   const boost::asio::any_io_executor watchdog;  // timers of turn budgets (Engine's constructor)

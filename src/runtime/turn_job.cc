@@ -117,7 +117,7 @@ void TurnJob::advance(F&& step) {
   if (state == dialogue::TurnRunner::State::kDone) return commit();
   // A custom action call may be slow: renew the lease for a whole ttl from here (a lease lost
   // anyway makes the commit fail its fence check, and the turn runs again on the stored state).
-  if (fence_ != 0) (void)core_->store->acquire_lease(conv_->key, core_->options.lease_ttl, fence_);
+  if (fence_ != 0) (void)core_->store->leases()->acquire_lease(conv_->key, core_->options.lease_ttl, fence_);
   ActionCallLimits limits{&entry_->shared->actions_in_flight, core_->options.action_max_in_flight_per_bot,
                           core_->options.action_timeout};
   call_action(core_->actions.get(), core_->executor, runner_->pending_action(), limits, core_->stats,
@@ -194,7 +194,7 @@ void TurnJob::on_stopped(Status commit_status) {
     fence_ = 0;  // the append released the lease
   } else {
     spdlog::warn("the error event of a turn over budget was not written: {}", commit_status.to_string());
-    if (fence_ != 0) core_->store->release_lease(conv_->key, fence_);
+    if (fence_ != 0) (void)core_->store->leases()->release_lease(conv_->key, fence_);
     fence_ = 0;
   }
   answer(Status(Code::kBudgetExceeded, kOverBudgetReply), TurnOutcome::kOverBudget);  // unless the watchdog did
@@ -259,7 +259,7 @@ void TurnJob::wait_for_lease() {
 
 void TurnJob::fail(Status status) {
   if (fence_ != 0) {
-    core_->store->release_lease(conv_->key, fence_);
+    (void)core_->store->leases()->release_lease(conv_->key, fence_);
     fence_ = 0;
   }
   runner_.reset();

@@ -16,7 +16,7 @@ using TrackerFn = std::function<void(const dialogue::Tracker&, uint64_t turns)>;
 
 // Calls fn with the conversation's committed tracker.
 Status with_tracker(EngineCore& core, const BotEntry& entry, const store::ConversationKey& key, const TrackerFn& fn) {
-  if (!core.options.shared_store && core.table.with_idle_tracker(key, fn)) return Status::ok();
+  if (!core.shared_store && core.table.with_idle_tracker(key, fn)) return Status::ok();
   auto loaded = load_tracker(*core.store, key, *entry.bot, core.options.tracker_window);
   if (!loaded.ok()) return loaded.status();
   fn(*loaded->tracker, loaded->turns);

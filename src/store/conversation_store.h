@@ -1,8 +1,9 @@
 // The storage seam. A ConversationStore keeps each conversation's events as separate records,
 // a snapshot of its tracker every few turns, the dedup records (client message id -> stored
 // reply) and the event outbox, and writes a turn's records in one atomic, durable step
-// (append_if_version). Implementations: store/rocksdb/ (embedded, default), later redis/ and
-// postgres/. Implementations are thread-safe: every method may be called from any thread.
+// (append_if_version). Implementations: store/rocksdb/ (embedded, default) and store/redis/ (shared by
+// replicas, with leases: store/lease.h). Implementations are thread-safe: every method may be called
+// from any thread; each says whether it blocks ("Blocking": never call it on an I/O thread).
 #pragma once
 
 #include <chrono>
@@ -15,6 +16,7 @@
 
 #include "core/json.h"
 #include "core/status.h"
+#include "store/lease.h"
 
 namespace parley::store {
 
@@ -67,39 +69,36 @@ class ConversationStore {
   // Loads the latest snapshot and the events stored after it (all events when there is no
   // snapshot), as of one consistent point in time. With max_events > 0 at most the last
   // max_events of those events are returned (first_loaded says where they start).
+  // Blocking: a local read (RocksDB) or a few round trips (Redis); never on an I/O thread.
   virtual Result<StoredConversation> load(const ConversationKey& key, size_t max_events) = 0;
 
   // Appends the turn's records (events, dedup record, outbox records, snapshot) atomically if
   // the conversation still has `turn.expected_version` events; Code::kConflict otherwise (and
   // nothing is written). `done` runs once the outcome is durable per the store's durability.
-  // Concurrent appends share one write and one sync (group commit). Never blocks on I/O.
+  // Concurrent appends share one write and one sync (group commit). Never blocks: `done` runs
+  // on the store's committer thread.
   virtual void append_if_version_async(const ConversationKey& key, TurnRecord turn,
                                        AppendCallback done) = 0;
   // The same, blocking until done. Must not be called from the store's own callbacks.
   virtual Status append_if_version(const ConversationKey& key, TurnRecord turn);
 
-  // The stored reply for a client message id, or nullopt.
+  // The stored reply for a client message id, or nullopt. Blocking: a local read or one round trip.
   virtual Result<std::optional<std::string>> find_reply(const ConversationKey& key,
                                                         const std::string& message_id) = 0;
-  // Reads events [from, from+count) of a conversation (fewer when it has fewer).
+  // Reads events [from, from+count) of a conversation (fewer when it has fewer). Blocking, as load.
   virtual Result<std::vector<std::string>> read_events(const ConversationKey& key, uint64_t from,
                                                        size_t count) = 0;
   // Events [from, from+count) of a conversation with the 1-based number of the turn that
-  // appended each (for the events route: the turn is not inside the event).
+  // appended each (for the events route: the turn is not inside the event). Blocking, as load.
   struct TurnEvent {
     uint64_t turn = 0;
     std::string text;
   };
   virtual Result<std::vector<TurnEvent>> read_turn_events(const ConversationKey& key, uint64_t from,
                                                           size_t count) = 0;
-  // A lease on the conversation for `ttl`, for replicas sharing the store: a fencing token (> 0,
-  // increasing) when granted, kConflict while another holder has it. 0 = this store needs none
-  // (one process owns it). `held`: a token this caller holds already (then it is renewed and
-  // returned). release_lease gives it back early (after a failed turn).
-  virtual Result<uint64_t> acquire_lease(const ConversationKey&, std::chrono::milliseconds, uint64_t /*held*/) {
-    return uint64_t{0};
-  }
-  virtual void release_lease(const ConversationKey&, uint64_t) {}
+  // Leases for replicas that share this store (other processes write it too): nullptr when one
+  // process owns it, as RocksDB does. Never blocks.
+  virtual ConversationLeases* leases() { return nullptr; }
 
   // What a turn learns from the store before it runs.
   struct TurnStart {
@@ -108,9 +107,11 @@ class ConversationStore {
     std::optional<uint64_t> version;    // the stored version, when the store read it
   };
   // Starts a turn of `key`: the stored reply for `message_id` (G3; "" = none) and, when there is
-  // none, the conversation's lease as acquire_lease does (kConflict while another holder has it),
-  // plus the stored version where that is cheap, so a replica checks its cached tracker against it
-  // before using it. A shared store does it in one round trip; this default makes two calls.
+  // none, the conversation's lease as leases()->acquire_lease does (kConflict while another holder
+  // has it; fence 0 when the store has no leases), plus the stored version where that is cheap, so
+  // a replica checks its cached tracker against it before using it. A shared store does it in one
+  // round trip; this default makes up to two calls.
+  // Blocking: a local read (RocksDB) or one round trip (Redis); call it on a turn thread.
   virtual Result<TurnStart> begin_turn(const ConversationKey& key, std::chrono::milliseconds ttl, uint64_t held,
                                        const std::string& message_id) {
     TurnStart out;
@@ -118,21 +119,23 @@ class ConversationStore {
       auto stored = find_reply(key, message_id);
       if (!stored.ok()) return stored.status();
       if (stored->has_value()) {
-        if (held != 0) release_lease(key, held);
+        if (held != 0 && leases() != nullptr) (void)leases()->release_lease(key, held);
         out.reply = std::move(*stored);
         return out;
       }
     }
-    auto lease = acquire_lease(key, ttl, held);
+    if (leases() == nullptr) return out;
+    auto lease = leases()->acquire_lease(key, ttl, held);
     if (!lease.ok()) return lease.status();
     out.fence = *lease;
     return out;
   }
-  // True when the store accepts writes (for /readyz).
+  // True when the store accepts writes (for /readyz). Blocking: one write (RocksDB) or one SET
+  // per master (Redis).
   virtual Status check_writable() = 0;
-  // Makes every completed append durable on disk whatever the durability (for drain).
+  // Makes every completed append durable on disk whatever the durability (for drain). Blocking.
   virtual Status sync() { return Status::ok(); }
-  // Write numbers for /metrics; nullptr when the store keeps none.
+  // Write numbers for /metrics; nullptr when the store keeps none. Never blocks.
   virtual const StoreStats* stats() const { return nullptr; }
 };
 

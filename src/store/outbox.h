@@ -27,17 +27,21 @@ class Outbox {
  public:
   virtual ~Outbox() = default;
 
+  // Every call but set_commit_listener is blocking: a local read or write (RocksDB) or one or more
+  // round trips (Redis). The relay calls them on its own threads, the admin routes on the blocking
+  // pool, never on an I/O thread.
+
   // Records at positions >= from, in order, at most `max`.
   virtual Result<std::vector<OutboxRecord>> read_outbox(uint64_t from, size_t max) = 0;
-  // The position the next record will get (one past the last written).
-  virtual uint64_t next_outbox_seq() const = 0;
+  // The position the next record will get (one past the last written). RocksDB: never blocks.
+  virtual Result<uint64_t> next_outbox_seq() const = 0;
   // The first position still stored (next_outbox_seq() when the outbox is empty).
   virtual Result<uint64_t> first_outbox_seq() = 0;
   // Removes every record at a position below `below` (whole turns only: a turn's records go
   // together once all of them are below).
   virtual Status trim_outbox(uint64_t below) = 0;
   // Runs after every committed group of turns (on the committer thread: keep it short). One
-  // listener; set it before appends start.
+  // listener; set it before appends start. Never blocks.
   virtual void set_commit_listener(std::function<void()> listener) = 0;
 
   // A sink's cursor: every record below it is delivered or dead-lettered. nullopt = never saved.

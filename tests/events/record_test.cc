@@ -52,5 +52,34 @@ TEST(EventRecord, an_oversized_event_is_truncated_flagged_and_fits_the_cap) {
   }
 }
 
+TEST(EventRecord, the_header_parser_reads_back_what_the_writer_wrote) {
+  std::string out;
+  // A conversation id holding the bytes the parser looks for, and data that holds them too.
+  append_event_record(out, {"pizza", "c,\"data\":1", 4, 2, 1700000000.5, event_type("user")},
+                      R"({"event":"user","text":"x,\"data\":y"})", 65536);
+  auto h = parse_record_header(out);
+  ASSERT_TRUE(h.has_value()) << out;
+  EXPECT_EQ(h->id, event_id("pizza", "c,\"data\":1", 4));
+  EXPECT_EQ(h->type, "user");
+  EXPECT_EQ(h->bot, "pizza");
+  EXPECT_EQ(h->conversation, "c,\"data\":1");
+  EXPECT_DOUBLE_EQ(h->ts, 1700000000.5);
+}
+
+TEST(EventRecord, the_header_of_a_truncated_record_is_read_too) {
+  std::string out;
+  append_event_record(out, {"b", "c", 1, 1, 5.0, event_type("bot")}, std::string(5000, 'x'), kMinEventBytes);
+  auto h = parse_record_header(out);
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->bot, "b");
+  EXPECT_EQ(h->type, "bot");
+}
+
+TEST(EventRecord, text_that_is_not_a_record_has_no_header) {
+  EXPECT_FALSE(parse_record_header("not json").has_value());
+  EXPECT_FALSE(parse_record_header("[1,2]").has_value());
+  EXPECT_FALSE(parse_record_header(R"({"id":"x","ty)").has_value()) << "a record cut inside its header";
+}
+
 }  // namespace
 }  // namespace parley::events

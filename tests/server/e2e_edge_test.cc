@@ -91,6 +91,25 @@ TEST_F(ServeEdge, a_stalled_request_gets_408_then_the_close) {
   EXPECT_EQ(ok.get("/healthz").status, 200u);
 }
 
+TEST_F(ServeEdge, a_client_that_keeps_sending_after_a_closing_answer_is_cut_off) {
+  HttpClient c(server_->port());
+  ASSERT_TRUE(c.send_raw("BAD\x01 / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  bool closed = false;
+  std::string got = c.read_raw(300ms, &closed);
+  ASSERT_EQ(got.rfind("HTTP/1.1 400", 0), 0u) << got;
+  // The server drains what the client still sends for a bounded while (the linger close), then
+  // closes even though the client never stops.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!closed && std::chrono::steady_clock::now() < deadline) {
+    if (!c.send_raw("x")) {
+      closed = true;
+      break;
+    }
+    c.read_raw(100ms, &closed);
+  }
+  EXPECT_TRUE(closed) << "the server kept a connection open for a client that never stops sending";
+}
+
 TEST(ServeRequireMessageId, a_message_without_an_id_is_refused_and_one_with_an_id_is_applied_once) {
   ScratchDir dir;
   ServerProcess server({.data = dir.sub("store"), .env = {{"PARLEY_REQUIRE_MESSAGE_ID", "true"}}});

@@ -104,7 +104,7 @@ TEST(RedisStore, appends_atomically_if_the_version_matches_and_reads_back) {
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0].seq, 0u);
   EXPECT_EQ(out[2].record, "o2");
-  EXPECT_EQ(store->next_outbox_seq(), 3u);
+  EXPECT_EQ(store->next_outbox_seq().value(), 3u);
   EXPECT_EQ(store->read_outbox(2, 10)->front().record, "o2");
   ASSERT_TRUE(store->trim_outbox(2).is_ok());
   EXPECT_EQ(store->first_outbox_seq().value(), 2u);
@@ -297,7 +297,7 @@ void write_and_merge(RedisCluster& cluster, const std::function<void()>& meanwhi
   ra.join();
   rb.join();
   ASSERT_EQ(all.size(), size_t(kConversations * kTurns * 2));
-  EXPECT_EQ(a->next_outbox_seq(), all.size()) << "a record was merged twice";
+  EXPECT_EQ(a->next_outbox_seq().value(), all.size()) << "a record was merged twice";
   std::map<int, int> next;  // conversation -> next expected record index
   for (size_t i = 0; i < all.size(); ++i) {
     EXPECT_EQ(all[i].seq, i);

@@ -173,7 +173,7 @@ TEST(RocksDbStore, outbox_records_get_increasing_global_sequence_numbers) {
   EXPECT_LT((*out)[0].seq, (*out)[1].seq);
   EXPECT_LT((*out)[1].seq, (*out)[2].seq);
   EXPECT_EQ(store->read_outbox((*out)[1].seq, 10)->size(), 2u);
-  EXPECT_EQ(store->next_outbox_seq(), (*out)[2].seq + 1);
+  EXPECT_EQ(store->next_outbox_seq().value(), (*out)[2].seq + 1);
 }
 
 TEST(RocksDbStore, outbox_reads_start_inside_a_turn_and_stop_at_max_and_numbering_survives_reopen) {
@@ -192,7 +192,7 @@ TEST(RocksDbStore, outbox_reads_start_inside_a_turn_and_stop_at_max_and_numberin
     EXPECT_TRUE(store->read_outbox(5, 10).value().empty());
   }
   auto store = open_store(dir);
-  EXPECT_EQ(store->next_outbox_seq(), 5u);
+  EXPECT_EQ(store->next_outbox_seq().value(), 5u);
   ASSERT_TRUE(store->append_if_version(kAlice, turn(2, {"e2"}, "", "", {"c0"})).is_ok());
   EXPECT_EQ(store->read_outbox(5, 10).value().front().seq, 5u);
 }
@@ -220,7 +220,7 @@ TEST(RocksDbStore, reopen_after_close_keeps_everything) {
     EXPECT_EQ(*store->find_reply(kAlice, "m1").value(), "r1");
     EXPECT_EQ(*store->find_reply(kAlice, "m2").value(), "r2");
     EXPECT_EQ(store->read_outbox(0, 10)->size(), 2u);
-    EXPECT_EQ(store->next_outbox_seq(), 2u);
+    EXPECT_EQ(store->next_outbox_seq().value(), 2u);
     // Appends go on from the stored version and outbox position.
     ASSERT_TRUE(store->append_if_version(kAlice, turn(3, {"e3"}, "", "", {"o3"})).is_ok());
     EXPECT_EQ(store->read_outbox(2, 10)->front().record, "o3");

@@ -395,11 +395,12 @@ Result<ConversationStore::TurnStart> RedisStore::begin_turn(const ConversationKe
   return out;
 }
 
-void RedisStore::release_lease(const ConversationKey& key, uint64_t token) {
+Status RedisStore::release_lease(const ConversationKey& key, uint64_t token) {
   Keys k = impl_->layout.conversation(key);
   std::string t = std::to_string(token);
   auto conn = impl_->borrow();
-  conn->eval(kReleaseScript, impl_->release_sha, {k.lease}, {t});
+  auto r = conn->eval(kReleaseScript, impl_->release_sha, {k.lease}, {t});
+  return r.ok() ? Status::ok() : r.status();
 }
 
 Status RedisStore::check_writable() {
@@ -433,10 +434,11 @@ Result<std::vector<OutboxRecord>> RedisStore::read_outbox(uint64_t from, size_t 
   return out;
 }
 
-uint64_t RedisStore::next_outbox_seq() const {
+Result<uint64_t> RedisStore::next_outbox_seq() const {
   auto conn = impl_->borrow();
   auto r = conn->run(impl_->layout.outbox_seq, {"GET", impl_->layout.outbox_seq});
-  return r.ok() ? to_u64(r->get()) : 0;
+  if (!r.ok()) return r.status();
+  return to_u64(r->get());
 }
 
 Result<uint64_t> RedisStore::first_outbox_seq() {

@@ -52,7 +52,7 @@ class RedisStore;
 // Connects (fails with kUnavailable when Redis cannot be reached) and loads the scripts.
 Result<std::shared_ptr<RedisStore>> open_redis_store(const RedisStoreOptions& options);
 
-class RedisStore final : public ConversationStore, public Outbox {
+class RedisStore final : public ConversationStore, public ConversationLeases, public Outbox {
  public:
   ~RedisStore() override;
 
@@ -61,14 +61,15 @@ class RedisStore final : public ConversationStore, public Outbox {
   Result<std::optional<std::string>> find_reply(const ConversationKey& key, const std::string& message_id) override;
   Result<std::vector<std::string>> read_events(const ConversationKey& key, uint64_t from, size_t count) override;
   Result<std::vector<TurnEvent>> read_turn_events(const ConversationKey& key, uint64_t from, size_t count) override;
+  ConversationLeases* leases() override { return this; }
   Result<uint64_t> acquire_lease(const ConversationKey& key, std::chrono::milliseconds ttl, uint64_t held) override;
-  void release_lease(const ConversationKey& key, uint64_t token) override;
+  Status release_lease(const ConversationKey& key, uint64_t token) override;
   Result<TurnStart> begin_turn(const ConversationKey& key, std::chrono::milliseconds ttl, uint64_t held,
                                const std::string& message_id) override;
   Status check_writable() override;
 
   Result<std::vector<OutboxRecord>> read_outbox(uint64_t from, size_t max) override;
-  uint64_t next_outbox_seq() const override;
+  Result<uint64_t> next_outbox_seq() const override;
   Result<uint64_t> first_outbox_seq() override;
   Status trim_outbox(uint64_t below) override;
   void set_commit_listener(std::function<void()> listener) override;

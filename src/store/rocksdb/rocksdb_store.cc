@@ -311,7 +311,7 @@ Result<std::vector<OutboxRecord>> RocksDbStore::read_outbox(uint64_t from, size_
   return out;
 }
 
-uint64_t RocksDbStore::next_outbox_seq() const { return impl_->next_outbox_seq.load(); }
+Result<uint64_t> RocksDbStore::next_outbox_seq() const { return impl_->next_outbox_seq.load(); }
 
 Result<uint64_t> RocksDbStore::first_outbox_seq() {
   DbUse use(*impl_);
@@ -325,7 +325,7 @@ Result<uint64_t> RocksDbStore::first_outbox_seq() {
   std::unique_ptr<rocksdb::Iterator> it(use.db->NewIterator(ro));
   it->Seek(prefix);
   if (!it->status().ok()) return from_rocksdb(it->status(), "reading the outbox");
-  if (!it->Valid() || it->key().size() != prefix.size() + 8) return next_outbox_seq();
+  if (!it->Valid() || it->key().size() != prefix.size() + 8) return impl_->next_outbox_seq.load();
   return rocks::get_be64(std::string_view(it->key().data() + prefix.size(), 8));
 }
 

@@ -86,7 +86,7 @@ class RocksDbStore final : public ConversationStore, public Outbox {
 
   // Outbox (store/outbox.h).
   Result<std::vector<OutboxRecord>> read_outbox(uint64_t from, size_t max) override;
-  uint64_t next_outbox_seq() const override;
+  Result<uint64_t> next_outbox_seq() const override;
   Result<uint64_t> first_outbox_seq() override;
   Status trim_outbox(uint64_t below) override;
   void set_commit_listener(std::function<void()> listener) override;
