@@ -11,10 +11,10 @@
 #include <optional>
 #include <thread>
 
+#include "actions/http_action_client.h"
 #include "channels/api.h"
 #include "channels/auth_config.h"
 #include "channels/engine_backend.h"
-#include "channels/http_action_client.h"
 #include "channels/server.h"
 #include "cli/commands.h"
 #include "core/config.h"
@@ -243,9 +243,9 @@ int run_serve(const Resolved& resolved) {
   eo.max_event_bytes = events_config.max_event_bytes;
   eo.model_cache = o.model_cache == "off" ? std::string() : o.model_cache.empty() ? o.data + "/models" : o.model_cache;
   eo.max_project_bytes = o.max_project_bytes;
-  channels::HttpActionClientOptions action_options;
+  actions::HttpActionClientOptions action_options;
   action_options.ca_file = o.tls_ca_file;
-  auto action_client = channels::make_async_http_action_client(ioc.get_executor(), action_options);
+  auto action_client = actions::make_async_http_action_client(ioc.get_executor(), action_options);
   if (!action_client.ok()) {
     ops::log(spdlog::level::err, "cannot set up the action server client", {{"error", action_client.status().message()}});
     return 1;

@@ -1,6 +1,6 @@
 // HTTP clients for custom actions (Rasa's action-server protocol) over Boost.Beast: the
-// asynchronous one the server uses, and the blocking make_http_action_client() the CLI uses
-// (declared in dialogue/action_client.h, defined in http_action_client.cc).
+// asynchronous one the server uses, and the blocking make_http_action_client() the CLI uses.
+// Both implement the seam in dialogue/action_client.h.
 //
 // Each call opens one connection (loopback action servers make that cheap), sends
 // `POST url` with the JSON payload and reads one answer. Every call has a deadline
@@ -27,7 +27,7 @@
 #include "core/status.h"
 #include "dialogue/action_client.h"
 
-namespace parley::channels {
+namespace parley::actions {
 
 struct HttpActionClientOptions {
   size_t max_response_bytes = 8u << 20;  // larger answers fail with kIOError
@@ -39,4 +39,8 @@ struct HttpActionClientOptions {
 Result<std::shared_ptr<dialogue::AsyncActionClient>> make_async_http_action_client(
     boost::asio::any_io_executor executor, HttpActionClientOptions options = {});
 
-}  // namespace parley::channels
+// The blocking client (for the CLI and tests): each call runs the asynchronous client on a private
+// io_context, the system's CAs verifying https action servers.
+std::unique_ptr<dialogue::ActionClient> make_http_action_client();
+
+}  // namespace parley::actions

@@ -1,6 +1,6 @@
 // Custom action calls over HTTP/1.1 (or HTTPS) with Boost.Beast: one connection per call, all
 // steps on one strand, one deadline timer for the whole call.
-#include "channels/http_action_client.h"
+#include "actions/http_action_client.h"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -18,7 +18,7 @@
 #include "core/json_finite.h"
 #include "core/tls.h"
 
-namespace parley::channels {
+namespace parley::actions {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -237,12 +237,8 @@ Result<std::shared_ptr<dialogue::AsyncActionClient>> make_async_http_action_clie
       std::make_shared<AsyncHttpActionClient>(std::move(executor), std::move(options), std::move(tls).value()));
 }
 
-}  // namespace parley::channels
-
-namespace parley::dialogue {
-
-std::unique_ptr<ActionClient> make_http_action_client() {
-  return std::make_unique<channels::BlockingHttpActionClient>();
+std::unique_ptr<dialogue::ActionClient> make_http_action_client() {
+  return std::make_unique<BlockingHttpActionClient>();
 }
 
-}  // namespace parley::dialogue
+}  // namespace parley::actions
