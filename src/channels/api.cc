@@ -34,15 +34,17 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 struct Api::Match : RouteMatch {};
 
-Api::Api(ApiOptions options, std::shared_ptr<Backend> backend, ops::ServerMetrics& metrics, events::Relay* relay)
+Api::Api(ApiOptions options, std::shared_ptr<Conversations> conversations, std::shared_ptr<Admin> admin,
+         ops::ServerMetrics& metrics, events::Relay* relay)
     : options_(std::move(options)),
-      backend_(std::move(backend)),
+      conversations_(std::move(conversations)),
+      admin_(std::move(admin)),
       metrics_(metrics),
       relay_(relay),
       conversation_limiter_(options_.conversation_rate),
       bot_limiter_(options_.bot_rate) {}
 
-Api::~Api() { admin_.join(); }
+Api::~Api() { reload_pool_.join(); }
 
 Response Api::error(const ApiError& e) {
   metrics_.error(e.code);
@@ -60,7 +62,7 @@ std::string Api::error_text(const ApiError& e) {
 }
 
 std::optional<std::string> Api::single_bot(ApiError* error) const {
-  auto bots = backend_->bots();
+  auto bots = admin_->bots();
   if (bots.size() == 1) return bots.front().name;
   *error = ApiError{404, "unknown_bot",
                     std::to_string(bots.size()) + " bots are served; name one in the path (/bots/{bot}/...)"};
@@ -115,7 +117,7 @@ void Api::handle(Request request, Respond respond) {
     if (auto e = check_json_content_type(request)) return respond(error(*e));
   if (!m.bot.empty() && m.id != RouteId::kReload) {
     if (auto e = check_id("bot name", m.bot, options_.limits.max_id_bytes)) return respond(error(*e));
-    if (!backend_->has_bot(m.bot)) return respond(error({404, "unknown_bot", "no bot named '" + m.bot + "'"}));
+    if (!conversations_->has_bot(m.bot)) return respond(error({404, "unknown_bot", "no bot named '" + m.bot + "'"}));
   }
   if (!m.conv.empty())
     if (auto e = check_id("conversation id", m.conv, options_.limits.max_id_bytes)) return respond(error(*e));
@@ -222,7 +224,7 @@ void Api::run_message(runtime::MessageRequest msg, bool rasa_shape, bool stream,
   }
   auto start = Clock::now();
   std::string bot = msg.bot, conversation = msg.conversation, message_id = msg.message_id;
-  backend_->handle_message(
+  conversations_->submit(
       std::move(msg), [this, start, bot, conversation, message_id, answer = std::move(answer)](
                           Result<runtime::MessageReply> r) {
         double secs = seconds_since(start);
@@ -243,16 +245,16 @@ void Api::run_message(runtime::MessageRequest msg, bool rasa_shape, bool stream,
 
 void Api::get_bots(Respond& respond) {
   json::array bots;
-  for (const auto& b : backend_->bots())
+  for (const auto& b : admin_->bots())
     bots.push_back(json::object{{"name", b.name}, {"version", b.version}, {"dir", b.dir}});
   respond(json_response(200, json::serialize(json::object{{"bots", std::move(bots)}})));
 }
 
 void Api::get_readyz(Respond& respond) {
   if (draining()) return respond(error({503, "draining", "the server is shutting down", options_.retry_after_s}));
-  Status s = backend_->ready();
+  Status s = admin_->ready();
   if (!s) return respond(error({503, "not_ready", s.message(), options_.retry_after_s}));
-  if (Status store = backend_->store_ready(); !store) {
+  if (Status store = admin_->store_ready(); !store) {
     ApiError e = error_from_status(store, options_.retry_after_s);
     e.code = "store_degraded";
     Response res = error(e);
@@ -276,7 +278,7 @@ void Api::get_readyz(Respond& respond) {
 void Api::get_metrics(Respond& respond) {
   ops::PromWriter w;
   metrics_.render(w);
-  backend_->render_metrics(w);
+  admin_->render_metrics(w);
   if (relay_) ops::render_sink_metrics(w, relay_->status());
   Response res = json_response(200, w.take());
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
@@ -284,7 +286,7 @@ void Api::get_metrics(Respond& respond) {
 }
 
 void Api::get_conversation(const Match& m, Respond& respond) {
-  auto r = backend_->conversation(m.bot, m.conv);
+  auto r = admin_->conversation(m.bot, m.conv);
   if (!r.ok()) return respond(error(error_from_status(r.status(), options_.retry_after_s)));
   respond(json_response(200, json::serialize(*r)));
 }
@@ -296,7 +298,7 @@ void Api::get_rasa_tracker(const Match& m, const Request& request, Respond& resp
   for (auto& c : include) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (include != "ALL" && include != "AFTER_RESTART" && include != "APPLIED" && include != "NONE")
     return respond(error({400, "bad_query", "include_events must be ALL, AFTER_RESTART, APPLIED or NONE"}));
-  auto r = backend_->rasa_tracker(m.bot, m.conv, include);
+  auto r = admin_->rasa_tracker(m.bot, m.conv, include);
   if (!r.ok()) return respond(error(error_from_status(r.status(), options_.retry_after_s)));
   respond(json_response(200, json::serialize(*r)));
 }
@@ -306,7 +308,7 @@ void Api::post_reload(const Match& m, Respond respond) {
   if (reloading_.exchange(true))
     return respond(error({503, "reload_busy", "another reload is running; retry when it has finished",
                           options_.retry_after_s}));
-  boost::asio::post(admin_, [this, bot = m.bot, respond = std::move(respond)] {
+  boost::asio::post(reload_pool_, [this, bot = m.bot, respond = std::move(respond)] {
     Response res = reload_response(bot);
     reloading_.store(false);  // before answering: a client may send the next reload at once
     respond(std::move(res));
@@ -314,7 +316,7 @@ void Api::post_reload(const Match& m, Respond respond) {
 }
 
 Response Api::reload_response(const std::string& bot) {
-  auto r = backend_->reload_bot(bot);
+  auto r = admin_->reload_bot(bot);
   json::array diags;
   if (!r.ok()) {
     ops::log(spdlog::level::warn, "reload refused", {{"bot", bot}, {"error", r.status().to_string()}});
@@ -337,7 +339,7 @@ Response Api::reload_response(const std::string& bot) {
   }
   for (const auto& d : *r) diags.push_back(json::string(d.to_string()));
   uint64_t version = 0;
-  for (const auto& b : backend_->bots())
+  for (const auto& b : admin_->bots())
     if (b.name == bot) version = b.version;
   ops::log(spdlog::level::info, "bot reloaded", {{"bot", bot}, {"version", version}});
   return json_response(
@@ -386,7 +388,7 @@ void Api::get_events(const Match& m, const Request& request, Respond& respond) {
   uint64_t after = query_number(*target, "after", bad).value_or(0);
   uint64_t limit = std::min<uint64_t>(query_number(*target, "limit", bad).value_or(1000), 10000);
   if (bad) return respond(error(*bad));
-  auto r = backend_->event_records(m.bot, m.conv, after, limit);
+  auto r = admin_->event_records(m.bot, m.conv, after, limit);
   if (!r.ok()) return respond(error(error_from_status(r.status(), options_.retry_after_s)));
   // The records as stored, byte for byte: what every sink received.
   std::string body = json::serialize(json::object{
@@ -490,7 +492,7 @@ std::variant<WebSocketAccept, Response> Api::accept_websocket(const Request& req
   ws.who = identify(request, *target, ws.bot);
   if (auto e = authorize(ws.who, Access::kMessage, ws.bot, nullptr)) return error(*e);
   if (auto e = check_id("bot name", ws.bot, options_.limits.max_id_bytes)) return error(*e);
-  if (!backend_->has_bot(ws.bot)) return error({404, "unknown_bot", "no bot named '" + ws.bot + "'"});
+  if (!conversations_->has_bot(ws.bot)) return error({404, "unknown_bot", "no bot named '" + ws.bot + "'"});
   return ws;
 }
 

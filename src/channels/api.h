@@ -31,9 +31,10 @@
 #include <string>
 #include <variant>
 
+#include "channels/admin/admin.h"
 #include "channels/auth.h"
-#include "channels/backend.h"
 #include "channels/browser.h"
+#include "channels/channel.h"
 #include "channels/http_errors.h"
 #include "channels/message_body.h"
 #include "ops/metrics.h"
@@ -68,8 +69,10 @@ class Api {
 
   // `relay` (may be null: no sinks) serves the /v1/events routes, /readyz's sink report and the
   // sink families of /metrics; it must outlive the Api.
-  Api(ApiOptions options, std::shared_ptr<Backend> backend, ops::ServerMetrics& metrics,
-      events::Relay* relay = nullptr);
+  // `conversations` carries the messages of every channel; `admin` serves the views, reloads,
+  // readiness and the pipeline's /metrics (one object may be both: channels::EnginePort).
+  Api(ApiOptions options, std::shared_ptr<Conversations> conversations, std::shared_ptr<Admin> admin,
+      ops::ServerMetrics& metrics, events::Relay* relay = nullptr);
   ~Api();  // waits for reloads in progress
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
@@ -117,13 +120,14 @@ class Api {
   void post_replay(const Match& m, const Request& request, Respond& respond);
 
   ApiOptions options_;
-  std::shared_ptr<Backend> backend_;
+  std::shared_ptr<Conversations> conversations_;
+  std::shared_ptr<Admin> admin_;
   ops::ServerMetrics& metrics_;
   events::Relay* relay_ = nullptr;
   ops::RateLimiter conversation_limiter_;
   ops::RateLimiter bot_limiter_;
   std::atomic<bool> draining_{false};
-  boost::asio::thread_pool admin_{1};  // reloads (they train models) run here, off the I/O threads
+  boost::asio::thread_pool reload_pool_{1};  // reloads (they train models) run here, off the I/O threads
   // One reload at a time: a reload parses and trains, and queued ones would each hold a
   // request. Another reload meanwhile gets 503 with Retry-After.
   std::atomic<bool> reloading_{false};

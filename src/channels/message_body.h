@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "channels/http_errors.h"
-#include "runtime/engine.h"
+#include "runtime/message.h"
 
 namespace parley::channels {
 

@@ -14,7 +14,7 @@
 #include "actions/http_action_client.h"
 #include "channels/api.h"
 #include "channels/auth_config.h"
-#include "channels/engine_backend.h"
+#include "channels/engine_port.h"
 #include "channels/server.h"
 #include "cli/commands.h"
 #include "core/config.h"
@@ -271,7 +271,8 @@ int run_serve(const Resolved& resolved) {
   ao.auth = resolved.auth;
   ao.cors.origins = channels::parse_origins(o.cors);
   ao.hosts = channels::host_policy(o.allowed_hosts, host);
-  auto api = std::make_unique<channels::Api>(ao, channels::make_engine_backend(engine), metrics, relay.get());
+  auto engine_port = std::make_shared<channels::EnginePort>(engine);
+  auto api = std::make_unique<channels::Api>(ao, engine_port, engine_port, metrics, relay.get());
 
   channels::ServerOptions so;
   so.host = host;

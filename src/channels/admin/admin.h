@@ -1,9 +1,9 @@
-// What the channels need from the turn pipeline, as one small seam: the server runs on the
-// runtime::Engine (make_engine_backend), channel tests run on a fake. Implementations are
-// thread-safe; handle_message calls `done` exactly once, on any thread.
+// What the administration routes (views, reload, readiness, metrics) need from the turn pipeline:
+// the part of the engine that is not a channel's business. Implemented over runtime::Engine by
+// channels/engine_port.h, by a fake in the channel tests. Thread-safe.
 #pragma once
 
-#include <memory>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,21 +15,19 @@
 
 namespace parley::channels {
 
-class Backend {
+class Admin {
  public:
-  virtual ~Backend() = default;
+  virtual ~Admin() = default;
 
-  virtual bool has_bot(std::string_view bot) const = 0;
   virtual std::vector<runtime::BotInfo> bots() const = 0;
-  virtual void handle_message(runtime::MessageRequest request, runtime::ReplyHandler done) = 0;
-  // Native view {"conversation", "bot", "version", "slots", "active_loop", "events"}.
+  // Native view {"conversation", "bot", "version", "slots", "active_loop", "events"}. Blocking (store).
   virtual Result<json::object> conversation(const std::string& bot, const std::string& conversation) = 0;
-  // Rasa tracker shape; include_events: ALL | AFTER_RESTART | APPLIED | NONE.
+  // Rasa tracker shape; include_events: ALL | AFTER_RESTART | APPLIED | NONE. Blocking (store).
   virtual Result<json::object> rasa_tracker(const std::string& bot, const std::string& conversation,
                                             std::string_view include_events) = 0;
-  // The conversation's event records with seq > after (events/record.h), at most `limit`.
-  virtual Result<std::vector<std::string>> event_records(const std::string& bot, const std::string& conversation, uint64_t after,
-                                            size_t limit) = 0;
+  // The conversation's event records with seq > after (events/record.h), at most `limit`. Blocking (store).
+  virtual Result<std::vector<std::string>> event_records(const std::string& bot, const std::string& conversation,
+                                                         uint64_t after, size_t limit) = 0;
   // Loads a new version beside the old one; kInvalidArgument with diagnostics when broken.
   // Blocking (it trains the NLU model): called off the I/O threads.
   virtual Result<std::vector<bot::Diagnostic>> reload_bot(const std::string& bot) = 0;
