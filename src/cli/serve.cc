@@ -13,9 +13,9 @@
 
 #include "actions/http_action_client.h"
 #include "channels/api.h"
-#include "channels/auth_config.h"
 #include "channels/engine_port.h"
-#include "channels/server.h"
+#include "channels/http/auth_config.h"
+#include "channels/http/server.h"
 #include "cli/commands.h"
 #include "core/config.h"
 #include "core/regex.h"

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "channels/api.h"
-#include "channels/server.h"
+#include "channels/http/server.h"
 
 namespace parley::testing {
 

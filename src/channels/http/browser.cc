@@ -1,5 +1,5 @@
 // CORS headers, preflights, the Origin, Host and JSON content-type checks.
-#include "channels/browser.h"
+#include "channels/http/browser.h"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>

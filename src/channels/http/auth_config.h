@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "channels/auth.h"
+#include "channels/http/auth.h"
 #include "core/config.h"
 
 namespace parley::channels {

@@ -1,5 +1,5 @@
 // JWT verification with OpenSSL: HMAC (compared with CRYPTO_memcmp) and RSA PKCS#1 v1.5.
-#include "channels/jwt.h"
+#include "channels/http/jwt.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -14,8 +14,8 @@
 #include <optional>
 #include <string>
 
-#include "channels/http_errors.h"
-#include "channels/server.h"
+#include "channels/http/http_errors.h"
+#include "channels/http/server.h"
 
 namespace parley::channels {
 

@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "channels/http_errors.h"
-#include "channels/jwt.h"
-#include "channels/target.h"
+#include "channels/http/http_errors.h"
+#include "channels/http/jwt.h"
+#include "channels/http/target.h"
 
 namespace parley::channels {
 

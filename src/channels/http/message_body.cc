@@ -1,8 +1,8 @@
 // Checks on incoming message bodies, in the order a client would want to hear about them.
-#include "channels/message_body.h"
+#include "channels/http/message_body.h"
 
-#include "core/utf8.h"
 #include "core/json_finite.h"
+#include "core/utf8.h"
 
 namespace parley::channels {
 

@@ -1,12 +1,12 @@
 // The listener: accepts connections on its strand and gives each one an HttpSession on a new strand.
-#include "channels/server.h"
+#include "channels/http/server.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "channels/session.h"
+#include "channels/http/session.h"
 #include "core/tls.h"
 #include "ops/log.h"
 

@@ -1,5 +1,5 @@
 // Credentials tried against the server's and a bot's scope, and the grants they give.
-#include "channels/auth.h"
+#include "channels/http/auth.h"
 
 #include <openssl/crypto.h>
 

@@ -1,5 +1,5 @@
 // Splitting and decoding request targets.
-#include "channels/target.h"
+#include "channels/http/target.h"
 
 namespace parley::channels {
 

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <type_traits>
 
-#include "channels/session.h"
+#include "channels/http/session.h"
 #include "ops/log.h"
 
 namespace parley::channels {

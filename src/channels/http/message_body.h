@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-#include "channels/http_errors.h"
+#include "channels/http/http_errors.h"
 #include "runtime/message.h"
 
 namespace parley::channels {

@@ -1,5 +1,5 @@
 // Reading credentials from the settings, parley.yml's bot_auth section and the environment.
-#include "channels/auth_config.h"
+#include "channels/http/auth_config.h"
 
 #include <yaml-cpp/yaml.h>
 

@@ -4,7 +4,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
 
-#include "channels/session.h"
+#include "channels/http/session.h"
 
 namespace parley::channels {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "channels/http_errors.h"
+#include "channels/http/http_errors.h"
 
 namespace parley::channels {
 

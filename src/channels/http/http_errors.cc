@@ -1,5 +1,5 @@
 // Building error and JSON responses.
-#include "channels/http_errors.h"
+#include "channels/http/http_errors.h"
 
 #include "core/json.h"
 
