@@ -1,10 +1,10 @@
-// Fuzzes the message body checks (channels/message_body.h) in each shape: the first byte picks
+// Fuzzes the message body checks (channels/http/message_body.h) in each shape: the first byte picks
 // the shape and the limits, the rest is the body. An accepted body must respect the limits.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "channels/message_body.h"
+#include "channels/http/message_body.h"
 #include "core/utf8.h"
 #include "fuzz_check.h"
 

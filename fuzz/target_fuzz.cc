@@ -1,11 +1,11 @@
-// Fuzzes the request target parser (channels/target.h): any bytes as a request target, and as a
+// Fuzzes the request target parser (channels/http/target.h): any bytes as a request target, and as a
 // string to percent-decode. Checks that encoding then decoding gives back the input.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "channels/target.h"
+#include "channels/http/target.h"
 #include "fuzz_check.h"
 
 using parley::channels::parse_target;

@@ -2,6 +2,7 @@
 // slot changes and the policy that chose each action.
 #include <iostream>
 
+#include "actions/http_action_client.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "dialogue/turn.h"
@@ -59,7 +60,7 @@ void register_chat(CLI::App& app, int* exit_code) {
       *exit_code = 2;
       return;
     }
-    auto client = dialogue::make_http_action_client();
+    auto client = actions::make_http_action_client();
     dialogue::Tracker tracker("chat", &bot->domain());
     std::cout << "Chatting with '" << bot->name << "'. Type a message; /restart starts over; Ctrl-D quits.\n";
     std::string line;

@@ -11,11 +11,11 @@
 #include <optional>
 #include <thread>
 
+#include "actions/http_action_client.h"
 #include "channels/api.h"
-#include "channels/auth_config.h"
-#include "channels/engine_backend.h"
-#include "channels/http_action_client.h"
-#include "channels/server.h"
+#include "channels/engine_port.h"
+#include "channels/http/auth_config.h"
+#include "channels/http/server.h"
 #include "cli/commands.h"
 #include "core/config.h"
 #include "core/regex.h"
@@ -242,9 +242,9 @@ int run_serve(const Resolved& resolved) {
   eo.max_event_bytes = events_config.max_event_bytes;
   eo.model_cache = o.model_cache == "off" ? std::string() : o.model_cache.empty() ? o.data + "/models" : o.model_cache;
   eo.max_project_bytes = o.max_project_bytes;
-  channels::HttpActionClientOptions action_options;
+  actions::HttpActionClientOptions action_options;
   action_options.ca_file = o.tls_ca_file;
-  auto action_client = channels::make_async_http_action_client(ioc.get_executor(), action_options);
+  auto action_client = actions::make_async_http_action_client(ioc.get_executor(), action_options);
   if (!action_client.ok()) {
     ops::log(spdlog::level::err, "cannot set up the action server client", {{"error", action_client.status().message()}});
     return 1;
@@ -270,7 +270,8 @@ int run_serve(const Resolved& resolved) {
   ao.auth = resolved.auth;
   ao.cors.origins = channels::parse_origins(o.cors);
   ao.hosts = channels::host_policy(o.allowed_hosts, host);
-  auto api = std::make_unique<channels::Api>(ao, channels::make_engine_backend(engine), metrics, relay.get());
+  auto engine_port = std::make_shared<channels::EnginePort>(engine);
+  auto api = std::make_unique<channels::Api>(ao, engine_port, engine_port, metrics, relay.get());
 
   channels::ServerOptions so;
   so.host = host;

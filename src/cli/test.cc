@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "actions/http_action_client.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "dialogue/story_eval.h"
@@ -90,7 +91,7 @@ void register_test(CLI::App& app, int* exit_code) {
         *exit_code = 2;
         return;
       }
-    auto client = dialogue::make_http_action_client();
+    auto client = actions::make_http_action_client();
     std::vector<dialogue::StoryResult> results;
     size_t failed = 0;
     for (const auto& story : stories) {

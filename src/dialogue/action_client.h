@@ -20,8 +20,8 @@ struct ActionRequest {
   std::chrono::milliseconds timeout{5000};
 };
 
-// Blocking client, for the CLI and tests. The server uses its own asynchronous client and the
-// same request and response shapes.
+// Blocking client, for the CLI and tests (actions/http_action_client.h makes the HTTP one). The
+// server uses its own asynchronous client and the same request and response shapes.
 class ActionClient {
  public:
   virtual ~ActionClient() = default;
@@ -29,9 +29,6 @@ class ActionClient {
   // (connection refused, timeout, HTTP status with the server's error text, bad JSON).
   virtual Result<json::value> call(const ActionRequest& request) = 0;
 };
-
-// HTTP/1.1 client over Boost.Beast, one connection per call.
-std::unique_ptr<ActionClient> make_http_action_client();
 
 // Asynchronous client, for the server: `done` is called exactly once, on any thread, with the
 // parsed JSON body of a 2xx answer or a Status (timeout, refused, HTTP error, bad JSON).

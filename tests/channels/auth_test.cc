@@ -1,11 +1,11 @@
 // The Authorizer's grants (auth.h's table), the browser checks (browser.h) and where credentials
 // are read from (auth_config.h), without a server.
-#include "channels/auth.h"
+#include "channels/http/auth.h"
 
 #include <gtest/gtest.h>
 
-#include "channels/auth_config.h"
-#include "channels/browser.h"
+#include "channels/http/auth_config.h"
+#include "channels/http/browser.h"
 #include "support/jwt_signer.h"
 
 namespace parley::testing {

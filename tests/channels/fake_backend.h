@@ -1,4 +1,4 @@
-// A Backend for channel tests: echoes messages, counts turns per conversation, deduplicates by
+// The engine's seams (Conversations and Admin) for channel tests: echoes messages, counts turns per conversation, deduplicates by
 // message id, and can be told to be slow for a conversation, overloaded or not ready. Plus an
 // in-process server (Api + Server on a small thread pool) around it.
 #pragma once
@@ -12,11 +12,11 @@
 #include <thread>
 
 #include "channels/api.h"
-#include "channels/server.h"
+#include "channels/http/server.h"
 
 namespace parley::testing {
 
-class FakeBackend : public channels::Backend {
+class FakeBackend : public channels::Conversations, public channels::Admin {
  public:
   explicit FakeBackend(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
 
@@ -36,7 +36,7 @@ class FakeBackend : public channels::Backend {
     for (const auto& b : served) out.push_back({b, 1, "/bots/" + b});
     return out;
   }
-  void handle_message(runtime::MessageRequest r, runtime::ReplyHandler done) override {
+  void submit(runtime::MessageRequest r, runtime::ReplyHandler done) override {
     runtime::MessageReply reply;
     std::chrono::milliseconds delay{0};
     {
@@ -62,6 +62,10 @@ class FakeBackend : public channels::Backend {
     if (delay.count() == 0) return post(std::move(done), std::move(reply));
     auto timer = std::make_shared<boost::asio::steady_timer>(executor_, delay);
     timer->async_wait([timer, done = std::move(done), reply = std::move(reply)](auto) mutable { done(std::move(reply)); });
+  }
+  // Nothing is pushed in channel tests: the handle only keeps the sink.
+  std::unique_ptr<channels::Subscription> subscribe(std::string, std::shared_ptr<channels::BotMessageSink>) override {
+    return std::make_unique<channels::Subscription>();
   }
   Result<json::object> conversation(const std::string& bot, const std::string& conv) override {
     std::lock_guard l(mu_);
@@ -120,7 +124,7 @@ class InProcessServer {
       : guard_(ioc_.get_executor()), backend_(std::make_shared<FakeBackend>(ioc_.get_executor())) {
     server_options.host = "127.0.0.1";
     server_options.port = 0;
-    api_ = std::make_unique<channels::Api>(api_options, backend_, metrics_);
+    api_ = std::make_unique<channels::Api>(api_options, backend_, backend_, metrics_);
     server_ = std::make_unique<channels::Server>(ioc_, server_options, *api_, metrics_);
     ok_ = server_->listen();
     server_->start();

@@ -1,6 +1,6 @@
 // The JWT verifier as Rasa's PyJWT check behaves: the configured algorithm only, signatures,
 // exp and nbf with the leeway, malformed tokens refused with a reason.
-#include "channels/jwt.h"
+#include "channels/http/jwt.h"
 
 #include <gtest/gtest.h>
 

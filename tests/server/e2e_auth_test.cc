@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "channels/auth.h"
+#include "channels/http/auth.h"
 #include "server/client.h"
 #include "server/echo_bot.h"
 #include "server/server_process.h"

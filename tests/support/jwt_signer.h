@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "channels/jwt.h"
+#include "channels/http/jwt.h"
 
 namespace parley::testing {
 
