@@ -74,5 +74,12 @@ TEST(HashValues, crf_phrase_keys_keep_their_values) {
   EXPECT_EQ(keys[ends[2] - 1], 0xbc0e48495e1dca29ull);  // "york", last word of the phrase
 }
 
+TEST(HashValues, the_redis_partition_hash_of_bot_nul_conversation_keeps_its_value) {
+  // store/redis/redis_store.cc: fnv1a(conversation, fnv1a_byte(fnv1a(bot), 0)) picks the partition
+  // (and so the key) of every stored conversation.
+  EXPECT_EQ(fnv1a("c1", fnv1a_byte(fnv1a("pizza"), 0)), 6702769848694977273ull);
+  EXPECT_EQ(fnv1a(std::string_view("pizza\0c1", 8)), 6702769848694977273ull);
+}
+
 }  // namespace
 }  // namespace parley

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "core/hash.h"
 #include "store/redis/client.h"
 #include "store/redis/scripts.h"
 
@@ -15,19 +16,8 @@ namespace {
 
 using namespace redis;  // the client and the scripts
 
-uint64_t fnv1a(std::string_view a, std::string_view b) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-  };
-  mix(a);
-  mix(std::string_view("\0", 1));
-  mix(b);
-  return h;
-}
+// The conversation's partition hash: FNV-1a of "bot\0conversation" (core/hash.h; it is in every key).
+uint64_t conversation_hash(std::string_view a, std::string_view b) { return fnv1a(b, fnv1a_byte(fnv1a(a), 0)); }
 
 // Partitions of a Redis Cluster deployment: a conversation's keys and the outbox stream its turns
 // write to share a hash tag, one of 64 spread evenly over the slots (so over the masters).
@@ -77,7 +67,7 @@ class Layout {
   std::string partition_health(size_t p) const { return "parley:{" + tags_[p] + "}:health"; }
 
   Keys conversation(const ConversationKey& key) const {
-    uint64_t h = fnv1a(key.bot, key.conversation);
+    uint64_t h = conversation_hash(key.bot, key.conversation);
     std::string tag;
     if (cluster_) {
       tag = tags_[h % tags_.size()];
