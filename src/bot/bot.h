@@ -21,7 +21,7 @@ struct Bot : dialogue::Agent {
 
 struct BuildOptions {
   std::string model_cache;  // folder of trained models (bot/model_cache.h); "" = train every time
-  LoadOptions load;         // the project's size cap
+  LoadOptions load{};       // the project's size cap
 };
 
 struct BuildResult {

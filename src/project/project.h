@@ -36,9 +36,9 @@ struct Intent {
   std::string name;
   // use_entities: true (default) means all entities; a list restricts; ignore_entities removes.
   bool use_all_entities = true;
-  std::vector<std::string> use_entities;
-  std::vector<std::string> ignore_entities;
-  SourceLoc loc;
+  std::vector<std::string> use_entities{};
+  std::vector<std::string> ignore_entities{};
+  SourceLoc loc{};
 };
 
 enum class SlotType { kText, kBool, kCategorical, kFloat, kList, kAny };

@@ -18,7 +18,7 @@ struct MessageRequest {
   std::string message_id;     // client message id; "" = no dedup
   std::string text;
   std::string input_channel = "rest";
-  json::value metadata;
+  json::value metadata{};
 };
 
 struct MessageReply {

@@ -116,7 +116,9 @@ TEST(Engine, turns_of_a_conversation_are_stored_in_the_order_they_were_acknowled
       int n = std::stoi(text.substr(8));
       int t = n / 1000, i = n % 1000;
       auto it = last_of_thread.find(t);
-      if (it != last_of_thread.end()) EXPECT_LT(it->second, i) << conv << " " << text;
+      if (it != last_of_thread.end()) {
+        EXPECT_LT(it->second, i) << conv << " " << text;
+      }
       last_of_thread[t] = i;
     }
     auto view = h.engine().conversation("clock", conv);

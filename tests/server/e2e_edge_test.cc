@@ -75,7 +75,7 @@ TEST_F(ServeEdge, websocket_handshake_errors_are_json) {
 }
 
 TEST_F(ServeEdge, a_stalled_request_gets_408_then_the_close) {
-  for (const std::string partial :
+  for (const std::string& partial :
        {std::string("POST /v1/bots/pizza/conversations/s/messages HTTP/1.1\r\nHost: x\r\n"),  // headers stall
         std::string("POST /v1/bots/pizza/conversations/s/messages HTTP/1.1\r\nHost: x\r\n"
                     "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":")}) {  // body stalls
@@ -135,7 +135,7 @@ TEST(ServeHosts, a_loopback_server_answers_only_loopback_host_names_against_dns_
   ASSERT_TRUE(server.start()) << server.log();
   const std::string port = std::to_string(server.port());
   const std::string route = "/v1/bots/pizza/conversations/rebind/messages";
-  for (const std::string host : std::vector<std::string>{"attacker.example:" + port, "attacker.example", "localhost.attacker.example"}) {
+  for (const std::string& host : std::vector<std::string>{"attacker.example:" + port, "attacker.example", "localhost.attacker.example"}) {
     HttpClient c(server.port());
     auto r = c.request(http::verb::post, route, R"({"id":"x","text":"hi"})", {{"Host", host}});
     EXPECT_EQ(r.status, 421u) << host << ": " << r.body;
@@ -145,7 +145,7 @@ TEST(ServeHosts, a_loopback_server_answers_only_loopback_host_names_against_dns_
     WsClient ws(server.port());
     EXPECT_NE(ws.connect("/v1/bots/pizza/ws", {{"Host", host}}), "") << host;
   }
-  for (const std::string host : std::vector<std::string>{"localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "app.localhost", "LOCALHOST."}) {
+  for (const std::string& host : std::vector<std::string>{"localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "app.localhost", "LOCALHOST."}) {
     HttpClient c(server.port());
     auto r = c.request(http::verb::get, "/healthz", {}, {{"Host", host}});
     EXPECT_EQ(r.status, 200u) << host << ": " << r.body;
