@@ -6,8 +6,8 @@
 #include <set>
 #include <thread>
 
-#include "core/hash.h"
 #include "store/redis/client.h"
+#include "store/redis/layout.h"
 #include "store/redis/scripts.h"
 
 namespace parley::store {
@@ -15,82 +15,6 @@ namespace parley::store {
 namespace {
 
 using namespace redis;  // the client and the scripts
-
-// The conversation's partition hash: FNV-1a of "bot\0conversation" (core/hash.h; it is in every key).
-uint64_t conversation_hash(std::string_view a, std::string_view b) { return fnv1a(b, fnv1a_byte(fnv1a(a), 0)); }
-
-// Partitions of a Redis Cluster deployment: a conversation's keys and the outbox stream its turns
-// write to share a hash tag, one of 64 spread evenly over the slots (so over the masters).
-constexpr size_t kClusterPartitions = 64;
-
-// A conversation's keys, and the outbox stream and counter its turns append to.
-struct Keys {
-  std::string meta, events, sizes, snapshot, dedup, lease, fence, outbox, outbox_seq;
-};
-
-// Key names. On one Redis node: a hash tag per conversation and ONE outbox stream that every turn
-// appends to. On a Redis Cluster a Lua script may only touch keys of one slot, so a conversation
-// is tagged with its partition, each partition has its own outbox stream in that slot, and
-// whoever reads the outbox first merges the partitions' new records into the global stream
-// (merge_partitions: a conditional script on the global slot, so a record is merged once).
-class Layout {
- public:
-  explicit Layout(bool cluster) : cluster_(cluster) {
-    std::string g = cluster ? "parley:{parley}:" : "parley:";
-    outbox = g + "outbox";
-    outbox_seq = g + "outbox:seq";
-    cursors = g + "cursors";
-    claim = g + "relay:claim";
-    health = g + "health";
-    merged = g + "merged";
-    dead_prefix = g + "dead:";
-    if (!cluster) return;
-    for (size_t p = 0; p < kClusterPartitions; ++p) {
-      const size_t lo = p * kSlots / kClusterPartitions, hi = (p + 1) * kSlots / kClusterPartitions;
-      for (size_t k = 0;; ++k) {
-        std::string tag = "p" + std::to_string(p) + "." + std::to_string(k);
-        size_t slot = key_slot(tag);
-        if (slot >= lo && slot < hi) {
-          tags_.push_back(tag);
-          break;
-        }
-      }
-    }
-  }
-
-  bool cluster() const { return cluster_; }
-  std::string outbox, outbox_seq, cursors, claim, health, merged, dead_prefix;
-  std::string dead(const std::string& sink) const { return dead_prefix + sink; }
-
-  size_t partitions() const { return tags_.size(); }
-  std::string partition_outbox(size_t p) const { return "parley:{" + tags_[p] + "}:outbox"; }
-  std::string partition_health(size_t p) const { return "parley:{" + tags_[p] + "}:health"; }
-
-  Keys conversation(const ConversationKey& key) const {
-    uint64_t h = conversation_hash(key.bot, key.conversation);
-    std::string tag;
-    if (cluster_) {
-      tag = tags_[h % tags_.size()];
-    } else {
-      char hex[17];
-      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-      tag = hex;
-    }
-    std::string id = std::to_string(key.bot.size()) + ":" + key.bot + key.conversation;
-    std::string base = "parley:{" + tag + "}:";
-    Keys k{base + "m:" + id, base + "e:" + id, base + "n:" + id, base + "s:" + id, base + "d:" + id,
-           base + "l:" + id, base + "fence", outbox, outbox_seq};
-    if (cluster_) {
-      k.outbox = base + "outbox";
-      k.outbox_seq = base + "outbox:seq";
-    }
-    return k;
-  }
-
- private:
-  bool cluster_;
-  std::vector<std::string> tags_;
-};
 
 // The position of a stream entry id "P-0" (position P - 1).
 uint64_t position_of(const redisReply* id) { return to_u64(id) - 1; }
