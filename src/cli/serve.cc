@@ -144,7 +144,7 @@ void warn_about_access(const Resolved& r, const std::string& host, const std::ve
              "only bot credentials are configured: the admin routes (bot list, sinks, replay) need a server "
              "credential (auth_token or jwt_secret) and none can reach them");
   for (const auto& [name, creds] : r.auth_config.bots) {
-    bool served = std::any_of(bots.begin(), bots.end(), [&](const auto& b) { return b.name == name; });
+    bool served = std::any_of(bots.begin(), bots.end(), [&, &n = name](const auto& b) { return b.name == n; });
     if (!served && !creds.empty()) ops::log(spdlog::level::warn, "bot_auth names a bot that is not served", {{"bot", name}});
   }
 }
