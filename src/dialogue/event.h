@@ -8,16 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/json.h"
 #include "core/status.h"
 
 namespace parley::dialogue {
 
-// Seconds since the epoch, to the microsecond: the time stamp of an event made now.
-inline double now_seconds() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() / 1e6;
-}
+// The time stamp of an event made now (core/clock.h).
+inline double now_seconds() { return unix_seconds(); }
 
 enum class EventType : uint8_t {
   kUser,                     // "user": text, parse_data in `value`, message_id, input_channel

@@ -15,7 +15,6 @@
 // A fatal producer error (idempotence state lost) replaces the producer on the next delivery.
 // The destructor flushes for at most kFlushOnClose, purges what is left and destroys the handle.
 #include <librdkafka/rdkafka.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,6 +22,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/log.h"
 #include "events/sink.h"
 
 namespace parley::events {
@@ -144,7 +144,7 @@ class Producer {
       rd_kafka_fatal_error(rk, buf, sizeof(buf));
       text = std::string("fatal: ") + buf;
       self->fatal_ = true;
-      spdlog::error("kafka producer {}: {}", rd_kafka_name(rk), text);
+      log(spdlog::level::err, "kafka producer error", {{"producer", rd_kafka_name(rk)}, {"error", text}});
     }
     std::lock_guard<std::mutex> lock(self->mu_);
     self->last_error_ = std::move(text);
@@ -154,7 +154,7 @@ class Producer {
     // syslog levels: 0-2 critical/alert/emergency, 3 error, 4 warning, 5-7 notice/info/debug.
     // Broker connection errors come at 3 and repeat while a broker is down: warnings.
     auto lvl = level <= 2 ? spdlog::level::err : level <= 4 ? spdlog::level::warn : spdlog::level::debug;
-    spdlog::log(lvl, "kafka {} {}: {}", rd_kafka_name(rk), fac, buf);
+    log(lvl, "kafka", {{"producer", rd_kafka_name(rk)}, {"facility", fac}, {"line", buf}});
   }
 
   rd_kafka_t* rk_ = nullptr;
@@ -231,7 +231,7 @@ class KafkaSink final : public Sink {
       auto made = Producer::create(config_);
       if (!made.ok()) return made.status();
       producer_ = std::move(made).value();
-      if (old) spdlog::warn("sink '{}': kafka producer replaced after a fatal error", config_.name);
+      if (old) log(spdlog::level::warn, "kafka producer replaced after a fatal error", {{"sink", config_.name}});
     }
     return producer_;
   }

@@ -15,7 +15,6 @@
 // first error answer, kTimeout when the timeout passes first (a server that is down, a stream that
 // is not there). Acknowledgements that come after their call returned are ignored.
 #include <nats/nats.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -26,6 +25,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/log.h"
 #include "events/sink.h"
 
 namespace parley::events {
@@ -96,10 +96,10 @@ void on_ack(jsCtx*, natsMsg* msg, jsPubAck*, jsPubAckErr* pae, void* closure) {
 void on_connected(natsConnection*, void*) {}
 void on_disconnected(natsConnection* nc, void* closure) {
   if (natsConnection_IsClosed(nc)) return;  // the sink is closing
-  spdlog::warn("sink '{}': disconnected from NATS, reconnecting", static_cast<const char*>(closure));
+  log(spdlog::level::warn, "disconnected from NATS, reconnecting", {{"sink", static_cast<const char*>(closure)}});
 }
 void on_reconnected(natsConnection*, void* closure) {
-  spdlog::info("sink '{}': reconnected to NATS", static_cast<const char*>(closure));
+  log(spdlog::level::info, "reconnected to NATS", {{"sink", static_cast<const char*>(closure)}});
 }
 
 std::vector<std::string> split_urls(const std::string& s) {
@@ -162,8 +162,8 @@ class NatsSink final : public Sink {
     if (s != NATS_OK) return Status::invalid("nats sink '" + config_.name + "': options: " + nats_error(s));
     s = natsConnection_Connect(&nc_, opts_);
     if (s == NATS_NOT_YET_CONNECTED) {
-      spdlog::warn("sink '{}': NATS at {} not reachable yet; connecting in the background", config_.name,
-                   config_.url);
+      log(spdlog::level::warn, "NATS not reachable yet; connecting in the background",
+          {{"sink", config_.name}, {"url", config_.url}});
       s = NATS_OK;
     }
     if (s != NATS_OK) return Status::invalid("nats sink '" + config_.name + "': connect: " + nats_error(s));
@@ -265,8 +265,8 @@ class NatsSink final : public Sink {
     s = js_AddStream(&si, admin_, &cfg, &o, &jerr);
     if (s == NATS_OK || jerr == JSStreamNameExistErr) {  // created, or by someone else meanwhile
       if (si != nullptr) jsStreamInfo_Destroy(si);
-      spdlog::info("sink '{}': JetStream stream '{}' over '{}' {}", config_.name, config_.stream, config_.topic,
-                   s == NATS_OK ? "created" : "exists");
+      log(spdlog::level::info, s == NATS_OK ? "JetStream stream created" : "JetStream stream exists",
+          {{"sink", config_.name}, {"stream", config_.stream}, {"subjects", config_.topic}});
       stream_ready_ = true;
       return Status::ok();
     }

@@ -18,7 +18,7 @@
 #include "events/config.h"
 #include "events/sink.h"
 #include "store/outbox.h"
-#include "store/stats.h"
+#include "core/histogram.h"
 
 namespace parley::events {
 
@@ -39,7 +39,7 @@ struct SinkStatus {
   uint64_t breaker_opened = 0;
   uint64_t window_bytes = 0;      // event bytes held in memory now
   uint64_t timeout_ms = 0;        // current delivery timeout
-  const store::Histogram* latency = nullptr;  // seconds per successful delivery
+  const Histogram* latency = nullptr;  // seconds per successful delivery
 };
 
 class Relay {

@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <functional>
 
+#include "core/clock.h"
 #include "events/record.h"
 
 namespace parley::events {
 
 namespace {
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // An outbox record as the lanes deliver it; false when it is not an event record.
 bool to_event(store::OutboxRecord&& r, OutEvent& e) {
@@ -110,7 +107,7 @@ SinkStatus SinkRunner::status() const {
   s.breaker_opened = breaker_.times_opened();
   s.cursor = cursor_locked();
   s.lag_events = s.outbox_end > s.cursor ? s.outbox_end - s.cursor : 0;
-  s.lag_seconds = unacked_.empty() ? 0 : std::max(0.0, unix_now() - unacked_.begin()->second);
+  s.lag_seconds = unacked_.empty() ? 0 : std::max(0.0, unix_seconds() - unacked_.begin()->second);
   s.delivered = delivered_;
   s.failed_tries = failed_tries_;
   s.dead_lettered = dead_lettered_;

@@ -24,7 +24,7 @@
 #include "events/relay.h"
 #include "events/sink.h"
 #include "store/outbox.h"
-#include "store/stats.h"
+#include "core/histogram.h"
 
 namespace parley::events {
 
@@ -100,7 +100,7 @@ class SinkRunner {
   std::mt19937_64 rng_;                 // backoff jitter
   uint64_t delivered_ = 0, failed_tries_ = 0, dead_lettered_ = 0, redelivered_ = 0;
   // Observed under mu_; status() hands out a pointer to it (its reads are atomic).
-  store::Histogram latency_{store::Histogram::latency_bounds()};
+  Histogram latency_{Histogram::latency_bounds()};
 
   // Touched by start() and stop() only.
   std::vector<std::thread> threads_;

@@ -1,6 +1,8 @@
 // EngineStats -> Prometheus families.
 #include "ops/engine_metrics.h"
 
+#include "store/stats.h"
+
 namespace parley::ops {
 
 namespace {

@@ -5,7 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <csignal>
 
-#include "ops/log.h"
+#include "core/log.h"
 
 namespace parley::ops {
 

@@ -3,7 +3,7 @@
 
 namespace parley::ops {
 
-ServerMetrics::ServerMetrics() : message_seconds_(store::Histogram::latency_bounds()) {}
+ServerMetrics::ServerMetrics() : message_seconds_(Histogram::latency_bounds()) {}
 
 void ServerMetrics::connection_opened() {
   open_.fetch_add(1, std::memory_order_relaxed);

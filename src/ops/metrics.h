@@ -50,7 +50,7 @@ class ServerMetrics {
   CounterMap errors_;         // error code
   CounterMap rate_limited_;   // scope
   CounterMap messages_;       // bot '\n' outcome
-  store::Histogram message_seconds_;
+  Histogram message_seconds_;
 };
 
 }  // namespace parley::ops

@@ -63,7 +63,7 @@ void PromWriter::sample(std::string_view name, const Labels& labels, double valu
   out_ += '\n';
 }
 
-void render_histogram(PromWriter& w, std::string_view name, const store::Histogram& h, const Labels& labels) {
+void render_histogram(PromWriter& w, std::string_view name, const Histogram& h, const Labels& labels) {
   std::string bucket = std::string(name) + "_bucket";
   const auto& bounds = h.bounds();
   uint64_t cumulative = 0;

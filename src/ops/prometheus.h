@@ -1,5 +1,5 @@
 // Prometheus text exposition (format 0.0.4): a writer for families and samples, and the rendering
-// of store::Histogram (the project's one histogram type). /metrics is built with these.
+// of parley::Histogram (core/histogram.h, the project's one histogram type). /metrics is built with these.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/stats.h"
+#include "core/histogram.h"
 
 namespace parley::ops {
 
@@ -33,6 +33,6 @@ std::string prom_escape(std::string_view value);
 
 // Writes name_bucket{le=...}, name_sum and name_count samples of `h` (the family line is the
 // caller's).
-void render_histogram(PromWriter& w, std::string_view name, const store::Histogram& h, const Labels& labels = {});
+void render_histogram(PromWriter& w, std::string_view name, const Histogram& h, const Labels& labels = {});
 
 }  // namespace parley::ops

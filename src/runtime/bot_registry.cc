@@ -1,14 +1,14 @@
 // Loading the bots folder and swapping bot versions in.
 #include "runtime/bot_registry.h"
 
-#include <spdlog/spdlog.h>
-
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
 #include <algorithm>
 #include <filesystem>
+
+#include "core/log.h"
 
 namespace parley::runtime {
 
@@ -87,11 +87,11 @@ Result<std::vector<bot::Diagnostic>> BotRegistry::load_all_locked(const std::str
       all.push_back(std::move(d));
     }
     if (!built.bot) {
-      spdlog::warn("bot '{}' not loaded: {}", name, error_text(built.diagnostics));
+      log(spdlog::level::warn, "bot not loaded", {{"bot", name}, {"error", error_text(built.diagnostics)}});
       continue;
     }
-    spdlog::info("bot '{}' loaded; models {} in {:.3f} s", name, built.models_from_cache ? "from the cache" : "trained",
-                 built.train_seconds);
+    log(spdlog::level::info, "bot loaded",
+        {{"bot", name}, {"models", built.models_from_cache ? "from the cache" : "trained"}, {"seconds", built.train_seconds}});
     auto entry = std::make_shared<BotEntry>();
     entry->bot = std::move(built.bot);
     entry->dir = dir.string();

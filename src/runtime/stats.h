@@ -11,11 +11,13 @@
 #include <string>
 #include <string_view>
 
-#include "store/stats.h"
+#include "core/histogram.h"
+
+namespace parley::store {
+struct StoreStats;
+}
 
 namespace parley::runtime {
-
-using store::Histogram;
 
 // How a message ended.
 enum class TurnOutcome : uint8_t {

@@ -1,12 +1,13 @@
 // The turn pipeline, step by step.
 #include "runtime/turn_job.h"
 
-#include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <exception>
 
+#include "core/clock.h"
+#include "core/log.h"
 #include "runtime/action_call.h"
 #include "runtime/records.h"
 #include "runtime/tracker_loader.h"
@@ -14,10 +15,6 @@
 namespace parley::runtime {
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
 
 constexpr uint64_t kStopped = UINT64_MAX;
 // The watchdog waits this long past the budget, so that a turn that notices its budget itself
@@ -163,8 +160,9 @@ void TurnJob::arm_watchdog(uint64_t stretch, Budget::Clock::time_point deadline)
 
 void TurnJob::on_watchdog(uint64_t stretch) {
   if (!computing_.compare_exchange_strong(stretch, kStopped)) return;  // it ended in time
-  spdlog::warn("turn over budget, still computing: bot={} conversation={} message_id={} budget_ms={}",
-               conv_->key.bot, conv_->key.conversation, msg_.request.message_id, core_->options.turn_budget.count());
+  log(spdlog::level::warn, "turn over budget, still computing",
+      {{"bot", conv_->key.bot}, {"conversation", conv_->key.conversation}, {"message_id", msg_.request.message_id},
+       {"budget_ms", core_->options.turn_budget.count()}});
   respond(Status(Code::kBudgetExceeded, kOverBudgetReply), TurnOutcome::kOverBudget);
 }
 
@@ -177,8 +175,9 @@ std::string TurnJob::over_budget(bool stopped) const {
 }
 
 void TurnJob::stop_over_budget(const std::string& why) {
-  spdlog::warn("turn stopped over budget: bot={} conversation={} message_id={} reason={}", conv_->key.bot,
-               conv_->key.conversation, msg_.request.message_id, why);
+  log(spdlog::level::warn, "turn stopped over budget",
+      {{"bot", conv_->key.bot}, {"conversation", conv_->key.conversation}, {"message_id", msg_.request.message_id},
+       {"reason", why}});
   // The tracker holds the stopped turn's events: drop them; only the error event is written.
   runner_.reset();
   conv_->tracker.reset();
@@ -193,7 +192,8 @@ void TurnJob::on_stopped(Status commit_status) {
   if (commit_status.is_ok()) {
     fence_ = 0;  // the append released the lease
   } else {
-    spdlog::warn("the error event of a turn over budget was not written: {}", commit_status.to_string());
+    log(spdlog::level::warn, "the error event of a turn over budget was not written",
+        {{"error", commit_status.to_string()}});
     if (fence_ != 0) (void)core_->store->leases()->release_lease(conv_->key, fence_);
     fence_ = 0;
   }
@@ -265,8 +265,9 @@ void TurnJob::fail(Status status) {
   runner_.reset();
   conv_->tracker.reset();
   conv_->bot.reset();
-  spdlog::warn("turn failed: bot={} conversation={} message_id={} error={}", conv_->key.bot,
-               conv_->key.conversation, msg_.request.message_id, status.to_string());
+  log(spdlog::level::warn, "turn failed",
+      {{"bot", conv_->key.bot}, {"conversation", conv_->key.conversation}, {"message_id", msg_.request.message_id},
+       {"error", status.to_string()}});
   answer(std::move(status), TurnOutcome::kFailed);
 }
 
@@ -289,7 +290,7 @@ void TurnJob::respond(Result<MessageReply> result, TurnOutcome outcome) {
   try {
     msg_.done(std::move(result));
   } catch (const std::exception& e) {
-    spdlog::error("reply handler threw: {}", e.what());
+    log(spdlog::level::err, "reply handler threw", {{"error", e.what()}});
   }
 }
 

@@ -38,7 +38,7 @@ TEST(Prometheus, values_are_integers_when_whole_and_special_values_by_name) {
 }
 
 TEST(Prometheus, a_histogram_has_cumulative_buckets_up_to_inf_then_sum_and_count) {
-  store::Histogram h({0.1, 1});
+  Histogram h({0.1, 1});
   h.observe(0.05);
   h.observe(0.1);  // on a bound: in that bucket
   h.observe(0.5);

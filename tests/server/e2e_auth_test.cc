@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "channels/http/auth.h"
+#include "core/clock.h"
 #include "server/client.h"
 #include "server/echo_bot.h"
 #include "server/server_process.h"
@@ -141,11 +142,11 @@ TEST(ServeAuth, expired_forged_and_alg_none_tokens_are_refused) {
   ASSERT_TRUE(s.start({.config_yaml = "jwt_secret: " + kJwtSecret + "\n"})) << s.log();
   HttpClient c(s.port());
   const std::string target = "/v1/bots/echo/conversations/bob";
-  auto expired = c.request(http::verb::get, target, "", bearer(sign_hs256(kJwtSecret, rasa_claims("bob", "admin", channels::unix_now() - 3600))));
+  auto expired = c.request(http::verb::get, target, "", bearer(sign_hs256(kJwtSecret, rasa_claims("bob", "admin", unix_time() - 3600))));
   EXPECT_EQ(expired.status, 401u);
   EXPECT_NE(expired.body.find("the token expired"), std::string::npos) << expired.body;
   EXPECT_EQ(expired.header("www-authenticate"), "Bearer realm=\"parley\", error=\"invalid_token\"");
-  auto later = c.request(http::verb::get, target, "", bearer(sign_hs256(kJwtSecret, rasa_claims("bob", "admin", channels::unix_now() + 3600))));
+  auto later = c.request(http::verb::get, target, "", bearer(sign_hs256(kJwtSecret, rasa_claims("bob", "admin", unix_time() + 3600))));
   EXPECT_EQ(later.status, 200u);
   std::string none = jwt_signing_input("none", rasa_claims("bob", "admin")) + ".";
   EXPECT_EQ(c.request(http::verb::get, target, "", bearer(none)).status, 401u);

@@ -4,7 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "events/relay.h"
-#include "ops/log.h"
+#include "core/log.h"
 #include "ops/sink_metrics.h"
 
 namespace parley::channels {
@@ -81,7 +81,7 @@ Response OpsRoutes::reload_response(const std::string& bot) const {
   auto r = d_.admin->reload_bot(bot);
   json::array diags;
   if (!r.ok()) {
-    ops::log(spdlog::level::warn, "reload refused", {{"bot", bot}, {"error", r.status().to_string()}});
+    log(spdlog::level::warn, "reload refused", {{"bot", bot}, {"error", r.status().to_string()}});
     ApiError e = error_from_status(r.status(), d_.retry_after_s);
     if (r.status().code() == Code::kNotFound) e.code = "unknown_bot";
     if (r.status().code() == Code::kInvalidArgument) e.code = "invalid_bot";
@@ -103,7 +103,7 @@ Response OpsRoutes::reload_response(const std::string& bot) const {
   uint64_t version = 0;
   for (const auto& b : d_.admin->bots())
     if (b.name == bot) version = b.version;
-  ops::log(spdlog::level::info, "bot reloaded", {{"bot", bot}, {"version", version}});
+  log(spdlog::level::info, "bot reloaded", {{"bot", bot}, {"version", version}});
   return json_response(
       200, json::serialize(json::object{{"bot", bot}, {"version", version}, {"warnings", std::move(diags)}}));
 }

@@ -222,8 +222,4 @@ bool is_loopback_host(std::string_view host) {
   return !ec && address.is_loopback();
 }
 
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace parley::channels

@@ -106,7 +106,4 @@ class Authorizer {
 // warns when it listens beyond loopback with no credential.
 bool is_loopback_host(std::string_view host);
 
-// Now, in Unix seconds.
-int64_t unix_now();
-
 }  // namespace parley::channels

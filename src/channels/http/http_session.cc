@@ -6,7 +6,7 @@
 #include <type_traits>
 
 #include "channels/http/session.h"
-#include "ops/log.h"
+#include "core/log.h"
 
 namespace parley::channels {
 
@@ -173,7 +173,7 @@ void HttpSession<Stream>::send_error(const ApiError& e) {
 
 template <class Stream>
 void HttpSession<Stream>::send(Response res, bool close) {
-  close = close || !keep_alive_ || ctx_->draining.load();
+  close = close || !keep_alive_ || ctx_->api->draining();
   res.version(version_);
   res.keep_alive(!close);
   ctx_->metrics->response(res.result_int());

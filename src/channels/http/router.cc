@@ -4,7 +4,8 @@
 #include <boost/asio/post.hpp>
 
 #include "channels/http/message_body.h"
-#include "ops/log.h"
+#include "core/clock.h"
+#include "core/log.h"
 
 namespace parley::channels {
 
@@ -13,7 +14,7 @@ Response error_reply(ops::ServerMetrics& metrics, const ApiError& e) {
   if (e.status >= 500) {
     json::object fields{{"code", e.code}, {"message", e.message}};
     if (!e.detail.empty()) fields["detail"] = e.detail;
-    ops::log(spdlog::level::warn, "request failed", fields);
+    log(spdlog::level::warn, "request failed", fields);
   }
   return error_response(e);
 }
@@ -29,12 +30,12 @@ Router::Router(RouterOptions options, ops::ServerMetrics& metrics, Bots bots, bo
 void Router::add(Route route) { routes_.push_back(std::move(route)); }
 
 Identity Router::identify(const Request& request, const Target& target, const std::string& bot) const {
-  return options_.auth ? options_.auth->identify(request, target, bot, unix_now()) : Identity{};
+  return options_.auth ? options_.auth->identify(request, target, bot, unix_time()) : Identity{};
 }
 
 std::optional<ApiError> Router::authorize(const Identity& who, Access access, const std::string& bot,
                                           const std::string* conversation) const {
-  return options_.auth ? options_.auth->check(who, access, bot, conversation, unix_now()) : std::nullopt;
+  return options_.auth ? options_.auth->check(who, access, bot, conversation, unix_time()) : std::nullopt;
 }
 
 const Route* Router::match(const Target& target, http::verb method, RouteParams* params, std::string* allow) const {

@@ -8,7 +8,7 @@
 
 #include "channels/http/session.h"
 #include "core/tls.h"
-#include "ops/log.h"
+#include "core/log.h"
 
 namespace parley::channels {
 
@@ -60,7 +60,7 @@ class Server::Listener : public std::enable_shared_from_this<Server::Listener> {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
       // Out of descriptors (or another transient failure): wait a little instead of spinning.
-      ops::log(spdlog::level::warn, "accept failed", {{"error", ec.message()}});
+      log(spdlog::level::warn, "accept failed", {{"error", ec.message()}});
       retry_.expires_after(std::chrono::milliseconds(50));
       retry_.async_wait([self = shared_from_this()](beast::error_code ec) {
         if (!ec) self->do_accept();
@@ -137,7 +137,7 @@ void Server::start() {
 }
 
 void Server::stop_accepting() {
-  ctx_->draining.store(true);
+  ctx_->api->set_draining(true);  // the one drain flag: 503 on /readyz and messages, Connection: close
   if (listener_) listener_->stop();
 }
 

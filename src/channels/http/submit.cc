@@ -4,17 +4,10 @@
 #include <algorithm>
 #include <chrono>
 
-#include "ops/log.h"
+#include "core/clock.h"
+#include "core/log.h"
 
 namespace parley::channels {
-
-namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
 
 Submitter::Submitter(SubmitOptions options, std::shared_ptr<Conversations> conversations,
                      ops::ServerMetrics& metrics, const std::atomic<bool>& draining)
@@ -76,7 +69,7 @@ void Submitter::submit(runtime::MessageRequest msg, std::function<void(Submitted
     std::string outcome = r.ok() ? (r->replayed ? "replayed" : "ok") : code_name(r.status().code());
     metrics_.message(bot, outcome, secs);
     if (spdlog::should_log(spdlog::level::debug) || !r.ok())
-      ops::log(r.ok() ? spdlog::level::debug : spdlog::level::info, "turn",
+      log(r.ok() ? spdlog::level::debug : spdlog::level::info, "turn",
                {{"bot", bot},
                 {"conversation", conversation},
                 {"message_id", message_id},

@@ -9,12 +9,12 @@
 // RocksDB's own log goes to the server's log, not to a LOG file in the store's folder: once a
 // write of that file had failed for want of space, RocksDB's next log line aborted the process
 // on the same assertion.
-#include <spdlog/spdlog.h>
 
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
 
+#include "core/log.h"
 #include "store/rocksdb/store_impl.h"
 
 namespace parley::store {
@@ -62,8 +62,8 @@ class ServerLogger final : public rocksdb::Logger {
     if (level < GetInfoLogLevel()) return;
     char line[1024];
     std::vsnprintf(line, sizeof line, format, ap);
-    spdlog::log(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err : spdlog::level::warn,
-                "rocksdb: {}", line);
+    log(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err : spdlog::level::warn, "rocksdb",
+        {{"line", line}});
   }
 };
 
@@ -96,7 +96,8 @@ void RocksDbStore::Impl::note_fault(const rocksdb::Status& s, std::string_view w
   Fault kind = fault_of(s);
   Fault none = Fault::kNone;
   if (fault.compare_exchange_strong(none, kind))
-    spdlog::error("store: {} failed, writes are refused until the store recovers: {}", what, s.ToString());
+    log(spdlog::level::err, "store: a write failed; writes are refused until the store recovers",
+        {{"operation", what}, {"error", s.ToString()}});
   std::lock_guard<std::mutex> lock(mu);
   cv.notify_all();
 }
@@ -121,7 +122,7 @@ bool RocksDbStore::Impl::reopen() {
   std::unique_lock<std::shared_mutex> lock(db_mu);
   if (db) {
     rocksdb::Status closed = db->Close();
-    if (!closed.ok()) spdlog::warn("store: closing after a fault: {}", closed.ToString());
+    if (!closed.ok()) log(spdlog::level::warn, "store: closing after a fault", {{"error", closed.ToString()}});
     db.reset();
   }
   rocksdb::DB* raw = nullptr;
@@ -132,11 +133,11 @@ bool RocksDbStore::Impl::reopen() {
     if (auto next = find_next_outbox_seq(*db); next.ok() && *next > next_outbox_seq.load())
       next_outbox_seq.store(*next);
     fault.store(Fault::kNone);
-    spdlog::warn("store: recovered from the storage fault; writes are accepted again");
+    log(spdlog::level::warn, "store: recovered from the storage fault; writes are accepted again");
     return true;
   }
   fault.store(fault_of(s));
-  spdlog::warn("store: cannot reopen yet, retrying: {}", s.ToString());
+  log(spdlog::level::warn, "store: cannot reopen yet, retrying", {{"error", s.ToString()}});
   // Reads go on meanwhile from a read-only view (it writes nothing).
   if (rocksdb::DB::OpenForReadOnly(db_options, dir, &raw).ok()) db.reset(raw);
   return false;

@@ -1,9 +1,9 @@
 // The fixed-bucket histogram: a binary search for the bucket, relaxed atomics for the counters.
-#include "store/stats.h"
+#include "core/histogram.h"
 
 #include <algorithm>
 
-namespace parley::store {
+namespace parley {
 
 Histogram::Histogram(std::vector<double> upper_bounds)
     : bounds_(std::move(upper_bounds)),
@@ -50,4 +50,4 @@ std::vector<double> Histogram::count_bounds() {
   return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 }
 
-}  // namespace parley::store
+}  // namespace parley

@@ -1,11 +1,11 @@
 // JSON log lines through spdlog: a custom pattern flag writes the message either as prepared
-// JSON members (structured calls through ops::log) or as an escaped "msg" string (plain calls).
-#include "ops/log.h"
+// JSON members (structured calls through log()) or as an escaped "msg" string (plain calls).
+#include "core/log.h"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
-namespace parley::ops {
+namespace parley {
 
 namespace {
 
@@ -60,4 +60,4 @@ void log(spdlog::level::level_enum level, std::string_view msg, const json::obje
   spdlog::log(level, "{}", line);
 }
 
-}  // namespace parley::ops
+}  // namespace parley

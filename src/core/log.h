@@ -10,7 +10,7 @@
 #include "core/json.h"
 #include "core/status.h"
 
-namespace parley::ops {
+namespace parley {
 
 // Makes the default spdlog logger write JSON lines to stderr at `level` (trace, debug, info,
 // warn, error, off). kInvalidArgument for an unknown level.
@@ -19,4 +19,4 @@ Status init_json_logging(std::string_view level);
 // Logs `msg` with extra fields (bot, conversation, turn, ...) as top-level JSON keys.
 void log(spdlog::level::level_enum level, std::string_view msg, const json::object& fields = {});
 
-}  // namespace parley::ops
+}  // namespace parley
