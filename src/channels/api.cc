@@ -8,29 +8,19 @@
 
 namespace parley::channels {
 
-namespace {
-
-RouterOptions router_options(const ApiOptions& o) { return {o.limits.max_id_bytes, o.auth, o.cors, o.hosts}; }
-
-SubmitOptions submit_options(const ApiOptions& o) {
-  return {o.limits, o.retry_after_s, o.conversation_rate, o.bot_rate};
-}
-
-}  // namespace
-
 Api::Api(ApiOptions options, std::shared_ptr<Conversations> conversations, std::shared_ptr<Admin> admin,
          ops::ServerMetrics& metrics, events::Relay* relay)
     : options_(std::move(options)),
       conversations_(std::move(conversations)),
       admin_(std::move(admin)),
       metrics_(metrics),
-      router_(router_options(options_), metrics,
+      router_(options_.router, metrics,
               Router::Bots{[this](std::string_view bot) { return conversations_->has_bot(bot); },
                            [this](ApiError* error) { return single_bot(error); }},
               blocking_pool_.get_executor()),
-      submitter_(submit_options(options_), conversations_, metrics, draining_),
+      submitter_(options_.submit, conversations_, metrics, draining_),
       websocket_(router_, submitter_, metrics) {
-  unsigned retry = options_.retry_after_s;
+  unsigned retry = options_.submit.retry_after_s;
   add_ops_routes(router_, OpsDeps{admin_.get(), &metrics_, relay, &draining_, retry, reload_pool_.get_executor(),
                                   &reloading_});
   add_conversation_routes(router_, submitter_, *admin_, retry);

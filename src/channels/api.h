@@ -39,13 +39,8 @@ class Relay;
 namespace parley::channels {
 
 struct ApiOptions {
-  MessageLimits limits;
-  unsigned retry_after_s = 1;               // Retry-After on 503
-  ops::RateLimitOptions conversation_rate;  // per (bot, conversation)
-  ops::RateLimitOptions bot_rate;           // per bot
-  std::shared_ptr<const Authorizer> auth;   // null: every route open
-  CorsPolicy cors;
-  HostPolicy hosts;                         // default: any Host
+  RouterOptions router;  // ids in the path, credentials, CORS, Host names
+  SubmitOptions submit;  // message limits, Retry-After, rate limits
 };
 
 class Api {
@@ -78,7 +73,8 @@ class Api {
     websocket_.handle_message(ws, std::move(text), std::move(reply));
   }
 
-  // While draining, /readyz and the message routes answer 503 (so load balancers move away).
+  // The server's one drain flag (Server::stop_accepting sets it): while draining, /readyz and the
+  // message routes answer 503 (so load balancers move away) and HTTP responses close the connection.
   void set_draining(bool draining) { draining_.store(draining); }
   bool draining() const { return draining_.load(); }
 

@@ -15,7 +15,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "core/config.h"
+#include "core/host_port.h"
 #include "core/json.h"
 
 namespace parley::cli {

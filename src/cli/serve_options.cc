@@ -1,5 +1,6 @@
-// The settings table of `parley serve` and the three sources that fill it (file, env, flags).
-#include "core/config.h"
+// The settings table of `parley serve`, the three sources that fill it (file, env, flags), and
+// the builders of each module's options.
+#include "cli/serve_options.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -10,7 +11,9 @@
 #include <sstream>
 #include <variant>
 
-namespace parley {
+#include "core/yaml_file.h"
+
+namespace parley::cli {
 
 namespace {
 
@@ -216,15 +219,9 @@ std::string get_serve_option(const ServeOptions& options, std::string_view key) 
   return {};
 }
 
-Status load_serve_config_file(const std::string& path, ServeOptions& options) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return Status::not_found(path + ": cannot read the config file");
-  } catch (const YAML::Exception& e) {
-    return Status::invalid(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+namespace {
+
+Status apply_config_root(const YAML::Node& root, const std::string& path, ServeOptions& options) {
   if (root.IsNull()) return Status::ok();  // an empty file
   if (!root.IsMap()) return Status::invalid(path + ": the config file must be a mapping of setting: value");
   for (const auto& kv : root) {
@@ -260,6 +257,14 @@ Status load_serve_config_file(const std::string& path, ServeOptions& options) {
   return Status::ok();
 }
 
+}  // namespace
+
+Status load_serve_config_file(const std::string& path, ServeOptions& options) {
+  return read_yaml_file(path, [&options](const YAML::Node& root, const std::string& origin) {
+    return apply_config_root(root, origin, options);
+  });
+}
+
 Status apply_serve_env(ServeOptions& options, const std::function<const char*(const char*)>& getenv) {
   for (const auto& s : table()) {
     std::string name = setting_env_name(s.key);
@@ -267,30 +272,6 @@ Status apply_serve_env(ServeOptions& options, const std::function<const char*(co
     if (!v) continue;
     if (Status st = set_serve_option(options, s.key, v); !st) return Status::invalid(name + ": " + st.message());
   }
-  return Status::ok();
-}
-
-Status split_host_port(std::string_view listen, std::string* host, uint16_t* port) {
-  std::string_view h;
-  std::string_view p;
-  if (!listen.empty() && listen.front() == '[') {
-    size_t close = listen.find(']');
-    if (close == std::string_view::npos || close + 1 >= listen.size() || listen[close + 1] != ':')
-      return Status::invalid("listen '" + std::string(listen) + "' is not [HOST]:PORT");
-    h = listen.substr(1, close - 1);
-    p = listen.substr(close + 2);
-  } else {
-    size_t colon = listen.rfind(':');
-    if (colon == std::string_view::npos) return Status::invalid("listen '" + std::string(listen) + "' is not HOST:PORT");
-    h = listen.substr(0, colon);
-    p = listen.substr(colon + 1);
-  }
-  unsigned v = 0;
-  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
-  if (p.empty() || ec != std::errc() || end != p.data() + p.size() || v > 65535)
-    return Status::invalid("listen '" + std::string(listen) + "': bad port");
-  *host = h.empty() ? "0.0.0.0" : std::string(h);
-  *port = static_cast<uint16_t>(v);
   return Status::ok();
 }
 
@@ -318,4 +299,83 @@ Status validate_serve_options(const ServeOptions& o) {
   return Status::ok();
 }
 
-}  // namespace parley
+runtime::EngineOptions engine_options(const ServeOptions& o, const events::EventsConfig& events, bool write_outbox) {
+  runtime::EngineOptions eo;
+  eo.cache_bytes = o.cache_bytes;
+  eo.tracker_window = o.tracker_window;
+  eo.snapshot_every = o.snapshot_every;
+  eo.max_queue_per_conversation = o.max_queue_per_conversation;
+  eo.max_pending_turns = o.max_pending_turns;
+  eo.action_timeout = std::chrono::milliseconds(o.action_timeout_ms);
+  eo.turn_budget = std::chrono::milliseconds(o.turn_budget_ms);
+  eo.action_max_in_flight_per_bot = o.action_max_in_flight;
+  eo.write_outbox = write_outbox;
+  eo.max_event_bytes = events.max_event_bytes;
+  eo.model_cache = o.model_cache == "off" ? std::string() : o.model_cache.empty() ? o.data + "/models" : o.model_cache;
+  eo.max_project_bytes = o.max_project_bytes;
+  return eo;
+}
+
+channels::ApiOptions api_options(const ServeOptions& o, std::shared_ptr<const channels::Authorizer> auth,
+                                 const std::string& host) {
+  channels::ApiOptions ao;
+  ao.submit.limits.max_text_bytes = o.max_text_bytes;
+  ao.submit.limits.require_message_id = o.require_message_id;
+  ao.submit.limits.max_id_bytes = o.max_id_bytes;
+  ao.submit.retry_after_s = static_cast<unsigned>(o.retry_after_s);
+  ao.submit.conversation_rate = {o.rate_limit_conversation_per_s, o.rate_limit_conversation_burst};
+  ao.submit.bot_rate = {o.rate_limit_bot_per_s, o.rate_limit_bot_burst};
+  ao.router.max_id_bytes = o.max_id_bytes;
+  ao.router.auth = std::move(auth);
+  ao.router.cors.origins = channels::parse_origins(o.cors);
+  ao.router.hosts = channels::host_policy(o.allowed_hosts, host);
+  return ao;
+}
+
+channels::ServerOptions server_options(const ServeOptions& o, const std::string& host, uint16_t port,
+                                       size_t max_connections) {
+  channels::ServerOptions so;
+  so.host = host;
+  so.port = port;
+  so.max_connections = max_connections;
+  so.max_header_bytes = o.max_header_bytes;
+  so.max_body_bytes = o.max_body_bytes;
+  so.read_timeout = std::chrono::milliseconds(o.read_timeout_ms);
+  so.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+  so.write_timeout = std::chrono::milliseconds(o.write_timeout_ms);
+  so.retry_after_s = static_cast<unsigned>(o.retry_after_s);
+  so.tls_cert_file = o.tls_cert_file;
+  so.tls_key_file = o.tls_key_file;
+  return so;
+}
+
+store::RocksDbStoreOptions rocksdb_store_options(const ServeOptions& o) {
+  store::RocksDbStoreOptions so;
+  so.durability = o.durability == "flush" ? store::Durability::kFlush
+                  : o.durability == "none" ? store::Durability::kNone
+                                           : store::Durability::kFsync;
+  return so;
+}
+
+store::RedisStoreOptions redis_store_options(const ServeOptions& o, size_t readers) {
+  store::RedisStoreOptions ro;
+  ro.url = o.redis_url;
+  ro.readers = readers;
+  return ro;
+}
+
+actions::HttpActionClientOptions action_client_options(const ServeOptions& o) {
+  actions::HttpActionClientOptions ao;
+  ao.ca_file = o.tls_ca_file;
+  return ao;
+}
+
+channels::AuthConfig server_auth_config(const ServeOptions& o) {
+  channels::AuthConfig c;
+  c.server = channels::Credentials{o.auth_token, o.jwt_secret, o.jwt_method, o.jwt_public_key_file};
+  c.open_metrics = o.metrics_access == "open";
+  c.open_messages = o.message_access == "open";
+  return c;
+}
+
+}  // namespace parley::cli

@@ -34,7 +34,7 @@ struct EngineOptions {
   size_t snapshot_keep_events = 64;         // session events a snapshot keeps (bounds its size)
   size_t max_queue_per_conversation = 64;   // mailbox bound; beyond it: Code::kUnavailable
   size_t max_pending_turns = 20000;         // all mailboxes together; beyond it: kUnavailable
-  std::chrono::milliseconds action_timeout{5000};
+  std::chrono::milliseconds action_timeout = dialogue::ActionRequest{}.timeout;  // per custom action call
   // Compute time of one turn (its NLU and policies; not its waits for the store or action
   // servers). A turn over it, or one whose regex search hit its limit, is stopped: nothing of it
   // is committed but an error event (turn_budget_exceeded), and it is answered with
@@ -48,7 +48,7 @@ struct EngineOptions {
   std::chrono::milliseconds lease_ttl{8000};
   size_t max_event_bytes = 64u << 10;       // event records longer than this are truncated
   std::string model_cache;                  // folder of trained models ("" = train at every load)
-  uint64_t max_project_bytes = 64ull << 20; // a bot's files together; larger ones are not loaded
+  uint64_t max_project_bytes = bot::LoadOptions{}.max_project_bytes;  // a bot's files together; larger ones are not loaded
 };
 
 struct BotInfo {

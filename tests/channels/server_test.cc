@@ -249,7 +249,7 @@ TEST(ChannelServer, full_queue_is_503_with_retry_after) {
 
 TEST(ChannelServer, per_conversation_rate_limit_is_429_with_retry_after) {
   channels::ApiOptions ao;
-  ao.conversation_rate = {1, 3};
+  ao.submit.conversation_rate = {1, 3};
   InProcessServer s({}, ao);
   HttpClient c(s.port());
   for (int i = 0; i < 3; ++i) EXPECT_EQ(c.post(kMsgPath, R"({"text":"x"})").status, 200u);
@@ -264,7 +264,7 @@ TEST(ChannelServer, per_conversation_rate_limit_is_429_with_retry_after) {
 
 TEST(ChannelServer, per_bot_rate_limit_is_429) {
   channels::ApiOptions ao;
-  ao.bot_rate = {0.5, 2};
+  ao.submit.bot_rate = {0.5, 2};
   InProcessServer s({}, ao);
   HttpClient c(s.port());
   EXPECT_EQ(c.post("/v1/bots/echo/conversations/a/messages", R"({"text":"x"})").status, 200u);

@@ -1,12 +1,12 @@
 // The serve settings file: the store's long form and its errors.
-#include "core/config.h"
+#include "cli/serve_options.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-namespace parley {
+namespace parley::cli {
 namespace {
 
 std::string write_config(const std::string& name, const std::string& text) {
@@ -50,4 +50,4 @@ TEST(ServeConfig, the_store_long_form_refuses_unknown_keys_and_types_with_the_li
 }
 
 }  // namespace
-}  // namespace parley
+}  // namespace parley::cli

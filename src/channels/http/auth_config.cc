@@ -55,14 +55,6 @@ Status from_root(const YAML::Node& root, const std::string& origin, AuthConfig& 
 
 }  // namespace
 
-AuthConfig server_auth_config(const ServeOptions& o) {
-  AuthConfig c;
-  c.server = Credentials{o.auth_token, o.jwt_secret, o.jwt_method, o.jwt_public_key_file};
-  c.open_metrics = o.metrics_access == "open";
-  c.open_messages = o.message_access == "open";
-  return c;
-}
-
 Status load_bot_auth(const std::string& path, AuthConfig& out) {
   return read_yaml_file(path, [&out](const YAML::Node& root, const std::string& origin) { return from_root(root, origin, out); });
 }

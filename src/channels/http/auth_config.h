@@ -1,5 +1,5 @@
 // Where `parley serve` finds its credentials (auth.h): the server's in its settings
-// (core/config.h: auth_token, jwt_*, from parley.yml, PARLEY_* variables or flags), each bot's in
+// (cli/serve_options.h: auth_token, jwt_*, from parley.yml, PARLEY_* variables or flags), each bot's in
 // parley.yml's `bot_auth:` section and in PARLEY_BOT_<BOT>_<KEY> variables, which win:
 //
 //   bot_auth:
@@ -18,12 +18,8 @@
 #include <vector>
 
 #include "channels/http/auth.h"
-#include "core/config.h"
 
 namespace parley::channels {
-
-// The server's credentials and metrics_access from the settings.
-AuthConfig server_auth_config(const ServeOptions& options);
 
 // Adds the `bot_auth:` section of a parley.yml (none: nothing). Errors name the file, line and key.
 Status load_bot_auth(const std::string& path, AuthConfig& out);

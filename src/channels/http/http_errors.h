@@ -16,6 +16,9 @@ namespace http = boost::beast::http;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
+// Retry-After of a 503 (server busy, draining) unless the settings say otherwise.
+inline constexpr unsigned kDefaultRetryAfterS = 1;
+
 struct ApiError {
   ApiError() = default;
   ApiError(unsigned status, std::string code, std::string message, unsigned retry_after_s = 0,

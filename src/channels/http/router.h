@@ -15,6 +15,7 @@
 #include "channels/http/auth.h"
 #include "channels/http/browser.h"
 #include "channels/http/http_errors.h"
+#include "channels/http/message_body.h"
 #include "channels/http/target.h"
 #include "ops/metrics.h"
 
@@ -50,7 +51,7 @@ struct Route {
 };
 
 struct RouterOptions {
-  size_t max_id_bytes = 256;               // bot names and conversation ids in the path
+  size_t max_id_bytes = MessageLimits{}.max_id_bytes;  // bot names and conversation ids in the path
   std::shared_ptr<const Authorizer> auth;  // null: every route open
   CorsPolicy cors;
   HostPolicy hosts;

@@ -40,7 +40,7 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds write_timeout{10000};
-  unsigned retry_after_s = 1;
+  unsigned retry_after_s = kDefaultRetryAfterS;
   std::string tls_cert_file;                  // PEM chain; with tls_key_file: HTTPS only
   std::string tls_key_file;
 };
@@ -50,7 +50,6 @@ struct SessionContext {
   ServerOptions options;
   Api* api = nullptr;
   ops::ServerMetrics* metrics = nullptr;
-  std::atomic<bool> draining{false};      // answer with Connection: close
   std::atomic<int64_t> requests_in_flight{0};
 };
 
@@ -69,7 +68,8 @@ class Server {
   uint16_t port() const { return port_; }
   // Starts accepting on the io_context's threads.
   void start();
-  // Stops accepting new connections and marks responses Connection: close. Thread-safe.
+  // Stops accepting new connections and sets the API draining (Api::set_draining): responses
+  // carry Connection: close, /readyz and messages answer 503. Thread-safe.
   void stop_accepting();
   // Requests read and not yet answered (HTTP and WebSocket).
   int64_t requests_in_flight() const { return ctx_->requests_in_flight.load(); }

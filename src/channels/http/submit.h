@@ -21,7 +21,7 @@ namespace parley::channels {
 
 struct SubmitOptions {
   MessageLimits limits;
-  unsigned retry_after_s = 1;               // Retry-After on 503
+  unsigned retry_after_s = kDefaultRetryAfterS;  // Retry-After on 503
   ops::RateLimitOptions conversation_rate;  // per (bot, conversation)
   ops::RateLimitOptions bot_rate;           // per bot
 };
