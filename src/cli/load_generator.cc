@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/json.h"
+#include "core/yaml_file.h"
 
 namespace parley::cli {
 
@@ -33,9 +34,8 @@ std::vector<BenchTurn> pizza_script() {
 }
 
 Result<std::vector<BenchTurn>> load_script(const std::string& path) {
-  try {
-    YAML::Node root = YAML::LoadFile(path);
-    std::vector<BenchTurn> out;
+  std::vector<BenchTurn> out;
+  Status read = read_yaml_file(path, [&out](const YAML::Node& root, const std::string&) {
     if (root.IsSequence()) {
       for (const auto& item : root) {
         BenchTurn t;
@@ -56,11 +56,11 @@ Result<std::vector<BenchTurn>> load_script(const std::string& path) {
         out.push_back({text, {}});
       }
     }
-    if (out.empty()) return Status::invalid(path + ": no turns found (a list of {text, expect} or a test-story file)");
-    return out;
-  } catch (const std::exception& e) {
-    return Status::invalid(path + ": " + e.what());
-  }
+    return Status::ok();
+  });
+  if (!read) return read;
+  if (out.empty()) return Status::invalid(path + ": no turns found (a list of {text, expect} or a test-story file)");
+  return out;
 }
 
 namespace {
@@ -127,6 +127,114 @@ bool reply_texts(const std::string& route, const std::string& body, std::vector<
   return true;
 }
 
+// One connection of the load: plain HTTP, or a WebSocket when ws is set.
+struct Link {
+  explicit Link(const asio::any_io_executor& ex) : stream(ex) {}
+  beast::tcp_stream stream;
+  std::unique_ptr<websocket::stream<beast::tcp_stream>> ws;
+  beast::flat_buffer buffer;
+};
+
+// What one message got back.
+struct Exchange {
+  boost::system::error_code ec;  // transport error: the connection is gone
+  unsigned status = 200;
+  std::string reply;
+  bool closed = false;  // the server answered with Connection: close
+};
+
+// Connects (and for the ws route upgrades); false after an error, counted and noted in `r`.
+asio::awaitable<bool> open_link(const Shared& sh, Link& link, BenchResult& r) {
+  const BenchOptions& o = sh.opt;
+  auto [cec] = co_await link.stream.async_connect(sh.endpoint, asio::as_tuple(asio::use_awaitable));
+  if (cec) {
+    ++r.errors;
+    if (r.first_problem.empty()) r.first_problem = "connect: " + cec.message();
+    co_return false;
+  }
+  link.stream.socket().set_option(tcp::no_delay(true));
+  if (o.route != "ws") co_return true;
+  link.ws = std::make_unique<websocket::stream<beast::tcp_stream>>(std::move(link.stream));
+  if (!o.token.empty())
+    link.ws->set_option(websocket::stream_base::decorator([token = o.token](websocket::request_type& req) {
+      req.set(http::field::authorization, "Bearer " + token);
+    }));
+  auto [hec] = co_await link.ws->async_handshake(o.host + ":" + o.port, "/v1/bots/" + o.bot + "/ws",
+                                                  asio::as_tuple(asio::use_awaitable));
+  if (hec) {
+    ++r.errors;
+    if (r.first_problem.empty()) r.first_problem = "websocket handshake: " + hec.message();
+    co_return false;
+  }
+  co_return true;
+}
+
+// Sends one message of conversation `conv` and reads its reply.
+asio::awaitable<Exchange> exchange(const BenchOptions& o, Link& link, const std::string& conv, std::string body) {
+  Exchange x;
+  if (link.ws) {
+    std::tie(x.ec, std::ignore) = co_await link.ws->async_write(asio::buffer(body), asio::as_tuple(asio::use_awaitable));
+    if (!x.ec) {
+      link.buffer.clear();
+      std::tie(x.ec, std::ignore) = co_await link.ws->async_read(link.buffer, asio::as_tuple(asio::use_awaitable));
+      x.reply = beast::buffers_to_string(link.buffer.data());
+    }
+    co_return x;
+  }
+  std::string target = o.route == "rasa" ? "/bots/" + o.bot + "/webhooks/rest/webhook"
+                                         : "/v1/bots/" + o.bot + "/conversations/" + conv + "/messages";
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  req.set(http::field::host, o.host);
+  req.set(http::field::content_type, "application/json");
+  if (!o.token.empty()) req.set(http::field::authorization, "Bearer " + o.token);
+  req.keep_alive(true);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  std::tie(x.ec, std::ignore) = co_await http::async_write(link.stream, req, asio::as_tuple(asio::use_awaitable));
+  if (!x.ec) {
+    http::response<http::string_body> res;
+    std::tie(x.ec, std::ignore) =
+        co_await http::async_read(link.stream, link.buffer, res, asio::as_tuple(asio::use_awaitable));
+    x.status = res.result_int();
+    x.reply = std::move(res.body());
+    x.closed = !x.ec && !res.keep_alive();
+  }
+  co_return x;
+}
+
+// Counts a reply that arrived (HTTP error, unexpected texts, or a measured turn) into `r`.
+void record_reply(Shared& sh, BenchResult& r, const BenchTurn& t, const Exchange& x, bool measured,
+                  Clock::duration latency) {
+  if (x.status / 100 != 2) {
+    if (measured) ++r.errors;
+    if (r.first_problem.empty()) r.first_problem = "HTTP " + std::to_string(x.status) + ": " + x.reply.substr(0, 200);
+    sh.done_errors++;
+    return;
+  }
+  std::vector<std::string> texts;
+  std::string problem;
+  if (!reply_texts(sh.opt.route, x.reply, texts, problem) || (!t.expect.empty() && texts != t.expect)) {
+    if (measured) ++r.mismatches;
+    if (r.first_problem.empty()) {
+      if (problem.empty()) {
+        problem = "turn \"" + t.text + "\": expected";
+        for (const auto& e : t.expect) problem += " \"" + e + "\"";
+        problem += ", got";
+        for (const auto& s : texts) problem += " \"" + s + "\"";
+      }
+      r.first_problem = problem;
+    }
+  }
+  if (measured) {
+    ++r.turns;
+    r.latency.record(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(latency).count()));
+  }
+  sh.done_turns++;
+}
+
+// One client: runs the script over and over, a new conversation per lap, reconnecting after an
+// error. Closed loop (the next message once the reply is in), or open loop at o.rate messages/s
+// over all connections (latency then counts from the scheduled send time).
 asio::awaitable<void> connection(Shared& sh, int index) {
   const BenchOptions& o = sh.opt;
   auto ex = co_await asio::this_coro::executor;
@@ -139,35 +247,12 @@ asio::awaitable<void> connection(Shared& sh, int index) {
   asio::steady_timer timer(ex);
   uint64_t lap = 0, msg = 0;
   size_t turn = 0;
-  const std::string target = o.route == "rasa" ? "/bots/" + o.bot + "/webhooks/rest/webhook" : "";
   while (!sh.stop) {
-    beast::tcp_stream stream(ex);
-    std::unique_ptr<websocket::stream<beast::tcp_stream>> ws;
-    beast::flat_buffer buffer;
-    auto [cec] = co_await stream.async_connect(sh.endpoint, asio::as_tuple(asio::use_awaitable));
-    if (cec) {
-      ++r.errors;
-      if (r.first_problem.empty()) r.first_problem = "connect: " + cec.message();
+    Link link(ex);
+    if (!co_await open_link(sh, link, r)) {
       timer.expires_after(std::chrono::milliseconds(100));
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
-    }
-    stream.socket().set_option(tcp::no_delay(true));
-    if (o.route == "ws") {
-      ws = std::make_unique<websocket::stream<beast::tcp_stream>>(std::move(stream));
-      if (!o.token.empty())
-        ws->set_option(websocket::stream_base::decorator([token = o.token](websocket::request_type& req) {
-          req.set(http::field::authorization, "Bearer " + token);
-        }));
-      auto [hec] = co_await ws->async_handshake(o.host + ":" + o.port, "/v1/bots/" + o.bot + "/ws",
-                                                 asio::as_tuple(asio::use_awaitable));
-      if (hec) {
-        ++r.errors;
-        if (r.first_problem.empty()) r.first_problem = "websocket handshake: " + hec.message();
-        timer.expires_after(std::chrono::milliseconds(100));
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        continue;
-      }
     }
     bool broken = false;
     while (!sh.stop && !broken) {
@@ -177,78 +262,26 @@ asio::awaitable<void> connection(Shared& sh, int index) {
           timer.expires_at(next);
           co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }
-        sent = next;  // latency counts from the scheduled time
+        sent = next;
         next += interval;
       }
       if (sh.stop) break;
       const BenchTurn& t = o.script[turn];
       std::string conv = o.run_id + "-c" + std::to_string(index) + "-" + std::to_string(lap);
       std::string id = "m" + std::to_string(++msg);
-      std::string body = request_body(o, conv, id, t.text);
-      std::string reply;
-      unsigned status = 200;
-      boost::system::error_code ec;
-      if (ws) {
-        std::tie(ec, std::ignore) = co_await ws->async_write(asio::buffer(body), asio::as_tuple(asio::use_awaitable));
-        if (!ec) {
-          buffer.clear();
-          std::tie(ec, std::ignore) = co_await ws->async_read(buffer, asio::as_tuple(asio::use_awaitable));
-          reply = beast::buffers_to_string(buffer.data());
-        }
-      } else {
-        http::request<http::string_body> req{
-            http::verb::post, o.route == "rasa" ? target : "/v1/bots/" + o.bot + "/conversations/" + conv + "/messages", 11};
-        req.set(http::field::host, o.host);
-        req.set(http::field::content_type, "application/json");
-        if (!o.token.empty()) req.set(http::field::authorization, "Bearer " + o.token);
-        req.keep_alive(true);
-        req.body() = std::move(body);
-        req.prepare_payload();
-        std::tie(ec, std::ignore) = co_await http::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
-        if (!ec) {
-          http::response<http::string_body> res;
-          std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, res, asio::as_tuple(asio::use_awaitable));
-          status = res.result_int();
-          reply = std::move(res.body());
-          if (!ec && !res.keep_alive()) broken = true;
-        }
-      }
+      Exchange x = co_await exchange(o, link, conv, request_body(o, conv, id, t.text));
+      broken = x.closed;
       Clock::time_point got = Clock::now();
       bool measured = got >= sh.measure_from && got <= sh.stop_at;
-      if (ec) {
+      if (x.ec) {
         broken = true;
         if (sh.stop) break;
         if (measured) ++r.errors;
-        if (r.first_problem.empty()) r.first_problem = "transport: " + ec.message();
+        if (r.first_problem.empty()) r.first_problem = "transport: " + x.ec.message();
         sh.done_errors++;
         continue;
       }
-      if (status / 100 != 2) {
-        if (measured) ++r.errors;
-        if (r.first_problem.empty()) r.first_problem = "HTTP " + std::to_string(status) + ": " + reply.substr(0, 200);
-        sh.done_errors++;
-      } else {
-        std::vector<std::string> texts;
-        std::string problem;
-        if (!reply_texts(o.route, reply, texts, problem) || (!t.expect.empty() && texts != t.expect)) {
-          if (measured) ++r.mismatches;
-          if (r.first_problem.empty()) {
-            if (problem.empty()) {
-              problem = "turn \"" + t.text + "\": expected";
-              for (const auto& e : t.expect) problem += " \"" + e + "\"";
-              problem += ", got";
-              for (const auto& x : texts) problem += " \"" + x + "\"";
-            }
-            r.first_problem = problem;
-          }
-        }
-        if (measured) {
-          ++r.turns;
-          r.latency.record(static_cast<uint64_t>(
-              std::chrono::duration_cast<std::chrono::microseconds>(got - sent).count()));
-        }
-        sh.done_turns++;
-      }
+      record_reply(sh, r, t, x, measured, got - sent);
       if (++turn == o.script.size()) {
         turn = 0;
         ++lap;
