@@ -35,7 +35,7 @@ fuzz: build
 SAN_CMAKE = cmake -S . -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang
 # channels/server_test.cc (the heaviest file to build) runs under TSan instead, to keep .ci/run short.
 ASAN_TESTS ?= $(shell cd tests && ls */*_test.cc | grep -vE '^(server|cli)/|^channels/server_test' | paste -sd ';' -)
-TSAN_TESTS ?= events/relay_test.cc;runtime/engine_test.cc;channels/server_test.cc;store/rocksdb_store_test.cc;store/redis_store_test.cc;core/regex_test.cc
+TSAN_TESTS ?= core/histogram_test.cc;events/relay_test.cc;runtime/engine_test.cc;channels/server_test.cc;store/rocksdb_store_test.cc;store/redis_store_test.cc;core/regex_test.cc
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:suppressions=$(CURDIR)/tests/sanitizers/asan.supp \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp \
