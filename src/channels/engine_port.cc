@@ -5,7 +5,8 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
-#include <set>
+#include <deque>
+#include <unordered_set>
 
 #include "ops/engine_metrics.h"
 
@@ -16,7 +17,7 @@ class PushSubscribers {
   uint64_t add(const std::string& bot, std::shared_ptr<BotMessageSink> sink) {
     std::lock_guard l(mu_);
     uint64_t id = next_id_++;
-    by_bot_[bot].push_back({id, std::move(sink), {}});
+    by_bot_[bot].push_back({id, std::move(sink), {}, {}});
     return id;
   }
   void remove(const std::string& bot, uint64_t id) {
@@ -34,7 +35,7 @@ class PushSubscribers {
       auto it = by_bot_.find(m.bot);
       if (it == by_bot_.end()) return;
       for (const auto& e : it->second)
-        if (!e.declined.count(m.conversation)) targets.emplace_back(e.id, e.sink);
+        if (!e.declined.contains(m.conversation)) targets.emplace_back(e.id, e.sink);
     }
     for (const auto& [id, sink] : targets) {
       if (sink->deliver(m)) continue;
@@ -42,7 +43,7 @@ class PushSubscribers {
       auto it = by_bot_.find(m.bot);
       if (it == by_bot_.end()) continue;
       for (auto& e : it->second)
-        if (e.id == id) e.declined.insert(m.conversation);
+        if (e.id == id) e.decline(m.conversation);
     }
   }
 
@@ -50,7 +51,17 @@ class PushSubscribers {
   struct Entry {
     uint64_t id;
     std::shared_ptr<BotMessageSink> sink;
-    std::set<std::string> declined;  // conversations this sink said it no longer serves
+    // Conversations this sink said it no longer serves, the last kMaxDeclined of them.
+    std::unordered_set<std::string> declined;
+    std::deque<std::string> declined_order;  // oldest first
+    void decline(const std::string& conversation) {
+      if (!declined.insert(conversation).second) return;
+      declined_order.push_back(conversation);
+      if (declined_order.size() > EnginePort::kMaxDeclined) {
+        declined.erase(declined_order.front());
+        declined_order.pop_front();
+      }
+    }
   };
   std::mutex mu_;
   uint64_t next_id_ = 1;

@@ -39,10 +39,14 @@ class EnginePort : public Conversations, public Admin {
   void render_metrics(ops::PromWriter& w) const override;
 
   // Offers `m` to the sinks subscribed to m.bot, in subscription order, on the caller's thread; a
-  // sink that declined m.conversation (deliver returned false) is not offered it again. The engine
+  // sink that declined m.conversation (deliver returned false) is not offered it again. Each sink's
+  // last kMaxDeclined declined conversations are remembered (G5: memory stays bounded however many
+  // conversations a channel drops); an older one is offered once more, and declined again. The engine
   // calls this once a pushed message's turn is committed (nothing produces pushes yet). A delivery
   // already under way when its subscription is dropped still finishes; none starts after.
   void publish(const PushedMessage& m);
+
+  static constexpr size_t kMaxDeclined = 4096;
 
  private:
   std::shared_ptr<runtime::Engine> engine_;

@@ -142,3 +142,25 @@ TEST_F(ConversationsTest, a_sink_may_unsubscribe_from_its_delivery_and_a_handle_
 
 }  // namespace
 }  // namespace parley
+
+namespace parley {
+namespace {
+
+TEST_F(ConversationsTest, a_sink_remembers_only_its_latest_declined_conversations) {
+  std::set<std::string> refuse;
+  for (size_t i = 0; i <= channels::EnginePort::kMaxDeclined; ++i) refuse.insert("c" + std::to_string(i));
+  auto sink = std::make_shared<FakeSink>(refuse);
+  auto s = port_->subscribe("echo", sink);
+  for (size_t i = 0; i <= channels::EnginePort::kMaxDeclined; ++i) port_->publish(pushed("echo", "c" + std::to_string(i), "x"));
+  size_t offered = sink->got().size();
+  EXPECT_EQ(offered, channels::EnginePort::kMaxDeclined + 1);
+  // c0 was forgotten when the list was full: it is offered again (and declined again); the latest is not.
+  port_->publish(pushed("echo", "c0", "again"));
+  port_->publish(pushed("echo", "c" + std::to_string(channels::EnginePort::kMaxDeclined), "again"));
+  auto got = sink->got();
+  ASSERT_EQ(got.size(), offered + 1);
+  EXPECT_EQ(got.back(), "c0:again");
+}
+
+}  // namespace
+}  // namespace parley
