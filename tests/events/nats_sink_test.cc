@@ -19,7 +19,7 @@
 
 #include "events/sink.h"
 #include "events/sink_events.h"
-#include "store/temp_dir.h"
+#include "support/temp_dir.h"
 
 extern char** environ;
 
@@ -180,7 +180,7 @@ SinkConfig nats_config(const std::string& url) {
 TEST(NatsSink, RetriedBatchIsStoredOnceAndEveryEventIsThere) {
   NEED_NATS_SERVER(binary);
   TempDir dir;
-  NatsServer server(binary, testing::free_port(), dir.path("store"), dir.path("nats.log"));
+  NatsServer server(binary, testing::free_port(), dir.sub("store"), dir.sub("nats.log"));
   ASSERT_TRUE(server.start()) << server.log_text();
 
   auto made = make_sink(nats_config(server.url()));
@@ -209,7 +209,7 @@ TEST(NatsSink, KilledServerFailsWithinTimeoutAndRestartedServerTakesEventsAgain)
   NEED_NATS_SERVER(binary);
   TempDir dir;
   const int port = testing::free_port();
-  NatsServer server(binary, port, dir.path("store"), dir.path("nats.log"));
+  NatsServer server(binary, port, dir.sub("store"), dir.sub("nats.log"));
   ASSERT_TRUE(server.start()) << server.log_text();
 
   auto made = make_nats_sink(nats_config(server.url()));
@@ -232,7 +232,7 @@ TEST(NatsSink, KilledServerFailsWithinTimeoutAndRestartedServerTakesEventsAgain)
     EXPECT_LT(took, 1500ms) << s.to_string();
   }
 
-  NatsServer restarted(binary, port, dir.path("store"), dir.path("nats.log"));
+  NatsServer restarted(binary, port, dir.sub("store"), dir.sub("nats.log"));
   ASSERT_TRUE(restarted.start()) << restarted.log_text();
   auto give_up = Clock::now() + 20s;
   Status s;

@@ -84,7 +84,7 @@ TEST(Connections, ten_thousand_open_connections_each_answered_on_keep_alive) {
     GTEST_SKIP() << "RLIMIT_NOFILE is " << limit.soft() << " (hard " << limit.hard() << "), " << kNeedOpenFiles
                  << " needed for " << kConnections << " connections (raise `ulimit -Hn` or run as root)";
 
-  ScratchDir dir("parley-conns");
+  TempDir dir("parley-conns");
   write_echo_bot(dir.sub("bots"));
   ServerProcess server({.bots = dir.sub("bots"),
                         .data = dir.sub("store"),
@@ -218,7 +218,7 @@ TEST(Connections, ten_thousand_open_connections_each_answered_on_keep_alive) {
 }
 
 TEST(Connections, over_max_connections_answers_503_with_retry_after) {
-  ScratchDir dir("parley-conns");
+  TempDir dir("parley-conns");
   write_echo_bot(dir.sub("bots"));
   constexpr int kMax = 50;
   ServerProcess server({.bots = dir.sub("bots"),

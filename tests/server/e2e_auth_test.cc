@@ -24,7 +24,7 @@ const std::string kJwtSecret = "jwt-secret-4567";
 
 // Two echo bots: echo (server credentials only) and echo2 (may get its own channel token).
 struct AuthServer {
-  ScratchDir dir;
+  TempDir dir;
   std::unique_ptr<ServerProcess> server;
 
   AuthServer() {

@@ -151,7 +151,7 @@ TEST(ServeCluster, three_replicas_behind_haproxy_lose_nothing_when_one_is_killed
   ASSERT_TRUE(std::filesystem::exists(HaproxyProcess::binary())) << "haproxy is missing: scripts/install-deps.sh";
   RedisServer redis;
   ASSERT_TRUE(redis.ready());
-  ScratchDir dir("parley-cluster");
+  TempDir dir("parley-cluster");
   write_echo_bot(dir.sub("bots"));
 
   EventReceiver receiver;

@@ -25,7 +25,7 @@ struct Sent {
 };
 
 void crash_run(const std::string& durability) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   ServerProcess server({.bots = dir.sub("bots"),
                         .data = dir.sub("store"),

@@ -96,7 +96,7 @@ class DiskFull : public ::testing::Test {
     EXPECT_TRUE(again.json().as_object().contains("replayed")) << again.body;
   }
 
-  ScratchDir dir_;
+  TempDir dir_;
   std::unique_ptr<Tmpfs> disk_;
   std::vector<Sent> acked_;
   size_t next_ = 0;

@@ -55,7 +55,7 @@ std::vector<std::string> send_turns(uint16_t port, int turns, int conversations,
 }
 
 TEST(ServeEvents, a_chaotic_http_sink_ends_with_every_event_and_dedup_by_id_gives_the_event_lists) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   EventReceiver receiver;
   receiver.set_mode(EventReceiver::Mode::kChaos);  // 20% 500, 10% hang, 10% late, else 200
@@ -105,7 +105,7 @@ TEST(ServeEvents, a_chaotic_http_sink_ends_with_every_event_and_dedup_by_id_give
 }
 
 TEST(ServeEvents, a_hanging_sink_does_not_hold_up_a_healthy_one_and_its_breaker_opens_then_closes) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   EventReceiver healthy, hanging;
   hanging.set_mode(EventReceiver::Mode::kHang);
@@ -144,7 +144,7 @@ TEST(ServeEvents, a_hanging_sink_does_not_hold_up_a_healthy_one_and_its_breaker_
 }
 
 TEST(ServeEvents, events_not_yet_delivered_at_kill_9_are_delivered_after_the_restart) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   uint16_t port = 0;
   {
@@ -174,7 +174,7 @@ TEST(ServeEvents, events_not_yet_delivered_at_kill_9_are_delivered_after_the_res
 }
 
 TEST(ServeEvents, an_oversized_event_is_truncated_and_flagged_and_replay_from_a_position_delivers_again) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   EventReceiver receiver;
   ServerProcess server({.bots = dir.sub("bots"), .data = dir.sub("store"),
@@ -227,7 +227,7 @@ std::pair<std::string, int> run(const std::string& command) {
 }
 
 TEST(ServeEvents, the_cli_lists_dead_letters_and_replays_them) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   uint16_t port = 0;
   {

@@ -22,28 +22,9 @@
 #include <vector>
 
 #include "server/client.h"
+#include "support/temp_dir.h"
 
 namespace parley::testing {
-
-// A fresh folder under the system temp folder, removed with the object.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& prefix = "parley-e2e") {
-    std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 inline std::string source_dir() { return PARLEY_SOURCE_DIR; }
 

@@ -11,7 +11,6 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,26 +18,21 @@
 #include <memory>
 #include <thread>
 
+#include "support/temp_dir.h"
+
 namespace parley::testing {
 
 class RedisServer {
  public:
   // `extra` are more redis-server arguments (e.g. {"--cluster-enabled", "yes"}).
   explicit RedisServer(std::vector<std::string> extra = {}) : extra_(std::move(extra)) {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("parley-redis-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir_);
     boost::asio::io_context ioc;
     boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
     port_ = a.local_endpoint().port();
     a.close();
     start();
   }
-  ~RedisServer() {
-    stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  ~RedisServer() { stop(); }
 
   static bool available() { return std::filesystem::exists(binary()); }
   uint16_t port() const { return port_; }
@@ -49,7 +43,7 @@ class RedisServer {
     pid_ = ::fork();
     if (pid_ == 0) {
       std::string port = std::to_string(port_);
-      std::string dir = dir_.string();
+      std::string dir = dir_.path();
       int null = ::open("/dev/null", O_WRONLY);
       if (null >= 0) {
         ::dup2(null, 1);
@@ -106,7 +100,7 @@ class RedisServer {
   }
 
   std::vector<std::string> extra_;
-  std::filesystem::path dir_;
+  TempDir dir_{"parley-redis"};
   uint16_t port_ = 0;
   pid_t pid_ = -1;
   bool ready_ = false;
