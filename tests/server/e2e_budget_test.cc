@@ -5,12 +5,12 @@
 // every acknowledged message kept; `parley validate` warns about the regex.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <future>
 #include <thread>
 
 #include "server/echo_bot.h"
 #include "server/server_process.h"
+#include "support/child_process.h"
 
 namespace parley::testing {
 namespace {
@@ -130,13 +130,9 @@ TEST(ServeBudget, validate_warns_about_a_regex_that_backtracks_exponentially) {
   TempDir dir;
   write_runaway_bot(dir.sub("bots"));
   std::string command = "PARLEY_MODEL_CACHE=off " + std::string(PARLEY_BINARY) + " validate " + dir.sub("bots/echo") + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string out;
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << out;  // a warning: the limits keep it from hanging
+  auto [status, out] = run_command(command);
+  ASSERT_NE(status, -1) << "could not run: " << command;
+  EXPECT_EQ(status, 0) << out;  // a warning: the limits keep it from hanging
   EXPECT_NE(out.find("data/nlu.yml:10: warning: regex 'code': pattern \"(a+)+$\" reaches the default match limit"),
             std::string::npos)
       << out;

@@ -31,13 +31,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // HAProxy in the foreground (-db) as a child process, with deploy/haproxy.cfg.template rendered
 // into `dir` for the given replica ports. Killed (and reaped) with the object.
 class HaproxyProcess {
@@ -48,7 +41,7 @@ class HaproxyProcess {
     std::string servers;
     for (size_t i = 0; i < replicas.size(); ++i)
       servers += "    server r" + std::to_string(i + 1) + " 127.0.0.1:" + std::to_string(replicas[i]) + " check\n";
-    std::string text = read_file(source_dir() + "/deploy/haproxy.cfg.template");
+    std::string text = read_text(source_dir() + "/deploy/haproxy.cfg.template");
     auto replace = [&](const std::string& what, const std::string& with) {
       for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + with.size()))
         text.replace(at, what.size(), with);
@@ -72,31 +65,15 @@ class HaproxyProcess {
 
   // Starts HAProxy and waits until it answers and sees every server up.
   bool start(size_t servers) {
-    std::string log = dir_ + "/haproxy.log";
-    pid_ = ::fork();
-    if (pid_ < 0) return false;
-    if (pid_ == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        ::close(fd);
-      }
-      std::string bin = binary(), cfg = config();
-      ::execl(bin.c_str(), "haproxy", "-db", "-f", cfg.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
+    if (!child_.start({.args = {binary(), "-db", "-f", config()}, .log = dir_ + "/haproxy.log", .log_stdout = true,
+                       .env = {}}))
+      return false;
     return eventually([&] { return servers_up() == servers; }, std::chrono::seconds(10));
   }
 
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  void stop() { child_.kill(); }
 
-  std::string log() const { return read_file(dir_ + "/haproxy.log"); }
+  std::string log() const { return read_text(dir_ + "/haproxy.log"); }
 
   // The backend's servers from the stats CSV: server name -> column -> value.
   std::map<std::string, std::map<std::string, std::string>> stats() const {
@@ -135,7 +112,7 @@ class HaproxyProcess {
   std::string dir_;
   uint16_t port_;
   uint16_t stats_port_;
-  pid_t pid_ = -1;
+  ChildProcess child_;
 };
 
 struct Message {
@@ -173,7 +150,7 @@ TEST(ServeCluster, three_replicas_behind_haproxy_lose_nothing_when_one_is_killed
     ASSERT_TRUE(replicas.back()->start()) << replicas.back()->log();
   }
   HaproxyProcess haproxy(dir.sub("haproxy"), ports);
-  ASSERT_TRUE(haproxy.start(kReplicas)) << haproxy.log() << read_file(haproxy.config());
+  ASSERT_TRUE(haproxy.start(kReplicas)) << haproxy.log() << read_text(haproxy.config());
 
   constexpr int kThreads = 40, kConversationsPerThread = 5, kMessages = 20;
   constexpr int kTotal = kThreads * kConversationsPerThread * kMessages;

@@ -3,10 +3,7 @@
 // routes for sinks, dead letters and replay.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -17,6 +14,7 @@
 #include "server/event_lists.h"
 #include "server/event_receiver.h"
 #include "server/server_process.h"
+#include "support/child_process.h"
 
 namespace parley::testing {
 namespace {
@@ -214,18 +212,6 @@ TEST(ServeEvents, an_oversized_event_is_truncated_and_flagged_and_replay_from_a_
   EXPECT_EQ(c.get("/v1/bots/echo/conversations/big/events?after=x").status, 400u);
 }
 
-// Runs a command; its stdout and exit code.
-std::pair<std::string, int> run(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return {out, -1};
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = ::pclose(p);
-  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
-}
-
 TEST(ServeEvents, the_cli_lists_dead_letters_and_replays_them) {
   TempDir dir;
   write_echo_bot(dir.sub("bots"));
@@ -244,16 +230,16 @@ TEST(ServeEvents, the_cli_lists_dead_letters_and_replays_them) {
                          std::chrono::seconds(10)));
   std::string cli = std::string(PARLEY_BINARY) + " events ";
   std::string at = " --server 127.0.0.1:" + std::to_string(server.port());
-  auto [lines, rc] = run(cli + "dead-letters --sink audit" + at + " 2>/dev/null");
+  auto [rc, lines] = run_command(cli + "dead-letters --sink audit" + at + " 2>/dev/null");
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(static_cast<size_t>(std::count(lines.begin(), lines.end(), '\n')), listed.size()) << lines;
-  EXPECT_NE(run(cli + "dead-letters --sink nope" + at + " 2>/dev/null").second, 0);
+  EXPECT_NE(run_command(cli + "dead-letters --sink nope" + at + " 2>/dev/null").status, 0);
   EventReceiver receiver(port);
-  auto [out, rc2] = run(cli + "replay --sink audit --dead-letters" + at);
+  auto [rc2, out] = run_command(cli + "replay --sink audit --dead-letters" + at);
   EXPECT_EQ(rc2, 0) << out;
   ASSERT_TRUE(eventually([&] { return receiver.unique() == listed.size(); }, std::chrono::seconds(10)));
-  EXPECT_EQ(run(cli + "replay --sink audit" + at + " 2>/dev/null").second, 2) << "needs --dead-letters or --from";
-  EXPECT_EQ(run(cli + "replay --sink audit --from 2020-01-01T00:00:00Z" + at).second, 0);
+  EXPECT_EQ(run_command(cli + "replay --sink audit" + at + " 2>/dev/null").status, 2) << "needs --dead-letters or --from";
+  EXPECT_EQ(run_command(cli + "replay --sink audit --from 2020-01-01T00:00:00Z" + at).status, 0);
   EXPECT_TRUE(eventually([&] { return receiver.received() >= 2 * listed.size(); }, std::chrono::seconds(10)));
 }
 
