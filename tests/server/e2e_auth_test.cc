@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "channels/http/auth.h"
-#include "server/client.h"
+#include "support/client.h"
 #include "server/echo_bot.h"
 #include "server/server_process.h"
 #include "support/jwt_signer.h"

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "support/eventually.h"
-#include "server/client.h"
+#include "support/client.h"
 #include "server/echo_bot.h"
 #include "server/event_lists.h"
 #include "server/event_receiver.h"

@@ -3,7 +3,7 @@
 // its own words; /readyz says the store is degraded; writes resume when Redis has room again.
 #include <gtest/gtest.h>
 
-#include "server/client.h"
+#include "support/client.h"
 #include "server/echo_bot.h"
 #include "server/server_process.h"
 #include "support/eventually.h"

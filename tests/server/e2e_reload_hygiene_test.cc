@@ -10,7 +10,7 @@
 #include <future>
 #include <random>
 
-#include "server/client.h"
+#include "support/client.h"
 #include "server/echo_bot.h"
 #include "server/server_process.h"
 #include "support/temp_project.h"

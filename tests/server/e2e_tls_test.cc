@@ -8,7 +8,7 @@
 
 #include "server/echo_bot.h"
 #include "server/server_process.h"
-#include "server/tls_client.h"
+#include "support/tls_client.h"
 #include "support/eventually.h"
 #include "support/https_server.h"
 #include "support/tls_certs.h"

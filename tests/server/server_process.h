@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/client.h"
+#include "support/client.h"
 #include "support/child_process.h"
 #include "support/temp_dir.h"
 
