@@ -14,7 +14,7 @@ namespace parley {
 namespace {
 
 using testing::HttpsServer;
-using testing::ScratchDir;
+using testing::TempDir;
 using testing::TestPki;
 
 HttpsServer::Answer canned(const std::string&, const std::string&) {
@@ -37,7 +37,7 @@ Result<json::value> call_action(const std::string& url, const std::string& ca_fi
 }
 
 TEST(HttpsActionClient, calls_an_https_action_server_whose_certificate_the_ca_file_vouches_for) {
-  ScratchDir dir;
+  TempDir dir;
   TestPki pki(dir.sub("pki"));
   ASSERT_TRUE(pki.ok()) << pki.error();
   HttpsServer actions(pki.server_cert(), pki.server_key(), canned);
@@ -49,7 +49,7 @@ TEST(HttpsActionClient, calls_an_https_action_server_whose_certificate_the_ca_fi
 }
 
 TEST(HttpsActionClient, refuses_a_certificate_from_another_ca_or_for_another_name) {
-  ScratchDir dir;
+  TempDir dir;
   TestPki pki(dir.sub("pki"));
   ASSERT_TRUE(pki.ok()) << pki.error();
   ASSERT_TRUE(pki.make_server("elsewhere", "DNS:elsewhere.example")) << pki.error();

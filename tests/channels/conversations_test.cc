@@ -9,7 +9,7 @@
 
 #include "channels/engine_port.h"
 #include "store/rocksdb/rocksdb_store.h"
-#include "store/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace parley {
 namespace {
@@ -42,7 +42,7 @@ channels::PushedMessage pushed(const std::string& bot, const std::string& conv, 
 class ConversationsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = store::RocksDbStore::open(dir_.path("data"));
+    auto store = store::RocksDbStore::open(dir_.sub("data"));
     ASSERT_TRUE(store.ok()) << store.status().to_string();
     engine_ = std::make_shared<runtime::Engine>(runtime::EngineOptions{}, store.value(), nullptr, pool_.get_executor());
     port_ = std::make_unique<channels::EnginePort>(engine_);

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "channels/fake_backend.h"
-#include "server/client.h"
+#include "support/client.h"
 
 namespace parley::testing {
 namespace {

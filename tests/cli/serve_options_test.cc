@@ -3,25 +3,20 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
+#include "support/temp_dir.h"
 
 namespace parley::cli {
 namespace {
 
-std::string write_config(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() / ("parley-config-" + name + ".yml");
-  std::ofstream(path) << text;
-  return path.string();
-}
+using parley::testing::TempDir;
 
 TEST(ServeConfig, the_store_long_form_sets_type_and_url) {
   ServeOptions o;
-  auto path = write_config("store", "store:\n  type: redis\n  url: redis+cluster://127.0.0.1:7000,127.0.0.1:7001\n");
+  TempDir dir;
+  auto path = dir.write("store.yml", "store:\n  type: redis\n  url: redis+cluster://127.0.0.1:7000,127.0.0.1:7001\n");
   ASSERT_TRUE(load_serve_config_file(path, o).is_ok());
   EXPECT_EQ(o.store, "redis");
   EXPECT_EQ(o.redis_url, "redis+cluster://127.0.0.1:7000,127.0.0.1:7001");
-  std::filesystem::remove(path);
 }
 
 TEST(ServeConfig, boolean_settings_take_yaml_spellings_and_refuse_others) {
@@ -38,15 +33,15 @@ TEST(ServeConfig, boolean_settings_take_yaml_spellings_and_refuse_others) {
 
 TEST(ServeConfig, the_store_long_form_refuses_unknown_keys_and_types_with_the_line) {
   ServeOptions o;
-  auto path = write_config("store-bad", "store:\n  type: redis\n  urll: redis://x:1\n");
+  TempDir dir;
+  auto path = dir.write("store-bad.yml", "store:\n  type: redis\n  urll: redis://x:1\n");
   Status s = load_serve_config_file(path, o);
   EXPECT_FALSE(s.is_ok());
   EXPECT_NE(s.message().find(":3: unknown store setting 'urll'"), std::string::npos) << s.message();
-  path = write_config("store-type", "store: {type: mongodb}\n");
+  path = dir.write("store-type.yml", "store: {type: mongodb}\n");
   s = load_serve_config_file(path, o);
   EXPECT_FALSE(s.is_ok());
   EXPECT_NE(s.message().find("mongodb"), std::string::npos) << s.message();
-  std::filesystem::remove(path);
 }
 
 }  // namespace

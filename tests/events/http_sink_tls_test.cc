@@ -11,11 +11,11 @@ namespace parley {
 namespace {
 
 using testing::HttpsServer;
-using testing::ScratchDir;
+using testing::TempDir;
 using testing::TestPki;
 
 TEST(HttpsSink, delivers_batches_over_tls_on_kept_alive_connections_and_refuses_an_untrusted_receiver) {
-  ScratchDir dir;
+  TempDir dir;
   TestPki pki(dir.sub("pki"));
   ASSERT_TRUE(pki.ok()) << pki.error();
   HttpsServer receiver(pki.server_cert(), pki.server_key(),

@@ -4,11 +4,6 @@
 // store) takes them again; a sink whose server never came up fails within its timeout.
 #include <gtest/gtest.h>
 #include <nats/nats.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
-#include <fcntl.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -19,9 +14,8 @@
 
 #include "events/sink.h"
 #include "events/sink_events.h"
-#include "store/temp_dir.h"
-
-extern char** environ;
+#include "support/child_process.h"
+#include "support/temp_dir.h"
 
 namespace parley::events {
 namespace {
@@ -53,59 +47,33 @@ class NatsServer {
  public:
   NatsServer(std::string binary, int port, std::string store, std::string log)
       : binary_(std::move(binary)), port_(port), store_(std::move(store)), log_(std::move(log)) {}
-  ~NatsServer() { kill(); }
 
   bool start() {
-    std::string port = std::to_string(port_);
-    std::vector<std::string> args = {binary_, "-js", "-a", "127.0.0.1", "-p", port, "-sd", store_};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    int rc = posix_spawn(&pid_, binary_.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-      pid_ = -1;
+    if (!child_.start({.args = {binary_, "-js", "-a", "127.0.0.1", "-p", std::to_string(port_), "-sd", store_},
+                       .log = log_,
+                       .log_stdout = true,
+                       .env = {}}))
       return false;
-    }
     auto give_up = Clock::now() + 10s;
     while (Clock::now() < give_up) {
       if (testing::port_open(port_)) return true;
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
+      if (!child_.alive()) return false;
       std::this_thread::sleep_for(20ms);
     }
     return false;
   }
 
   // SIGKILL: a crash, nothing flushed or said goodbye to.
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
+  void kill() { child_.kill(); }
 
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
-  std::string log_text() const {
-    std::ifstream in(log_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string log_text() const { return testing::read_text(log_); }
 
  private:
   std::string binary_;
   int port_;
   std::string store_, log_;
-  pid_t pid_ = -1;
+  testing::ChildProcess child_;
 };
 
 // What the stream holds: the Nats-Msg-Id and record of every message, in stream order.
@@ -180,7 +148,7 @@ SinkConfig nats_config(const std::string& url) {
 TEST(NatsSink, RetriedBatchIsStoredOnceAndEveryEventIsThere) {
   NEED_NATS_SERVER(binary);
   TempDir dir;
-  NatsServer server(binary, testing::free_port(), dir.path("store"), dir.path("nats.log"));
+  NatsServer server(binary, testing::free_port(), dir.sub("store"), dir.sub("nats.log"));
   ASSERT_TRUE(server.start()) << server.log_text();
 
   auto made = make_sink(nats_config(server.url()));
@@ -209,7 +177,7 @@ TEST(NatsSink, KilledServerFailsWithinTimeoutAndRestartedServerTakesEventsAgain)
   NEED_NATS_SERVER(binary);
   TempDir dir;
   const int port = testing::free_port();
-  NatsServer server(binary, port, dir.path("store"), dir.path("nats.log"));
+  NatsServer server(binary, port, dir.sub("store"), dir.sub("nats.log"));
   ASSERT_TRUE(server.start()) << server.log_text();
 
   auto made = make_nats_sink(nats_config(server.url()));
@@ -232,7 +200,7 @@ TEST(NatsSink, KilledServerFailsWithinTimeoutAndRestartedServerTakesEventsAgain)
     EXPECT_LT(took, 1500ms) << s.to_string();
   }
 
-  NatsServer restarted(binary, port, dir.path("store"), dir.path("nats.log"));
+  NatsServer restarted(binary, port, dir.sub("store"), dir.sub("nats.log"));
   ASSERT_TRUE(restarted.start()) << restarted.log_text();
   auto give_up = Clock::now() + 20s;
   Status s;

@@ -13,7 +13,7 @@
 
 #include "events/record.h"
 #include "store/rocksdb/rocksdb_store.h"
-#include "store/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace parley::events {
 namespace {

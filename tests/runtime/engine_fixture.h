@@ -17,7 +17,7 @@
 #include "dialogue/action_client.h"
 #include "runtime/engine.h"
 #include "store/rocksdb/rocksdb_store.h"
-#include "store/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace parley::testing {
 
@@ -160,19 +160,19 @@ class EngineHarness {
  public:
   explicit EngineHarness(runtime::EngineOptions options = {}, store::RocksDbStoreOptions store_options = {})
       : options_(options), store_options_(store_options) {
-    write_test_bot(dir_.path("bots/clock"));
+    write_test_bot(dir_.sub("bots/clock"));
     actions_ = std::make_shared<FakeActions>();
   }
   ~EngineHarness() { stop(); }
 
   // Opens the store and builds the engine (again, after stop(): same folders).
   void start() {
-    auto store = store::RocksDbStore::open(dir_.path("data"), store_options_);
+    auto store = store::RocksDbStore::open(dir_.sub("data"), store_options_);
     ASSERT_TRUE(store.ok()) << store.status().to_string();
     store_ = store.value();
     pool_ = std::make_unique<boost::asio::thread_pool>(4);
     engine_ = std::make_unique<runtime::Engine>(options_, store_, actions_, pool_->get_executor());
-    auto loaded = engine_->load_bots(dir_.path("bots"));
+    auto loaded = engine_->load_bots(dir_.sub("bots"));
     ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
   }
   // Drains, then closes the engine, the pool and the store.
@@ -230,8 +230,8 @@ class EngineHarness {
   runtime::Engine& engine() { return *engine_; }
   store::RocksDbStore& store() { return *store_; }
   FakeActions& actions() { return *actions_; }
-  std::string bot_dir(const std::string& name = "clock") const { return dir_.path("bots/" + name); }
-  std::string bots_dir() const { return dir_.path("bots"); }
+  std::string bot_dir(const std::string& name = "clock") const { return dir_.sub("bots/" + name); }
+  std::string bots_dir() const { return dir_.sub("bots"); }
 
  private:
   TempDir dir_;

@@ -362,7 +362,7 @@ TEST(Engine, ready_needs_a_bot_and_a_writable_store) {
   h.start();
   EXPECT_TRUE(h.engine().ready().is_ok());
   parley::testing::TempDir dir;
-  auto store = store::RocksDbStore::open(dir.path("x"));
+  auto store = store::RocksDbStore::open(dir.sub("x"));
   ASSERT_TRUE(store.ok());
   boost::asio::thread_pool pool(1);
   Engine empty({}, store.value(), nullptr, pool.get_executor());

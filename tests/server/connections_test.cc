@@ -78,34 +78,15 @@ struct Conn {
   std::string error;
 };
 
-TEST(Connections, ten_thousand_open_connections_each_answered_on_keep_alive) {
-  OpenFilesLimit limit;
-  if (limit.soft() < kNeedOpenFiles)
-    GTEST_SKIP() << "RLIMIT_NOFILE is " << limit.soft() << " (hard " << limit.hard() << "), " << kNeedOpenFiles
-                 << " needed for " << kConnections << " connections (raise `ulimit -Hn` or run as root)";
-
-  ScratchDir dir("parley-conns");
-  write_echo_bot(dir.sub("bots"));
-  ServerProcess server({.bots = dir.sub("bots"),
-                        .data = dir.sub("store"),
-                        .env = {{"PARLEY_RATE_LIMIT_CONVERSATION_PER_S", "0"},
-                                // no idle connection may be closed while the others are being opened
-                                {"PARLEY_IDLE_TIMEOUT_MS", "120000"}}});
-  ASSERT_TRUE(server.start()) << server.log();
-  const uint64_t rss_idle = rss_kib(server.pid());
-
-  asio::io_context ioc(1);
-  const auto endpoint = tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port());
-  std::vector<std::unique_ptr<Conn>> conns;
-  conns.reserve(kConnections);
-  for (int i = 0; i < kConnections; ++i) conns.push_back(std::make_unique<Conn>(ioc));
-
-  // Connect all, at most kInFlight at a time so the listen backlog never overflows (a dropped SYN
-  // would only come back after a second).
+// Connects every one of `conns` to `endpoint`, at most 256 at a time so the listen backlog never
+// overflows (a dropped SYN would only come back after a second); how long it took.
+std::chrono::milliseconds connect_all(asio::io_context& ioc, const tcp::endpoint& endpoint,
+                                      std::vector<std::unique_ptr<Conn>>& conns) {
   constexpr int kInFlight = 256;
+  const int total = static_cast<int>(conns.size());
   int next = 0;
   std::function<void()> connect_next = [&] {
-    if (next >= kConnections) return;
+    if (next >= total) return;
     Conn& c = *conns[next++];
     c.socket.async_connect(endpoint, [&](beast::error_code ec) {
       if (ec) {
@@ -119,20 +100,16 @@ TEST(Connections, ten_thousand_open_connections_each_answered_on_keep_alive) {
   for (int i = 0; i < kInFlight; ++i) connect_next();
   auto t0 = std::chrono::steady_clock::now();
   ioc.run_for(20s);
-  auto connect_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-  int connected = 0;
-  std::string first_error;
-  for (const auto& c : conns) {
-    if (c->connected) ++connected;
-    else if (first_error.empty()) first_error = c->error.empty() ? "not connected in time" : c->error;
-  }
-  ASSERT_EQ(connected, kConnections) << "first failure: " << first_error;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+}
 
-  // All 10,000 are open; now one keep-alive request on every one, all at once.
-  constexpr int kMessageEvery = 32;  // 313 connections send a message to the echo bot
-  for (int i = 0; i < kConnections; ++i) {
+// Sends one keep-alive request on every connection at once (a message to the echo bot on every
+// `message_every`-th, GET /healthz on the others) and reads the answers; how long it took.
+std::chrono::milliseconds request_on_each(asio::io_context& ioc, std::vector<std::unique_ptr<Conn>>& conns,
+                                          int message_every) {
+  for (size_t i = 0; i < conns.size(); ++i) {
     Conn& c = *conns[i];
-    if (i % kMessageEvery == 0) {
+    if (i % static_cast<size_t>(message_every) == 0) {
       c.text = "c" + std::to_string(i) + " m1";
       c.req = {http::verb::post, "/v1/bots/echo/conversations/conn-" + std::to_string(i) + "/messages", 11};
       c.req.set(http::field::content_type, "application/json");
@@ -154,34 +131,70 @@ TEST(Connections, ten_thousand_open_connections_each_answered_on_keep_alive) {
       });
     });
   }
-  t0 = std::chrono::steady_clock::now();
+  auto t0 = std::chrono::steady_clock::now();
   ioc.restart();
   ioc.run_for(30s);
-  auto request_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+}
+
+// What is wrong with a connection's answer: "" when it is a keep-alive 200 (with the echo bot's
+// reply to its message, if it sent one).
+std::string answer_problem(const Conn& c) {
+  if (!c.answered) return c.error.empty() ? "no answer in time" : c.error;
+  if (c.res.result_int() != 200) return "status " + std::to_string(c.res.result_int()) + " " + c.res.body();
+  if (!c.res.keep_alive()) return "answered without keep-alive";
+  if (c.text.empty()) return {};
+  boost::system::error_code ec;
+  auto v = json::parse(c.res.body(), ec);
+  const json::value* reply = nullptr;
+  if (!ec && v.is_object())
+    if (auto* m = v.as_object().if_contains("messages"); m && m->is_array() && !m->as_array().empty())
+      reply = m->as_array()[0].as_object().if_contains("text");
+  if (!reply || !reply->is_string() || reply->as_string() != "Got " + c.text + ".") return "echo reply " + c.res.body();
+  return {};
+}
+
+TEST(Connections, ten_thousand_open_connections_each_answered_on_keep_alive) {
+  OpenFilesLimit limit;
+  if (limit.soft() < kNeedOpenFiles)
+    GTEST_SKIP() << "RLIMIT_NOFILE is " << limit.soft() << " (hard " << limit.hard() << "), " << kNeedOpenFiles
+                 << " needed for " << kConnections << " connections (raise `ulimit -Hn` or run as root)";
+
+  TempDir dir("parley-conns");
+  write_echo_bot(dir.sub("bots"));
+  ServerProcess server({.bots = dir.sub("bots"),
+                        .data = dir.sub("store"),
+                        .env = {{"PARLEY_RATE_LIMIT_CONVERSATION_PER_S", "0"},
+                                // no idle connection may be closed while the others are being opened
+                                {"PARLEY_IDLE_TIMEOUT_MS", "120000"}}});
+  ASSERT_TRUE(server.start()) << server.log();
+  const uint64_t rss_idle = rss_kib(server.pid());
+
+  asio::io_context ioc(1);
+  const auto endpoint = tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port());
+  std::vector<std::unique_ptr<Conn>> conns;
+  conns.reserve(kConnections);
+  for (int i = 0; i < kConnections; ++i) conns.push_back(std::make_unique<Conn>(ioc));
+
+  auto connect_ms = connect_all(ioc, endpoint, conns);
+  int connected = 0;
+  std::string first_error;
+  for (const auto& c : conns) {
+    if (c->connected) ++connected;
+    else if (first_error.empty()) first_error = c->error.empty() ? "not connected in time" : c->error;
+  }
+  ASSERT_EQ(connected, kConnections) << "first failure: " << first_error;
+
+  // All 10,000 are open; now one keep-alive request on every one, all at once.
+  constexpr int kMessageEvery = 32;  // 313 connections send a message to the echo bot
+  auto request_ms = request_on_each(ioc, conns, kMessageEvery);
 
   int ok = 0, messages = 0;
   std::vector<std::string> failures;
   for (int i = 0; i < kConnections; ++i) {
     const Conn& c = *conns[i];
-    std::string problem;
-    if (!c.answered) {
-      problem = c.error.empty() ? "no answer in time" : c.error;
-    } else if (c.res.result_int() != 200) {
-      problem = "status " + std::to_string(c.res.result_int()) + " " + c.res.body();
-    } else if (!c.res.keep_alive()) {
-      problem = "answered without keep-alive";
-    } else if (!c.text.empty()) {
-      boost::system::error_code ec;
-      auto v = json::parse(c.res.body(), ec);
-      const json::value* reply = nullptr;
-      if (!ec && v.is_object())
-        if (auto* m = v.as_object().if_contains("messages"); m && m->is_array() && !m->as_array().empty())
-          reply = m->as_array()[0].as_object().if_contains("text");
-      if (!reply || !reply->is_string() || reply->as_string() != "Got " + c.text + ".")
-        problem = "echo reply " + c.res.body();
-      else
-        ++messages;
-    }
+    std::string problem = answer_problem(c);
+    if (problem.empty() && !c.text.empty()) ++messages;
     if (problem.empty()) ++ok;
     else if (failures.size() < 5) failures.push_back("connection " + std::to_string(i) + ": " + problem);
   }
@@ -218,7 +231,7 @@ TEST(Connections, ten_thousand_open_connections_each_answered_on_keep_alive) {
 }
 
 TEST(Connections, over_max_connections_answers_503_with_retry_after) {
-  ScratchDir dir("parley-conns");
+  TempDir dir("parley-conns");
   write_echo_bot(dir.sub("bots"));
   constexpr int kMax = 50;
   ServerProcess server({.bots = dir.sub("bots"),

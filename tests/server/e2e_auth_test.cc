@@ -9,9 +9,9 @@
 
 #include "channels/http/auth.h"
 #include "core/clock.h"
-#include "server/client.h"
 #include "server/echo_bot.h"
 #include "server/server_process.h"
+#include "support/client.h"
 #include "support/jwt_signer.h"
 
 namespace parley::testing {
@@ -25,7 +25,7 @@ const std::string kJwtSecret = "jwt-secret-4567";
 
 // Two echo bots: echo (server credentials only) and echo2 (may get its own channel token).
 struct AuthServer {
-  ScratchDir dir;
+  TempDir dir;
   std::unique_ptr<ServerProcess> server;
 
   AuthServer() {

@@ -5,12 +5,12 @@
 // every acknowledged message kept; `parley validate` warns about the regex.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <future>
 #include <thread>
 
 #include "server/echo_bot.h"
 #include "server/server_process.h"
+#include "support/child_process.h"
 
 namespace parley::testing {
 namespace {
@@ -40,7 +40,7 @@ bool has_error_event(const json::value& view, const std::string& code) {
 }
 
 TEST(ServeBudget, a_catastrophic_regex_stops_only_its_own_turns) {
-  ScratchDir dir;
+  TempDir dir;
   write_runaway_bot(dir.sub("bots"));
   ServerProcess server({.bots = dir.sub("bots"), .data = dir.sub("store"), .extra_args = {"--threads", "2"}});
   ASSERT_TRUE(server.start()) << server.log();
@@ -74,7 +74,7 @@ TEST(ServeBudget, a_catastrophic_regex_stops_only_its_own_turns) {
 }
 
 TEST(ServeBudget, sigterm_amid_catastrophic_messages_exits_by_the_drain_deadline) {
-  ScratchDir dir;
+  TempDir dir;
   write_runaway_bot(dir.sub("bots"));
   ServerProcess server({.bots = dir.sub("bots"),
                         .data = dir.sub("store"),
@@ -92,7 +92,7 @@ TEST(ServeBudget, sigterm_amid_catastrophic_messages_exits_by_the_drain_deadline
 }
 
 TEST(ServeBudget, a_turn_stuck_computing_is_answered_and_sigterm_exits_by_the_drain_deadline) {
-  ScratchDir dir;
+  TempDir dir;
   write_runaway_bot(dir.sub("bots"));
   // A match limit this high keeps the runaway search on its thread for many seconds: a turn
   // stuck computing, which its budget must answer and the drain must not wait for.
@@ -127,16 +127,12 @@ TEST(ServeBudget, a_turn_stuck_computing_is_answered_and_sigterm_exits_by_the_dr
 }
 
 TEST(ServeBudget, validate_warns_about_a_regex_that_backtracks_exponentially) {
-  ScratchDir dir;
+  TempDir dir;
   write_runaway_bot(dir.sub("bots"));
   std::string command = "PARLEY_MODEL_CACHE=off " + std::string(PARLEY_BINARY) + " validate " + dir.sub("bots/echo") + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string out;
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << out;  // a warning: the limits keep it from hanging
+  auto [status, out] = run_command(command);
+  ASSERT_NE(status, -1) << "could not run: " << command;
+  EXPECT_EQ(status, 0) << out;  // a warning: the limits keep it from hanging
   EXPECT_NE(out.find("data/nlu.yml:10: warning: regex 'code': pattern \"(a+)+$\" reaches the default match limit"),
             std::string::npos)
       << out;

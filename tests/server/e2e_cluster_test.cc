@@ -31,13 +31,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // HAProxy in the foreground (-db) as a child process, with deploy/haproxy.cfg.template rendered
 // into `dir` for the given replica ports. Killed (and reaped) with the object.
 class HaproxyProcess {
@@ -48,7 +41,7 @@ class HaproxyProcess {
     std::string servers;
     for (size_t i = 0; i < replicas.size(); ++i)
       servers += "    server r" + std::to_string(i + 1) + " 127.0.0.1:" + std::to_string(replicas[i]) + " check\n";
-    std::string text = read_file(source_dir() + "/deploy/haproxy.cfg.template");
+    std::string text = read_text(source_dir() + "/deploy/haproxy.cfg.template");
     auto replace = [&](const std::string& what, const std::string& with) {
       for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + with.size()))
         text.replace(at, what.size(), with);
@@ -72,31 +65,15 @@ class HaproxyProcess {
 
   // Starts HAProxy and waits until it answers and sees every server up.
   bool start(size_t servers) {
-    std::string log = dir_ + "/haproxy.log";
-    pid_ = ::fork();
-    if (pid_ < 0) return false;
-    if (pid_ == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        ::close(fd);
-      }
-      std::string bin = binary(), cfg = config();
-      ::execl(bin.c_str(), "haproxy", "-db", "-f", cfg.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
+    if (!child_.start({.args = {binary(), "-db", "-f", config()}, .log = dir_ + "/haproxy.log", .log_stdout = true,
+                       .env = {}}))
+      return false;
     return eventually([&] { return servers_up() == servers; }, std::chrono::seconds(10));
   }
 
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  void stop() { child_.kill(); }
 
-  std::string log() const { return read_file(dir_ + "/haproxy.log"); }
+  std::string log() const { return read_text(dir_ + "/haproxy.log"); }
 
   // The backend's servers from the stats CSV: server name -> column -> value.
   std::map<std::string, std::map<std::string, std::string>> stats() const {
@@ -135,7 +112,7 @@ class HaproxyProcess {
   std::string dir_;
   uint16_t port_;
   uint16_t stats_port_;
-  pid_t pid_ = -1;
+  ChildProcess child_;
 };
 
 struct Message {
@@ -147,11 +124,106 @@ struct Message {
   std::string last_error;
 };
 
+constexpr int kThreads = 40, kConversationsPerThread = 5, kMessages = 20;
+constexpr int kTotal = kThreads * kConversationsPerThread * kMessages;
+constexpr auto kGiveUp = std::chrono::seconds(30);  // per message: then it counts as never acknowledged
+
+std::string conv_name(int c) { return "conv-" + std::to_string(c); }
+
+// The clients' side of the run: every message sent, and what came of it.
+struct ClusterLoad {
+  // conversations[t * kConversationsPerThread + k][m]
+  std::vector<std::vector<Message>> conversations =
+      std::vector<std::vector<Message>>(kThreads * kConversationsPerThread, std::vector<Message>(kMessages));
+  std::atomic<int> acks{0};
+  std::mutex mu;
+  std::vector<std::string> failures;
+
+  // Client thread `t`: its conversations advance together (message m of each, then m + 1), each
+  // message retried with the same id until acknowledged or kGiveUp passes.
+  void client(int t, uint16_t port) {
+    HttpClient client(port, std::chrono::seconds(15));  // keep-alive through HAProxy
+    for (int m = 0; m < kMessages; ++m) {
+      for (int k = 0; k < kConversationsPerThread; ++k) {
+        int c = t * kConversationsPerThread + k;
+        Message& msg = conversations[c][m];
+        msg.text = conv_name(c) + " m" + std::to_string(m);
+        msg.first_sent = Clock::now();
+        while (true) {
+          ++msg.attempts;
+          auto r = client.post_json("/v1/bots/echo/conversations/" + conv_name(c) + "/messages",
+                                    {{"id", "m" + std::to_string(m)}, {"text", msg.text}});
+          if (r.status == 200) {
+            msg.wait = Clock::now() - msg.first_sent;
+            auto v = r.json();
+            std::string reply;
+            if (v.is_object() && v.as_object().contains("messages") && !v.at("messages").as_array().empty())
+              reply = std::string(v.at("messages").at(0).at("text").as_string());
+            if (reply == "Got " + msg.text + ".") {
+              msg.acked = true;
+              acks.fetch_add(1);
+            } else {
+              std::lock_guard<std::mutex> lock(mu);
+              failures.push_back(msg.text + " answered: " + r.body);
+            }
+            break;
+          }
+          msg.last_error = r.status ? std::to_string(r.status) + " " + r.body : r.error;
+          if (Clock::now() - msg.first_sent > kGiveUp) {
+            std::lock_guard<std::mutex> lock(mu);
+            failures.push_back(msg.text + " never acknowledged, last: " + msg.last_error);
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      }
+    }
+  }
+};
+
+// Time to an ack over all acknowledged messages, and how many messages needed a retry.
+struct AckWaits {
+  Clock::duration max_wait{};
+  std::string slowest;
+  int retried = 0, attempts = 0;
+  std::vector<double> sorted_ms;
+
+  double max_ms() const { return std::chrono::duration<double, std::milli>(max_wait).count(); }
+  double percentile(double p) const {
+    return sorted_ms.empty() ? 0.0 : sorted_ms[std::min(sorted_ms.size() - 1, size_t(p * sorted_ms.size()))];
+  }
+};
+
+AckWaits ack_waits(const std::vector<std::vector<Message>>& conversations) {
+  AckWaits out;
+  for (const auto& conv : conversations)
+    for (const auto& msg : conv) {
+      out.attempts += msg.attempts;
+      if (msg.attempts > 1) ++out.retried;
+      if (!msg.acked) continue;
+      out.sorted_ms.push_back(std::chrono::duration<double, std::milli>(msg.wait).count());
+      if (msg.wait > out.max_wait) {
+        out.max_wait = msg.wait;
+        out.slowest = msg.text;
+      }
+    }
+  std::sort(out.sorted_ms.begin(), out.sorted_ms.end());
+  return out;
+}
+
+// A number from HAProxy's stats (server -> column -> value); 0 when absent or empty.
+long haproxy_stat(const std::map<std::string, std::map<std::string, std::string>>& stats, const std::string& server,
+                  const std::string& column) {
+  auto s = stats.find(server);
+  if (s == stats.end() || !s->second.count(column) || s->second.at(column).empty()) return 0L;
+  return std::stol(s->second.at(column));
+}
+
 TEST(ServeCluster, three_replicas_behind_haproxy_lose_nothing_when_one_is_killed_and_restarted) {
   ASSERT_TRUE(std::filesystem::exists(HaproxyProcess::binary())) << "haproxy is missing: scripts/install-deps.sh";
   RedisServer redis;
   ASSERT_TRUE(redis.ready());
-  ScratchDir dir("parley-cluster");
+  TempDir dir("parley-cluster");
   write_echo_bot(dir.sub("bots"));
 
   EventReceiver receiver;
@@ -173,87 +245,38 @@ TEST(ServeCluster, three_replicas_behind_haproxy_lose_nothing_when_one_is_killed
     ASSERT_TRUE(replicas.back()->start()) << replicas.back()->log();
   }
   HaproxyProcess haproxy(dir.sub("haproxy"), ports);
-  ASSERT_TRUE(haproxy.start(kReplicas)) << haproxy.log() << read_file(haproxy.config());
+  ASSERT_TRUE(haproxy.start(kReplicas)) << haproxy.log() << read_text(haproxy.config());
 
-  constexpr int kThreads = 40, kConversationsPerThread = 5, kMessages = 20;
-  constexpr int kTotal = kThreads * kConversationsPerThread * kMessages;
-  const auto kGiveUp = std::chrono::seconds(30);  // per message: then it counts as never acknowledged
-  // conversations[t * kConversationsPerThread + k][m]
-  std::vector<std::vector<Message>> conversations(kThreads * kConversationsPerThread,
-                                                  std::vector<Message>(kMessages));
-  std::atomic<int> acks{0};
-  std::mutex mu;
-  std::vector<std::string> failures;
-  auto conv_name = [](int c) { return "conv-" + std::to_string(c); };
-
+  ClusterLoad load;
   auto run_start = Clock::now();
   std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      HttpClient client(haproxy.port(), std::chrono::seconds(15));  // keep-alive through HAProxy
-      // The thread's conversations advance together: message m of each, then m + 1.
-      for (int m = 0; m < kMessages; ++m) {
-        for (int k = 0; k < kConversationsPerThread; ++k) {
-          int c = t * kConversationsPerThread + k;
-          Message& msg = conversations[c][m];
-          msg.text = conv_name(c) + " m" + std::to_string(m);
-          msg.first_sent = Clock::now();
-          while (true) {
-            ++msg.attempts;
-            auto r = client.post_json("/v1/bots/echo/conversations/" + conv_name(c) + "/messages",
-                                      {{"id", "m" + std::to_string(m)}, {"text", msg.text}});
-            if (r.status == 200) {
-              msg.wait = Clock::now() - msg.first_sent;
-              auto v = r.json();
-              std::string reply;
-              if (v.is_object() && v.as_object().contains("messages") && !v.at("messages").as_array().empty())
-                reply = std::string(v.at("messages").at(0).at("text").as_string());
-              if (reply == "Got " + msg.text + ".") {
-                msg.acked = true;
-                acks.fetch_add(1);
-              } else {
-                std::lock_guard<std::mutex> lock(mu);
-                failures.push_back(msg.text + " answered: " + r.body);
-              }
-              break;
-            }
-            msg.last_error = r.status ? std::to_string(r.status) + " " + r.body : r.error;
-            if (Clock::now() - msg.first_sent > kGiveUp) {
-              std::lock_guard<std::mutex> lock(mu);
-              failures.push_back(msg.text + " never acknowledged, last: " + msg.last_error);
-              break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-          }
-        }
-      }
-    });
-  }
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back([&, t] { load.client(t, haproxy.port()); });
 
   // The crash: replica r1 (about a third of the conversations hash to it) dies at ~30% of the acks
   // and comes back on the same port 2 s later.
   const int kill_at = kTotal * 3 / 10;
-  bool reached = eventually([&] { return acks.load() >= kill_at; }, std::chrono::seconds(30), std::chrono::milliseconds(1));
-  int acks_at_kill = acks.load();
+  bool reached =
+      eventually([&] { return load.acks.load() >= kill_at; }, std::chrono::seconds(30), std::chrono::milliseconds(1));
+  int acks_at_kill = load.acks.load();
   auto killed_at = Clock::now();
   replicas[0]->kill_now();
   std::this_thread::sleep_for(std::chrono::seconds(2));
-  int acks_at_restart = acks.load();
+  int acks_at_restart = load.acks.load();
   bool restarted = replicas[0]->start();
   auto restarted_at = Clock::now();
   // Then r2 drains (SIGTERM) while the load goes on: /readyz turns 503, HAProxy stops sending it
   // requests, its turns in flight finish, it exits 0; the clients see nothing of it.
-  int acks_at_drain = acks.load();
+  int acks_at_drain = load.acks.load();
   int drained = replicas[1]->terminate(std::chrono::seconds(30));
   for (auto& th : threads) th.join();
   auto run_end = Clock::now();
 
-  ASSERT_TRUE(reached) << "the load never reached " << kill_at << " acks: " << acks.load();
+  ASSERT_TRUE(reached) << "the load never reached " << kill_at << " acks: " << load.acks.load();
   EXPECT_LT(acks_at_kill, kTotal * 2 / 3) << "the kill came too late to be mid-run";
   EXPECT_TRUE(restarted) << replicas[0]->log();
   EXPECT_EQ(drained, 0) << "r2 did not drain cleanly: " << replicas[1]->log();
   EXPECT_LT(acks_at_drain, kTotal) << "the drain came after the load";
-  EXPECT_TRUE(failures.empty()) << failures.size() << " failures, first: " << failures.front();
+  EXPECT_TRUE(load.failures.empty()) << load.failures.size() << " failures, first: " << load.failures.front();
 
   // Every acknowledged message is in its tracker exactly once, in the order sent; read through
   // another replica (views read Redis).
@@ -267,10 +290,10 @@ TEST(ServeCluster, three_replicas_behind_haproxy_lose_nothing_when_one_is_killed
     for (const auto& text : texts) ++seen[text];
     std::vector<std::string> acked_in_tracker;
     for (const auto& text : texts)
-      for (const auto& msg : conversations[c])
+      for (const auto& msg : load.conversations[c])
         if (msg.acked && msg.text == text) acked_in_tracker.push_back(text);
     std::vector<std::string> expected;
-    for (const auto& msg : conversations[c]) {
+    for (const auto& msg : load.conversations[c]) {
       if (!msg.acked) continue;
       expected.push_back(msg.text);
       EXPECT_EQ(seen[msg.text], 1) << msg.text << " is in its tracker " << seen[msg.text] << " times";
@@ -291,30 +314,9 @@ TEST(ServeCluster, three_replicas_behind_haproxy_lose_nothing_when_one_is_killed
 
   // Time to an ack: nobody waited for the crash more than the bound (the lease of a conversation
   // the dead replica was serving lapses after 8 s at most).
-  Clock::duration max_wait{};
-  std::string slowest;
-  int retried = 0, attempts = 0;
-  std::vector<double> waits;
-  for (const auto& conv : conversations)
-    for (const auto& msg : conv) {
-      attempts += msg.attempts;
-      if (msg.attempts > 1) ++retried;
-      if (!msg.acked) continue;
-      waits.push_back(std::chrono::duration<double, std::milli>(msg.wait).count());
-      if (msg.wait > max_wait) {
-        max_wait = msg.wait;
-        slowest = msg.text;
-      }
-    }
-  std::sort(waits.begin(), waits.end());
-  auto pct = [&](double p) { return waits.empty() ? 0.0 : waits[std::min(waits.size() - 1, size_t(p * waits.size()))]; };
-  double max_ms = std::chrono::duration<double, std::milli>(max_wait).count();
+  AckWaits waits = ack_waits(load.conversations);
   auto stats = haproxy.stats();
-  auto stat = [&](const std::string& server, const std::string& column) {
-    auto s = stats.find(server);
-    if (s == stats.end() || !s->second.count(column) || s->second.at(column).empty()) return 0L;
-    return std::stol(s->second.at(column));
-  };
+  auto stat = [&](const std::string& server, const std::string& column) { return haproxy_stat(stats, server, column); };
   long lb_retries = stat("BACKEND", "wretr"), lb_redispatches = stat("BACKEND", "wredis");
   std::printf(
       "[cluster] %d acks in %.1f s; r1 killed at %d acks (+%.1f s), restarted at %d acks (+%.1f s); r2 drained from %d acks\n"
@@ -322,15 +324,16 @@ TEST(ServeCluster, three_replicas_behind_haproxy_lose_nothing_when_one_is_killed
       "[cluster] client retries: %d messages needed more than one attempt (%d attempts in all); "
       "HAProxy: %ld retries, %ld redispatches; r1/r2/r3 requests %ld/%ld/%ld\n"
       "[cluster] events: %zu listed, %zu delivered to the sink (%zu with duplicates)\n",
-      acks.load(), std::chrono::duration<double>(run_end - run_start).count(), acks_at_kill,
+      load.acks.load(), std::chrono::duration<double>(run_end - run_start).count(), acks_at_kill,
       std::chrono::duration<double>(killed_at - run_start).count(), acks_at_restart,
-      std::chrono::duration<double>(restarted_at - run_start).count(), acks_at_drain, pct(0.5), pct(0.99), max_ms, slowest.c_str(),
-      retried, attempts, lb_retries, lb_redispatches, stat("r1", "stot"), stat("r2", "stot"), stat("r3", "stot"),
-      listed.size(), receiver.unique(), receiver.received());
+      std::chrono::duration<double>(restarted_at - run_start).count(), acks_at_drain, waits.percentile(0.5),
+      waits.percentile(0.99), waits.max_ms(), waits.slowest.c_str(), waits.retried, waits.attempts, lb_retries,
+      lb_redispatches, stat("r1", "stot"), stat("r2", "stot"), stat("r3", "stot"), listed.size(), receiver.unique(),
+      receiver.received());
   // Bound: lease TTL (8 s) plus one second.
-  EXPECT_LT(max_ms, 9000.0) << "the slowest ack was " << slowest;
+  EXPECT_LT(waits.max_ms(), 9000.0) << "the slowest ack was " << waits.slowest;
   // The kill was felt: some messages had to be sent again, by the clients or by HAProxy.
-  EXPECT_GT(retried + lb_retries + lb_redispatches, 0) << "no retry at all: the kill proved nothing";
+  EXPECT_GT(waits.retried + lb_retries + lb_redispatches, 0) << "no retry at all: the kill proved nothing";
   EXPECT_GT(stat("r1", "stot"), 0) << "r1 served nothing";
 
   haproxy.stop();

@@ -24,32 +24,22 @@ struct Sent {
   std::string reply;
 };
 
-void crash_run(const std::string& durability) {
-  ScratchDir dir;
-  write_echo_bot(dir.sub("bots"));
-  ServerProcess server({.bots = dir.sub("bots"),
-                        .data = dir.sub("store"),
-                        .extra_args = {"--durability", durability},
-                        .env = {{"PARLEY_RATE_LIMIT_CONVERSATION_PER_S", "0"}}});
-  ASSERT_TRUE(server.start()) << server.log();
-
-  constexpr int kClients = 16;
-  constexpr int kConversationsPerClient = 2;
-  constexpr int kMessages = 150;  // per conversation
-  std::atomic<uint16_t> port{server.port()};
+// The clients' side of a crash run: what each sent and what was acknowledged.
+struct CrashLoad {
+  std::atomic<uint16_t> port{0};  // the server's, updated on each restart
   std::atomic<bool> stop{false};
   std::atomic<int> failed_attempts{0};
   std::atomic<int> acked{0};
   std::mutex mu;
   std::map<std::string, std::vector<Sent>> sent;  // by conversation, in send order
 
-  // Each client walks its conversations one message at a time; a failed send is retried with
-  // the same id until it is acknowledged (the server may be down for a while).
-  auto client_fn = [&](int c) {
-    std::unique_ptr<HttpClient> client;
+  // Client `c` walks its conversations one message at a time; a failed send is retried with the
+  // same id until it is acknowledged (the server may be down for a while).
+  void client(int c, int conversations, int messages) {
+    std::unique_ptr<HttpClient> http;
     uint16_t used_port = 0;
-    for (int m = 1; m <= kMessages && !stop; ++m) {
-      for (int k = 0; k < kConversationsPerClient && !stop; ++k) {
+    for (int m = 1; m <= messages && !stop; ++m) {
+      for (int k = 0; k < conversations && !stop; ++k) {
         std::string conv = "c" + std::to_string(c) + "-" + std::to_string(k);
         std::string text = conv + " m" + std::to_string(m);
         {
@@ -57,12 +47,11 @@ void crash_run(const std::string& durability) {
           sent[conv].push_back({text});
         }
         for (int attempt = 0; !stop; ++attempt) {
-          if (!client || used_port != port.load()) {
+          if (!http || used_port != port.load()) {
             used_port = port.load();
-            client = std::make_unique<HttpClient>(used_port, std::chrono::milliseconds(3000));
+            http = std::make_unique<HttpClient>(used_port, std::chrono::milliseconds(3000));
           }
-          auto r = client->post_json("/v1/bots/echo/conversations/" + conv + "/messages",
-                                     {{"id", text}, {"text", text}});
+          auto r = http->post_json("/v1/bots/echo/conversations/" + conv + "/messages", {{"id", text}, {"text", text}});
           if (r.status == 200) {
             json::value v = r.json();
             std::lock_guard<std::mutex> lock(mu);
@@ -78,31 +67,48 @@ void crash_run(const std::string& durability) {
         }
       }
     }
-  };
+  }
+};
+
+void crash_run(const std::string& durability) {
+  TempDir dir;
+  write_echo_bot(dir.sub("bots"));
+  ServerProcess server({.bots = dir.sub("bots"),
+                        .data = dir.sub("store"),
+                        .extra_args = {"--durability", durability},
+                        .env = {{"PARLEY_RATE_LIMIT_CONVERSATION_PER_S", "0"}}});
+  ASSERT_TRUE(server.start()) << server.log();
+
+  constexpr int kClients = 16;
+  constexpr int kConversationsPerClient = 2;
+  constexpr int kMessages = 150;  // per conversation
+  CrashLoad load;
+  load.port = server.port();
   std::vector<std::thread> threads;
-  for (int c = 0; c < kClients; ++c) threads.emplace_back(client_fn, c);
+  for (int c = 0; c < kClients; ++c)
+    threads.emplace_back([&load, c] { load.client(c, kConversationsPerClient, kMessages); });
 
   // Kill when a quarter, a half and three quarters of the messages are acknowledged, so each
   // kill lands mid-load, with turns in flight.
   constexpr int kTotal = kClients * kConversationsPerClient * kMessages;
   for (int kill = 1; kill <= 3; ++kill) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (acked.load() < kTotal * kill / 4 && std::chrono::steady_clock::now() < deadline)
+    while (load.acked.load() < kTotal * kill / 4 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    int before = acked.load();
+    int before = load.acked.load();
     server.kill_now();  // SIGKILL
     EXPECT_LT(before, kTotal) << "the load ended before kill " << kill;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ASSERT_TRUE(server.start()) << server.log();
-    port = server.port();
+    load.port = server.port();
   }
   for (auto& t : threads) t.join();
-  stop = true;
-  EXPECT_GT(failed_attempts.load(), 0) << "no request was interrupted by the kills";
+  load.stop = true;
+  EXPECT_GT(load.failed_attempts.load(), 0) << "no request was interrupted by the kills";
 
   HttpClient reader(server.port());
   size_t acked_total = 0;
-  for (auto& [conv, list] : sent) {
+  for (auto& [conv, list] : load.sent) {
     auto view = reader.get("/v1/bots/echo/conversations/" + conv);
     ASSERT_EQ(view.status, 200u) << view.body;
     std::vector<std::string> texts = user_texts(view.json());
@@ -126,7 +132,7 @@ void crash_run(const std::string& durability) {
     EXPECT_EQ(again.json().at("messages").at(0).at("text").as_string(), first.reply);
   }
   EXPECT_EQ(acked_total, size_t{kClients * kConversationsPerClient * kMessages});
-  for (auto& [conv, list] : sent) {
+  for (auto& [conv, list] : load.sent) {
     auto view = reader.get("/v1/bots/echo/conversations/" + conv);
     EXPECT_EQ(user_texts(view.json()).size(), list.size()) << conv << ": a retry was applied twice";
   }

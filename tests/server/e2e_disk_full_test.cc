@@ -10,7 +10,7 @@
 #include <memory>
 #include <set>
 
-#include "server/client.h"
+#include "support/client.h"
 #include "server/echo_bot.h"
 #include "server/server_process.h"
 #include "support/eventually.h"
@@ -96,7 +96,7 @@ class DiskFull : public ::testing::Test {
     EXPECT_TRUE(again.json().as_object().contains("replayed")) << again.body;
   }
 
-  ScratchDir dir_;
+  TempDir dir_;
   std::unique_ptr<Tmpfs> disk_;
   std::vector<Sent> acked_;
   size_t next_ = 0;

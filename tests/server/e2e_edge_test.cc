@@ -37,7 +37,7 @@ class ServeEdge : public ::testing::Test {
         ServerOptions{.data = dir_.sub("store"), .env = {{"PARLEY_READ_TIMEOUT_MS", "400"}}});
     ASSERT_TRUE(server_->start()) << server_->log();
   }
-  ScratchDir dir_;
+  TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
 };
 
@@ -111,7 +111,7 @@ TEST_F(ServeEdge, a_client_that_keeps_sending_after_a_closing_answer_is_cut_off)
 }
 
 TEST(ServeRequireMessageId, a_message_without_an_id_is_refused_and_one_with_an_id_is_applied_once) {
-  ScratchDir dir;
+  TempDir dir;
   ServerProcess server({.data = dir.sub("store"), .env = {{"PARLEY_REQUIRE_MESSAGE_ID", "true"}}});
   ASSERT_TRUE(server.start()) << server.log();
   HttpClient c(server.port());
@@ -130,7 +130,7 @@ TEST(ServeRequireMessageId, a_message_without_an_id_is_refused_and_one_with_an_i
 }
 
 TEST(ServeHosts, a_loopback_server_answers_only_loopback_host_names_against_dns_rebinding) {
-  ScratchDir dir;
+  TempDir dir;
   ServerProcess server({.data = dir.sub("store")});
   ASSERT_TRUE(server.start()) << server.log();
   const std::string port = std::to_string(server.port());
@@ -155,7 +155,7 @@ TEST(ServeHosts, a_loopback_server_answers_only_loopback_host_names_against_dns_
 }
 
 TEST(ServeHosts, allowed_hosts_names_the_hosts_answered) {
-  ScratchDir dir;
+  TempDir dir;
   ServerProcess server({.data = dir.sub("store"), .env = {{"PARLEY_ALLOWED_HOSTS", "bots.example, *.chat.example"}}});
   ASSERT_TRUE(server.start()) << server.log();
   auto status = [&](const std::string& host) {

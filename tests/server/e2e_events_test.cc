@@ -3,20 +3,18 @@
 // routes for sinks, dead letters and replay.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <set>
 #include <thread>
 
 #include "support/eventually.h"
-#include "server/client.h"
+#include "support/client.h"
 #include "server/echo_bot.h"
 #include "server/event_lists.h"
 #include "server/event_receiver.h"
 #include "server/server_process.h"
+#include "support/child_process.h"
 
 namespace parley::testing {
 namespace {
@@ -55,7 +53,7 @@ std::vector<std::string> send_turns(uint16_t port, int turns, int conversations,
 }
 
 TEST(ServeEvents, a_chaotic_http_sink_ends_with_every_event_and_dedup_by_id_gives_the_event_lists) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   EventReceiver receiver;
   receiver.set_mode(EventReceiver::Mode::kChaos);  // 20% 500, 10% hang, 10% late, else 200
@@ -105,7 +103,7 @@ TEST(ServeEvents, a_chaotic_http_sink_ends_with_every_event_and_dedup_by_id_give
 }
 
 TEST(ServeEvents, a_hanging_sink_does_not_hold_up_a_healthy_one_and_its_breaker_opens_then_closes) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   EventReceiver healthy, hanging;
   hanging.set_mode(EventReceiver::Mode::kHang);
@@ -144,7 +142,7 @@ TEST(ServeEvents, a_hanging_sink_does_not_hold_up_a_healthy_one_and_its_breaker_
 }
 
 TEST(ServeEvents, events_not_yet_delivered_at_kill_9_are_delivered_after_the_restart) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   uint16_t port = 0;
   {
@@ -174,7 +172,7 @@ TEST(ServeEvents, events_not_yet_delivered_at_kill_9_are_delivered_after_the_res
 }
 
 TEST(ServeEvents, an_oversized_event_is_truncated_and_flagged_and_replay_from_a_position_delivers_again) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   EventReceiver receiver;
   ServerProcess server({.bots = dir.sub("bots"), .data = dir.sub("store"),
@@ -214,20 +212,8 @@ TEST(ServeEvents, an_oversized_event_is_truncated_and_flagged_and_replay_from_a_
   EXPECT_EQ(c.get("/v1/bots/echo/conversations/big/events?after=x").status, 400u);
 }
 
-// Runs a command; its stdout and exit code.
-std::pair<std::string, int> run(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return {out, -1};
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = ::pclose(p);
-  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
-}
-
 TEST(ServeEvents, the_cli_lists_dead_letters_and_replays_them) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   uint16_t port = 0;
   {
@@ -244,16 +230,16 @@ TEST(ServeEvents, the_cli_lists_dead_letters_and_replays_them) {
                          std::chrono::seconds(10)));
   std::string cli = std::string(PARLEY_BINARY) + " events ";
   std::string at = " --server 127.0.0.1:" + std::to_string(server.port());
-  auto [lines, rc] = run(cli + "dead-letters --sink audit" + at + " 2>/dev/null");
+  auto [rc, lines] = run_command(cli + "dead-letters --sink audit" + at + " 2>/dev/null");
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(static_cast<size_t>(std::count(lines.begin(), lines.end(), '\n')), listed.size()) << lines;
-  EXPECT_NE(run(cli + "dead-letters --sink nope" + at + " 2>/dev/null").second, 0);
+  EXPECT_NE(run_command(cli + "dead-letters --sink nope" + at + " 2>/dev/null").status, 0);
   EventReceiver receiver(port);
-  auto [out, rc2] = run(cli + "replay --sink audit --dead-letters" + at);
+  auto [rc2, out] = run_command(cli + "replay --sink audit --dead-letters" + at);
   EXPECT_EQ(rc2, 0) << out;
   ASSERT_TRUE(eventually([&] { return receiver.unique() == listed.size(); }, std::chrono::seconds(10)));
-  EXPECT_EQ(run(cli + "replay --sink audit" + at + " 2>/dev/null").second, 2) << "needs --dead-letters or --from";
-  EXPECT_EQ(run(cli + "replay --sink audit --from 2020-01-01T00:00:00Z" + at).second, 0);
+  EXPECT_EQ(run_command(cli + "replay --sink audit" + at + " 2>/dev/null").status, 2) << "needs --dead-letters or --from";
+  EXPECT_EQ(run_command(cli + "replay --sink audit --from 2020-01-01T00:00:00Z" + at).status, 0);
   EXPECT_TRUE(eventually([&] { return receiver.received() >= 2 * listed.size(); }, std::chrono::seconds(10)));
 }
 

@@ -104,7 +104,7 @@ void write_action_bot(const std::string& bots_dir, uint16_t action_port) {
 }
 
 TEST(ServeOps, each_bad_request_gets_its_status_and_error_and_the_server_keeps_serving) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   ServerProcess server({.bots = dir.sub("bots"), .data = dir.sub("store")});
   ASSERT_TRUE(server.start()) << server.log();
@@ -153,7 +153,7 @@ TEST(ServeOps, an_action_server_reply_of_the_wrong_shape_is_a_failed_call) {
                                  R"({"events": [1, 2]})", R"([])",
                                  R"({"events": [{"event": "slot", "name": "last_text", "value": -1e999}]})"}) {
     CannedActionServer actions(body);
-    ScratchDir dir;
+    TempDir dir;
     write_action_bot(dir.sub("bots"), actions.port());
     ServerProcess server({.bots = dir.sub("bots"), .data = dir.sub("store")});
     ASSERT_TRUE(server.start()) << server.log();
@@ -172,7 +172,7 @@ TEST(ServeOps, an_action_server_reply_of_the_wrong_shape_is_a_failed_call) {
 }
 
 TEST(ServeOps, rate_limits_answer_429_with_retry_after) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   ServerProcess server({.bots = dir.sub("bots"),
                         .data = dir.sub("store"),
@@ -195,7 +195,7 @@ TEST(ServeOps, rate_limits_answer_429_with_retry_after) {
 
 TEST(ServeOps, a_hanging_action_server_delays_only_its_conversation_and_a_full_queue_is_503) {
   HangingServer hang;
-  ScratchDir dir;
+  TempDir dir;
   write_action_bot(dir.sub("bots"), hang.port());
   ServerProcess server({.bots = dir.sub("bots"),
                         .data = dir.sub("store"),
@@ -241,7 +241,7 @@ TEST(ServeOps, a_hanging_action_server_delays_only_its_conversation_and_a_full_q
 }
 
 TEST(ServeOps, reload_by_sighup_and_route_swaps_the_bot_and_refuses_a_broken_version) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   ServerProcess server({.bots = dir.sub("bots"), .data = dir.sub("store")});
   ASSERT_TRUE(server.start()) << server.log();
@@ -285,7 +285,7 @@ TEST(ServeOps, reload_by_sighup_and_route_swaps_the_bot_and_refuses_a_broken_ver
 
 TEST(ServeOps, sigterm_answers_the_turn_in_flight_and_exits_zero) {
   // An action server that answers after a second, so a turn is in flight at SIGTERM.
-  ScratchDir dir;
+  TempDir dir;
   std::atomic<bool> stop{false};
   boost::asio::io_context ioc;
   tcp::acceptor acceptor(ioc, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
@@ -340,7 +340,7 @@ TEST(ServeOps, sigterm_answers_the_turn_in_flight_and_exits_zero) {
 }
 
 TEST(ServeOps, settings_from_env_and_unknown_config_keys_are_refused) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   {
     ServerProcess server({.bots = dir.sub("bots"), .data = dir.sub("store"),

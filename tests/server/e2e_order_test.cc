@@ -21,7 +21,7 @@ struct Ack {
 };
 
 TEST(ServeOrder, sixty_four_clients_each_tracker_holds_messages_in_acknowledgement_order) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   ServerProcess server({.bots = dir.sub("bots"),
                         .data = dir.sub("store"),

@@ -3,7 +3,7 @@
 // its own words; /readyz says the store is degraded; writes resume when Redis has room again.
 #include <gtest/gtest.h>
 
-#include "server/client.h"
+#include "support/client.h"
 #include "server/echo_bot.h"
 #include "server/server_process.h"
 #include "support/eventually.h"
@@ -24,7 +24,7 @@ TEST(ServeRedisFaults, redis_out_of_memory_or_gone_gives_503_without_its_details
   if (!RedisServer::available()) GTEST_SKIP() << "redis-server is not installed";
   RedisServer redis({"--maxmemory", "3mb", "--maxmemory-policy", "noeviction"});
   ASSERT_TRUE(redis.ready());
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   ServerProcess server({.bots = dir.sub("bots"),
                         .data = dir.sub("store"),

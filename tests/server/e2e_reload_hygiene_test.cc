@@ -10,7 +10,7 @@
 #include <future>
 #include <random>
 
-#include "server/client.h"
+#include "support/client.h"
 #include "server/echo_bot.h"
 #include "server/server_process.h"
 #include "support/temp_project.h"
@@ -41,7 +41,7 @@ std::string reply_text(HttpClient& c, const std::string& text) {
 }
 
 TEST(ServeReloadHygiene, a_symlink_out_of_the_bot_is_refused_naming_the_file_and_quoting_none_of_it) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   TempProject outside(std::map<std::string, std::string>{
       {"shadow", "nlu:\n- intent: say\n  examples: |\n    root:SECRET-HASH:19000:0:99999:7:::\n"}});
@@ -61,7 +61,7 @@ TEST(ServeReloadHygiene, a_symlink_out_of_the_bot_is_refused_naming_the_file_and
 }
 
 TEST(ServeReloadHygiene, the_bots_list_names_folders_relative_to_the_bots_folder) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   ServerProcess server({.bots = dir.sub("bots"), .data = dir.sub("store")});
   ASSERT_TRUE(server.start()) << server.log();
@@ -72,7 +72,7 @@ TEST(ServeReloadHygiene, the_bots_list_names_folders_relative_to_the_bots_folder
 }
 
 TEST(ServeReloadHygiene, a_bot_over_max_project_bytes_is_refused_before_parsing) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   ServerProcess server({.bots = dir.sub("bots"), .data = dir.sub("store"),
                         .env = {{"PARLEY_MAX_PROJECT_BYTES", "64KiB"}}});
@@ -86,7 +86,7 @@ TEST(ServeReloadHygiene, a_bot_over_max_project_bytes_is_refused_before_parsing)
 }
 
 TEST(ServeReloadHygiene, one_reload_at_a_time_and_the_memory_of_a_big_one_is_given_back) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   // No learned entity extractor: the big version costs parsing and the intent model only.
   std::ofstream(dir.sub("bots/echo/config.yml"))

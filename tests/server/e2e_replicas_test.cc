@@ -19,7 +19,7 @@
 namespace parley::testing {
 namespace {
 
-ServerOptions replica(ScratchDir& dir, const std::string& redis_url, const std::string& name,
+ServerOptions replica(TempDir& dir, const std::string& redis_url, const std::string& name,
                       const std::string& config_yaml = {}) {
   return ServerOptions{.bots = dir.sub("bots"),
                        .data = dir.sub(name),
@@ -33,7 +33,7 @@ ServerOptions replica(ScratchDir& dir, const std::string& redis_url, const std::
 // message and per retry. With `receiver`, the replicas deliver events to it and every event of
 // every conversation must arrive.
 void two_replicas_keep_each_clients_order(const std::string& redis_url, EventReceiver* receiver = nullptr) {
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   std::string config;
   if (receiver)
@@ -128,7 +128,7 @@ TEST(ServeReplicas, two_replicas_on_a_redis_cluster_of_three_masters_keep_the_or
 TEST(ServeReplicas, a_redis_restart_makes_replicas_unready_then_they_recover_with_nothing_lost) {
   RedisServer redis;
   ASSERT_TRUE(redis.ready());
-  ScratchDir dir;
+  TempDir dir;
   write_echo_bot(dir.sub("bots"));
   ServerProcess a(replica(dir, redis.url(), "a"));
   ASSERT_TRUE(a.start()) << a.log();

@@ -8,7 +8,7 @@
 
 #include "server/echo_bot.h"
 #include "server/server_process.h"
-#include "server/tls_client.h"
+#include "support/tls_client.h"
 #include "support/eventually.h"
 #include "support/https_server.h"
 #include "support/tls_certs.h"
@@ -36,7 +36,7 @@ class ServeTls : public ::testing::Test {
             .ready = [ca](uint16_t port) { return TlsClient(port, ca, 0, 1000ms).request(http::verb::get, "/readyz").status == 200; }};
   }
 
-  ScratchDir dir_;
+  TempDir dir_;
   TestPki pki_{dir_.sub("pki")};
   std::string cert_ = dir_.sub("cert.pem");
   std::string key_ = dir_.sub("key.pem");
@@ -136,7 +136,7 @@ TEST_F(ServeTls, custom_actions_are_called_over_https_with_the_ca_file_and_refus
   HttpsServer actions(pki_.server_cert(), pki_.server_key(), [](const std::string&, const std::string&) {
     return HttpsServer::Answer{200, R"({"events": [], "responses": [{"text": "looked up over tls"}]})"};
   });
-  ScratchDir bots;
+  TempDir bots;
   write_echo_bot(bots.sub("b"), {.intents = "  - lookup\n",
                                  .actions = "  - action_lookup\n",
                                  .nlu = "- intent: lookup\n  examples: |\n    - look it up\n    - lookup please\n",

@@ -36,7 +36,7 @@ class ServeTranscript : public ::testing::Test {
     server_ = std::make_unique<ServerProcess>(ServerOptions{.data = dir_.sub("store")});
     ASSERT_TRUE(server_->start()) << server_->log();
   }
-  ScratchDir dir_;
+  TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
 };
 
@@ -138,7 +138,7 @@ TEST_F(ServeTranscript, retried_ids_get_the_stored_reply_and_apply_nothing_also_
 }
 
 TEST(ServeTranscriptSingleBot, the_plain_rasa_route_works_when_one_bot_is_served) {
-  ScratchDir dir;
+  TempDir dir;
   std::filesystem::create_directories(dir.sub("bots"));
   std::filesystem::create_directory_symlink(examples_dir() + "/pizza", dir.sub("bots/pizza"));
   ServerProcess server({.bots = dir.sub("bots"), .data = dir.sub("store")});

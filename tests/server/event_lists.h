@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "server/client.h"
+#include "support/client.h"
 
 namespace parley::testing {
 

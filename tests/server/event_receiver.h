@@ -1,22 +1,22 @@
 // An HTTP event receiver for the event pipeline tests: accepts POSTed JSON arrays of event
-// records on loopback (a thread per connection) and, as told, answers 200, fails with 500,
-// answers late, or hangs (never answers). It keeps every record it acknowledged, deduplicated
-// by id, and counts the deliveries.
+// records on loopback (a LoopbackServer: a thread per connection) and, as told, answers 200,
+// fails with 500, answers late, or hangs (never answers). It keeps every record it acknowledged,
+// deduplicated by id, and counts the deliveries.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <sys/socket.h>
 
 #include <atomic>
-#include <set>
 #include <map>
 #include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
+
+#include "support/loopback_server.h"
 
 namespace parley::testing {
 
@@ -25,36 +25,13 @@ class EventReceiver {
   enum class Mode { kOk, kChaos, kHang };
 
   // Listens on `port` (0: any free port).
-  explicit EventReceiver(uint16_t port = 0)
-      : acceptor_(ioc_, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port)) {
-    acceptor_.set_option(boost::asio::socket_base::reuse_address(true));
-    port_ = acceptor_.local_endpoint().port();
-    accept_thread_ = std::thread([this] { accept_loop(); });
-  }
+  explicit EventReceiver(uint16_t port = 0) : server_(port, [this](boost::asio::ip::tcp::socket& s) { serve(s); }) {}
   ~EventReceiver() { stop(); }
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return server_.port(); }
   void set_mode(Mode m) { mode_ = m; }
 
-  void stop() {
-    if (stopping_.exchange(true)) return;
-    boost::system::error_code ec;
-    {  // wake the blocking accept
-      boost::asio::io_context c;
-      boost::asio::ip::tcp::socket s(c);
-      s.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_), ec);
-    }
-    accept_thread_.join();
-    acceptor_.close(ec);
-    std::vector<std::thread> threads;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      threads.swap(connections_);
-      // Wake connection threads blocked reading an idle keep-alive connection.
-      for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
-    }
-    for (auto& t : threads) t.join();
-  }
+  void stop() { server_.stop(); }
 
   // id -> record, as acknowledged (the last copy of each).
   std::map<std::string, boost::json::value> events() const {
@@ -77,28 +54,11 @@ class EventReceiver {
   size_t requests() const { return requests_.load(); }
 
  private:
-  void accept_loop() {
-    while (!stopping_) {
-      boost::asio::ip::tcp::socket s(ioc_);
-      boost::system::error_code ec;
-      acceptor_.accept(s, ec);
-      if (ec || stopping_) break;
-      std::lock_guard<std::mutex> lock(mu_);
-      open_fds_.insert(s.native_handle());
-      connections_.emplace_back([this, sock = std::move(s)]() mutable {
-        int fd = sock.native_handle();
-        serve(sock);
-        std::lock_guard<std::mutex> l(mu_);
-        open_fds_.erase(fd);  // before the socket closes, so the number is not reused meanwhile
-      });
-    }
-  }
-
   void serve(boost::asio::ip::tcp::socket& s) {
     namespace http = boost::beast::http;
     boost::beast::flat_buffer buf;
     std::mt19937_64 rng(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-    while (!stopping_) {
+    while (!server_.stopping()) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(64u << 20);
       boost::system::error_code ec;
@@ -109,7 +69,7 @@ class EventReceiver {
       int roll = std::uniform_int_distribution<int>(0, 99)(rng);
       if (mode == Mode::kHang || (mode == Mode::kChaos && roll < 10)) {
         // Never answer: wait until the sender gives up (closes) or the test ends.
-        for (int i = 0; i < 300 && !stopping_; ++i) {
+        for (int i = 0; i < 300 && !server_.stopping(); ++i) {
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
           if (mode_ == Mode::kOk && mode == Mode::kHang) break;
         }
@@ -138,18 +98,12 @@ class EventReceiver {
     }
   }
 
-  boost::asio::io_context ioc_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  uint16_t port_ = 0;
   std::atomic<Mode> mode_{Mode::kOk};
-  std::atomic<bool> stopping_{false};
-  std::thread accept_thread_;
   mutable std::mutex mu_;
-  std::vector<std::thread> connections_;
-  std::set<int> open_fds_;
   std::map<std::string, boost::json::value> events_;
   std::atomic<size_t> received_{0};
   std::atomic<size_t> requests_{0};
+  LoopbackServer server_;  // last: it serves with the members above, and stops before they go
 };
 
 }  // namespace parley::testing

@@ -7,7 +7,7 @@ namespace parley::testing {
 namespace {
 
 TEST(ServeLifecycle, starts_ready_and_exits_zero_on_sigterm) {
-  ScratchDir dir;
+  TempDir dir;
   ServerProcess server({.data = dir.sub("store")});
   ASSERT_TRUE(server.start()) << server.log();
   HttpClient client(server.port());

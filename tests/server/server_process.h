@@ -4,10 +4,7 @@
 // data folder. Its stderr (JSON logs) is kept in a file for failure messages.
 #pragma once
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -21,29 +18,11 @@
 #include <thread>
 #include <vector>
 
-#include "server/client.h"
+#include "support/client.h"
+#include "support/child_process.h"
+#include "support/temp_dir.h"
 
 namespace parley::testing {
-
-// A fresh folder under the system temp folder, removed with the object.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& prefix = "parley-e2e") {
-    std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 inline std::string source_dir() { return PARLEY_SOURCE_DIR; }
 
@@ -94,27 +73,11 @@ class ServerProcess {
     }
     for (const auto& a : options_.extra_args) args.push_back(a);
     std::ofstream(log_path_, std::ios::trunc).close();  // before the fork: no stale port is read
-    pid_ = ::fork();
-    if (pid_ < 0) return false;
-    if (pid_ == 0) {
-      int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 2);
-        ::close(fd);
-      }
-      int null = ::open("/dev/null", O_WRONLY);
-      if (null >= 0) ::dup2(null, 1);
-      for (const auto& [k, v] : options_.env) ::setenv(k.c_str(), v.c_str(), 1);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
+    if (!child_.start({.args = args, .log = log_path_, .log_stdout = false, .env = options_.env})) return false;
     auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
     static const std::regex kPort(R"("msg":"listening".*?"port":(\d+))");
     while (std::chrono::steady_clock::now() < deadline) {
-      if (exited()) return false;
+      if (!child_.alive()) return false;
       if (port_ == 0) {
         std::smatch m;
         std::string text = log();
@@ -134,71 +97,28 @@ class ServerProcess {
   }
 
   uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
-  bool running() { return pid_ > 0 && !exited(); }
+  pid_t pid() const { return child_.pid(); }
+  bool running() { return child_.alive(); }
 
   // Sends a signal without waiting (SIGHUP reloads, SIGTERM drains).
-  void signal(int sig) {
-    if (pid_ > 0) ::kill(pid_, sig);
-  }
+  void signal(int sig) { child_.signal(sig); }
 
   // SIGKILL, then reaps the child: a crash at an arbitrary moment.
-  void kill_now() {
-    if (pid_ <= 0) return;
-    if (!exited()) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-      exit_status_ = status;
-    }
-    pid_ = -1;
-  }
+  void kill_now() { child_.kill(); }
 
   // SIGTERM and waits up to `timeout` for the exit; returns the exit code, or -1 when it had to be
   // killed or died from a signal.
-  int terminate(std::chrono::milliseconds timeout = std::chrono::milliseconds(15000)) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, SIGTERM);
-    return wait_exit(timeout);
-  }
+  int terminate(std::chrono::milliseconds timeout = std::chrono::milliseconds(15000)) { return child_.stop(timeout); }
 
   // Waits for the process to exit by itself; the exit code, or -1 (then it is killed).
-  int wait_exit(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (exited()) {
-        pid_ = -1;
-        return WIFEXITED(exit_status_) ? WEXITSTATUS(exit_status_) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    kill_now();
-    return -1;
-  }
+  int wait_exit(std::chrono::milliseconds timeout) { return child_.wait(timeout); }
 
   // The server's stderr so far (JSON log lines).
-  std::string log() const {
-    std::ifstream in(log_path_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string log() const { return read_text(log_path_); }
 
  private:
-  bool exited() {
-    if (pid_ <= 0) return true;
-    int status = 0;
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      exit_status_ = status;
-      return true;
-    }
-    return r < 0;
-  }
-
   ServerOptions options_;
-  pid_t pid_ = -1;
-  int exit_status_ = 0;
+  ChildProcess child_;
   uint16_t port_ = 0;
   std::string log_path_;
 };

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "store/stats.h"
-#include "store/temp_dir.h"
+#include "support/temp_dir.h"
 #include "support/eventually.h"
 #include "store/turn_record.h"
 
@@ -27,7 +27,7 @@ using parley::testing::turn;
 using parley::testing::TempDir;
 
 std::shared_ptr<RocksDbStore> open_store(const TempDir& dir, RocksDbStoreOptions options = {}) {
-  auto store = RocksDbStore::open(dir.path("db"), options);
+  auto store = RocksDbStore::open(dir.sub("db"), options);
   EXPECT_TRUE(store.ok()) << store.status().to_string();
   return store.ok() ? store.value() : nullptr;
 }
@@ -205,13 +205,13 @@ TEST(RocksDbStore, reopen_after_close_keeps_everything) {
     RocksDbStoreOptions options;
     options.durability = durability;
     {
-      auto store = RocksDbStore::open(dir.path(sub), options).value();
+      auto store = RocksDbStore::open(dir.sub(sub), options).value();
       ASSERT_TRUE(store->append_if_version(kAlice, turn(0, {"e0", "e1"}, "m1", "r1", {"o1"})).is_ok());
       TurnRecord t = turn(2, {"e2"}, "m2", "r2", {"o2"});
       t.snapshot = "snap";
       ASSERT_TRUE(store->append_if_version(kAlice, t).is_ok());
     }
-    auto store = RocksDbStore::open(dir.path(sub), options).value();
+    auto store = RocksDbStore::open(dir.sub(sub), options).value();
     auto loaded = store->load(kAlice, 0);
     ASSERT_TRUE(loaded.ok());
     EXPECT_EQ(loaded->version, 3u);
@@ -230,7 +230,7 @@ TEST(RocksDbStore, reopen_after_close_keeps_everything) {
 TEST(RocksDbStore, a_second_open_of_the_same_folder_fails) {
   TempDir dir;
   auto store = open_store(dir);
-  auto second = RocksDbStore::open(dir.path("db"));
+  auto second = RocksDbStore::open(dir.sub("db"));
   EXPECT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), Code::kIOError);
 }
@@ -297,7 +297,7 @@ TEST(RocksDbStore, a_turn_whose_write_fails_leaves_no_record_behind) {
   FailingEnv failing;
   auto& fs = failing.fs;
   {
-    auto store = RocksDbStore::open(dir.path("db"), failing.options()).value();
+    auto store = RocksDbStore::open(dir.sub("db"), failing.options()).value();
     ASSERT_TRUE(store->append_if_version(kAlice, turn(0, {"e0"}, "m1", "r1", {"o1"})).is_ok());
     fs->fail_log_writes = true;
     Status s = store->append_if_version(kAlice, turn(1, {"e1", "e2"}, "m2", "r2", {"o2", "o3"}));
@@ -306,7 +306,7 @@ TEST(RocksDbStore, a_turn_whose_write_fails_leaves_no_record_behind) {
     EXPECT_EQ(store->stats()->write_errors.load(), 1u);
     fs->fail_log_writes = false;
   }
-  auto store = RocksDbStore::open(dir.path("db")).value();
+  auto store = RocksDbStore::open(dir.sub("db")).value();
   auto loaded = store->load(kAlice, 0);
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded->version, 1u);
@@ -324,7 +324,7 @@ TEST(RocksDbStore, a_full_disk_refuses_writes_naming_no_file_and_writes_resume_b
   auto& fs = failing.fs;
   RocksDbStoreOptions options = failing.options();
   options.recovery_interval = std::chrono::milliseconds(20);
-  auto store = RocksDbStore::open(dir.path("db"), options).value();
+  auto store = RocksDbStore::open(dir.sub("db"), options).value();
   ASSERT_TRUE(store->append_if_version(kAlice, turn(0, {"e0"}, "m1", "r1", {"o1"})).is_ok());
   fs->no_space = true;
   Status s = store->append_if_version(kAlice, turn(1, {"e1"}, "m2", "r2", {"o2"}));
@@ -343,7 +343,7 @@ TEST(RocksDbStore, a_full_disk_refuses_writes_naming_no_file_and_writes_resume_b
   EXPECT_TRUE(store->sync().is_ok());
   store.reset();
 
-  auto again = RocksDbStore::open(dir.path("db")).value();
+  auto again = RocksDbStore::open(dir.sub("db")).value();
   EXPECT_EQ(again->read_events(kAlice, 0, 10).value(), (std::vector<std::string>{"e0", "e1"}));
   EXPECT_EQ(again->find_reply(kAlice, "m2").value().value_or(""), "r2");
   auto outbox = again->read_outbox(0, 10).value();

@@ -1,9 +1,7 @@
-// Test helper: a small HTTPS server on loopback (a thread per connection, keep-alive) that answers
-// every request with what `handler` returns, for the TLS tests of the action client and the HTTP
-// sink. It records the bodies it received.
+// Test helper: a small HTTPS server on loopback (a LoopbackServer: a thread per connection,
+// keep-alive) that answers every request with what `handler` returns, for the TLS tests of the
+// action client and the HTTP sink. It records the bodies it received.
 #pragma once
-
-#include <sys/socket.h>
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/loopback_server.h"
+
 namespace parley::testing {
 
 class HttpsServer {
@@ -29,53 +29,26 @@ class HttpsServer {
   using Handler = std::function<Answer(const std::string& target, const std::string& body)>;
 
   HttpsServer(const std::string& cert_file, const std::string& key_file, Handler handler)
-      : ctx_(boost::asio::ssl::context::tls_server),
-        acceptor_(ioc_, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)),
-        handler_(std::move(handler)) {
-    ctx_.use_certificate_chain_file(cert_file);
-    ctx_.use_private_key_file(key_file, boost::asio::ssl::context::pem);
-    port_ = acceptor_.local_endpoint().port();
-    accept_thread_ = std::thread([this] { accept_loop(); });
-  }
+      : ctx_(make_context(cert_file, key_file)),
+        handler_(std::move(handler)),
+        server_(0, [this](boost::asio::ip::tcp::socket& s) { serve(std::move(s)); }) {}
   ~HttpsServer() { stop(); }
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return server_.port(); }
   std::vector<std::string> bodies() const {
     std::lock_guard<std::mutex> lock(mu_);
     return bodies_;
   }
   size_t failed_handshakes() const { return failed_handshakes_.load(); }
 
-  void stop() {
-    if (stopping_.exchange(true)) return;
-    boost::system::error_code ec;
-    {
-      boost::asio::io_context c;
-      boost::asio::ip::tcp::socket s(c);
-      s.connect(acceptor_.local_endpoint(), ec);
-    }
-    accept_thread_.join();
-    acceptor_.close(ec);
-    std::vector<std::thread> threads;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      threads.swap(threads_);
-      for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
-    }
-    for (auto& t : threads) t.join();
-  }
+  void stop() { server_.stop(); }
 
  private:
-  void accept_loop() {
-    while (!stopping_) {
-      boost::asio::ip::tcp::socket socket(ioc_);
-      boost::system::error_code ec;
-      acceptor_.accept(socket, ec);
-      if (ec || stopping_) return;
-      std::lock_guard<std::mutex> lock(mu_);
-      fds_.push_back(socket.native_handle());
-      threads_.emplace_back([this, s = std::move(socket)]() mutable { serve(std::move(s)); });
-    }
+  static boost::asio::ssl::context make_context(const std::string& cert_file, const std::string& key_file) {
+    boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_server);
+    ctx.use_certificate_chain_file(cert_file);
+    ctx.use_private_key_file(key_file, boost::asio::ssl::context::pem);
+    return ctx;
   }
 
   void serve(boost::asio::ip::tcp::socket socket) {
@@ -108,18 +81,12 @@ class HttpsServer {
     stream.shutdown(ec);
   }
 
-  boost::asio::io_context ioc_;
   boost::asio::ssl::context ctx_;
-  boost::asio::ip::tcp::acceptor acceptor_;
   Handler handler_;
-  uint16_t port_ = 0;
-  std::thread accept_thread_;
-  std::atomic<bool> stopping_{false};
   std::atomic<size_t> failed_handshakes_{0};
   mutable std::mutex mu_;
-  std::vector<std::thread> threads_;
-  std::vector<int> fds_;
   std::vector<std::string> bodies_;
+  LoopbackServer server_;  // last: it serves with the members above, and stops before they go
 };
 
 }  // namespace parley::testing

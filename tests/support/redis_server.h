@@ -2,22 +2,18 @@
 // folder (AOF on, appendfsync always), stopped and removed at the end. restart() keeps the data.
 #pragma once
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
-#include <cstdio>
 #include <memory>
 #include <thread>
+
+#include "support/child_process.h"
+#include "support/temp_dir.h"
 
 namespace parley::testing {
 
@@ -25,20 +21,13 @@ class RedisServer {
  public:
   // `extra` are more redis-server arguments (e.g. {"--cluster-enabled", "yes"}).
   explicit RedisServer(std::vector<std::string> extra = {}) : extra_(std::move(extra)) {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("parley-redis-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir_);
     boost::asio::io_context ioc;
     boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
     port_ = a.local_endpoint().port();
     a.close();
     start();
   }
-  ~RedisServer() {
-    stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  ~RedisServer() { stop(); }
 
   static bool available() { return std::filesystem::exists(binary()); }
   uint16_t port() const { return port_; }
@@ -46,25 +35,11 @@ class RedisServer {
   bool ready() const { return ready_; }
 
   void start() {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::string port = std::to_string(port_);
-      std::string dir = dir_.string();
-      int null = ::open("/dev/null", O_WRONLY);
-      if (null >= 0) {
-        ::dup2(null, 1);
-        ::dup2(null, 2);
-      }
-      std::vector<std::string> args{"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", dir,
-                                    "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-                                    "--protected-mode", "no"};
-      args.insert(args.end(), extra_.begin(), extra_.end());
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(binary().c_str(), argv.data());
-      ::_exit(127);
-    }
+    std::vector<std::string> args{binary(), "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",
+                                  dir_.path(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                                  "--protected-mode", "no"};
+    args.insert(args.end(), extra_.begin(), extra_.end());
+    child_.start({.args = args, .log = "", .log_stdout = true, .env = {}});
     ready_ = false;
     for (int i = 0; i < 200 && !ready_; ++i) {
       boost::asio::io_context ioc;
@@ -84,19 +59,10 @@ class RedisServer {
   }
 
   // SIGKILL: Redis dies as in a crash; the AOF holds what it acknowledged.
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  void kill() { child_.kill(); }
 
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  // SIGTERM: Redis shuts down cleanly.
+  void stop() { child_.stop(std::chrono::seconds(30)); }
 
  private:
   static std::string binary() {
@@ -106,9 +72,9 @@ class RedisServer {
   }
 
   std::vector<std::string> extra_;
-  std::filesystem::path dir_;
+  TempDir dir_{"parley-redis"};
   uint16_t port_ = 0;
-  pid_t pid_ = -1;
+  ChildProcess child_;
   bool ready_ = false;
 };
 
@@ -144,13 +110,7 @@ class RedisCluster {
 
   // redis-cli -p PORT ARGS, its output.
   static std::string cli(uint16_t port, const std::string& args) {
-    std::string cmd = "redis-cli -p " + std::to_string(port) + " " + args + " 2>/dev/null";
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), ::pclose);
-    std::string out;
-    char buf[4096];
-    size_t n;
-    while (pipe && (n = std::fread(buf, 1, sizeof buf, pipe.get())) > 0) out.append(buf, n);
-    return out;
+    return run_command("redis-cli -p " + std::to_string(port) + " " + args + " 2>/dev/null").output;
   }
 
  private:

@@ -1,6 +1,8 @@
-// Test helpers that talk to a server on loopback: a keep-alive HTTP/1.1 client, a WebSocket
-// client and a raw TCP connection for malformed input. Synchronous, each call with a deadline;
-// failures come back as status 0 (HTTP) or an error string, never as exceptions.
+// Test helpers that talk to a server on loopback: a keep-alive HTTP/1.1 client (which can also send
+// raw bytes, for malformed input) and a WebSocket client. Synchronous, each call with a deadline;
+// failures come back as status 0 (HTTP) or an error string, never as exceptions. Both are templates
+// over a transport, as the server's sessions are over their stream: plain TCP here, TLS in
+// support/tls_client.h.
 #pragma once
 
 #include <boost/asio/connect.hpp>
@@ -10,6 +12,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
+#include <array>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -53,28 +57,67 @@ struct HttpResult {
   }
 };
 
-class HttpClient {
- public:
-  explicit HttpClient(uint16_t port, std::chrono::milliseconds timeout = 10s) : port_(port), timeout_(timeout) {}
+// Runs one asynchronous operation on `ioc` until it completes (timers of the stream may stay
+// pending); its error. `start` is given the completion handler.
+template <class Start>
+beast::error_code run_one_operation(asio::io_context& ioc, Start&& start) {
+  beast::error_code ec;
+  bool done = false;
+  start([&ec, &done](beast::error_code e, auto&&...) {
+    ec = e;
+    done = true;
+  });
+  ioc.restart();
+  while (!done && ioc.run_one()) {
+  }
+  return ec;
+}
 
+// The plain transport: a TCP stream, nothing to negotiate after the connect.
+struct TcpTransport {
+  using Stream = beast::tcp_stream;
+
+  // Constructs the stream (or a websocket::stream over one) in `slot`.
+  template <class T>
+  void emplace(std::optional<T>& slot, asio::io_context& ioc) const {
+    slot.emplace(ioc);
+  }
+  // What follows the TCP connect; "" or the error.
+  std::string handshake(Stream&, asio::io_context&) const { return {}; }
+};
+
+template <class Transport>
+class BasicHttpClient {
+ public:
+  using Stream = typename Transport::Stream;
+
+  explicit BasicHttpClient(uint16_t port, std::chrono::milliseconds timeout = 10s, Transport transport = {})
+      : port_(port), timeout_(timeout), transport_(std::move(transport)) {}
+
+  // Connects (and, over TLS, handshakes); false with connect_error() saying why.
   bool connect() {
-    stream_.emplace(ioc_);
+    transport_.emplace(stream_, ioc_);
     buffer_.clear();
-    beast::error_code ec;
-    stream_->expires_after(timeout_);
-    stream_->async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_),
-                           [&ec, this](beast::error_code e) { ec = e; ++completions_; });
-    run();
-    connected_ = !ec;
+    beast::get_lowest_layer(*stream_).expires_after(timeout_);
+    beast::error_code ec = run_one_operation(ioc_, [this](auto handler) {
+      beast::get_lowest_layer(*stream_).async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_),
+                                                      std::move(handler));
+    });
+    connect_error_ = ec ? "connect: " + ec.message() : transport_.handshake(*stream_, ioc_);
+    connected_ = connect_error_.empty();
     return connected_;
   }
   bool connected() const { return connected_; }
+  const std::string& connect_error() const { return connect_error_; }
+  uint16_t port() const { return port_; }
+  std::chrono::milliseconds timeout() const { return timeout_; }
+  const Transport& transport() const { return transport_; }
 
   HttpResult request(http::verb method, const std::string& target, const std::string& body = {},
                      const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     HttpResult out;
     if (!connected_ && !connect()) {
-      out.error = "connect failed";
+      out.error = connect_error_;
       return out;
     }
     http::request<http::string_body> req{method, target, 11};
@@ -85,16 +128,14 @@ class HttpClient {
       req.body() = body;
       req.prepare_payload();
     }
-    beast::error_code ec;
-    stream_->expires_after(timeout_);
-    http::async_write(*stream_, req, [&ec, this](beast::error_code e, size_t) { ec = e; ++completions_; });
-    run();
+    beast::get_lowest_layer(*stream_).expires_after(timeout_);
+    beast::error_code ec =
+        run_one_operation(ioc_, [&](auto handler) { http::async_write(*stream_, req, std::move(handler)); });
     if (!ec) {
       http::response_parser<http::string_body> parser;
       parser.body_limit(64u << 20);
-      stream_->expires_after(timeout_);
-      http::async_read(*stream_, buffer_, parser, [&ec, this](beast::error_code e, size_t) { ec = e; ++completions_; });
-      run();
+      beast::get_lowest_layer(*stream_).expires_after(timeout_);
+      ec = run_one_operation(ioc_, [&](auto handler) { http::async_read(*stream_, buffer_, parser, std::move(handler)); });
       if (!ec) {
         auto& res = parser.get();
         out.status = res.result_int();
@@ -125,11 +166,8 @@ class HttpClient {
   // Sends raw bytes on the connection (connecting first if needed).
   bool send_raw(const std::string& bytes) {
     if (!connected_ && !connect()) return false;
-    beast::error_code ec;
-    stream_->expires_after(timeout_);
-    asio::async_write(*stream_, asio::buffer(bytes), [&ec, this](beast::error_code e, size_t) { ec = e; ++completions_; });
-    run();
-    return !ec;
+    beast::get_lowest_layer(*stream_).expires_after(timeout_);
+    return !run_one_operation(ioc_, [&](auto handler) { asio::async_write(*stream_, asio::buffer(bytes), std::move(handler)); });
   }
   // Reads what arrives until the peer closes or `wait` passes; `closed` tells which.
   std::string read_raw(std::chrono::milliseconds wait, bool* closed) {
@@ -139,15 +177,14 @@ class HttpClient {
     auto deadline = std::chrono::steady_clock::now() + wait;
     while (std::chrono::steady_clock::now() < deadline) {
       std::array<char, 4096> buf;
-      beast::error_code ec;
       size_t n = 0;
-      stream_->expires_at(deadline);
-      stream_->async_read_some(asio::buffer(buf), [&, this](beast::error_code e, size_t k) {
-        ec = e;
-        n = k;
-        ++completions_;
+      beast::get_lowest_layer(*stream_).expires_at(deadline);
+      beast::error_code ec = run_one_operation(ioc_, [&](auto handler) {
+        stream_->async_read_some(asio::buffer(buf), [&n, handler = std::move(handler)](beast::error_code e, size_t k) mutable {
+          n = k;
+          handler(e);
+        });
       });
-      run();
       got.append(buf.data(), n);
       if (ec == beast::error::timeout) break;
       if (ec) {
@@ -159,42 +196,40 @@ class HttpClient {
     return got;
   }
 
- private:
-  // Runs until the one operation started last completes (timers of the stream may stay pending).
-  void run() {
-    ioc_.restart();
-    size_t before = completions_;
-    while (completions_ == before && ioc_.run_one()) {
-    }
-  }
-  size_t completions_ = 0;
+ protected:
+  Stream* stream() { return stream_ ? &*stream_ : nullptr; }
 
+ private:
   uint16_t port_;
   std::chrono::milliseconds timeout_;
+  Transport transport_;
   asio::io_context ioc_;
-  std::optional<beast::tcp_stream> stream_;
+  std::optional<Stream> stream_;
   beast::flat_buffer buffer_;
   bool connected_ = false;
+  std::string connect_error_;
 };
 
-class WsClient {
+template <class Transport>
+class BasicWsClient {
  public:
-  explicit WsClient(uint16_t port, std::chrono::milliseconds timeout = 10s) : port_(port), timeout_(timeout) {}
+  explicit BasicWsClient(uint16_t port, std::chrono::milliseconds timeout = 10s, Transport transport = {})
+      : port_(port), timeout_(timeout), transport_(std::move(transport)) {}
 
   // Connects and upgrades on `target` (with `headers` on the upgrade request); returns "" or the error.
   std::string connect(const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-    ws_.emplace(ioc_);
-    beast::error_code ec;
+    transport_.emplace(ws_, ioc_);
     beast::get_lowest_layer(*ws_).expires_after(timeout_);
-    beast::get_lowest_layer(*ws_).async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_),
-                                                [&ec, this](beast::error_code e) { ec = e; ++completions_; });
-    run();
+    beast::error_code ec = run_one_operation(ioc_, [this](auto handler) {
+      beast::get_lowest_layer(*ws_).async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_),
+                                                  std::move(handler));
+    });
     if (ec) return "connect: " + ec.message();
+    if (std::string e = transport_.handshake(ws_->next_layer(), ioc_); !e.empty()) return e;
     ws_->set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
       for (const auto& [k, v] : headers) req.set(k, v);
     }));
-    ws_->async_handshake("127.0.0.1", target, [&ec, this](beast::error_code e) { ec = e; ++completions_; });
-    run();
+    ec = run_one_operation(ioc_, [&](auto handler) { ws_->async_handshake("127.0.0.1", target, std::move(handler)); });
     if (ec) return "handshake: " + ec.message();
     beast::get_lowest_layer(*ws_).expires_never();
     return {};
@@ -206,20 +241,17 @@ class WsClient {
     return receive();
   }
   bool send(const std::string& text) {
-    beast::error_code ec;
     ws_->text(true);
     arm();
-    ws_->async_write(asio::buffer(text), [&ec, this](beast::error_code e, size_t) { ec = e; ++completions_; });
-    run();
+    beast::error_code ec =
+        run_one_operation(ioc_, [&](auto handler) { ws_->async_write(asio::buffer(text), std::move(handler)); });
     if (ec) error_ = "write: " + ec.message();
     return !ec;
   }
   std::optional<std::string> receive() {
     beast::flat_buffer buf;
-    beast::error_code ec;
     arm();
-    ws_->async_read(buf, [&ec, this](beast::error_code e, size_t) { ec = e; ++completions_; });
-    run();
+    beast::error_code ec = run_one_operation(ioc_, [&](auto handler) { ws_->async_read(buf, std::move(handler)); });
     if (ec) {
       error_ = "read: " + ec.message();
       return std::nullopt;
@@ -237,20 +269,16 @@ class WsClient {
     t.keep_alive_pings = false;
     ws_->set_option(t);
   }
-  // Runs until the one operation started last completes (timers of the stream may stay pending).
-  void run() {
-    ioc_.restart();
-    size_t before = completions_;
-    while (completions_ == before && ioc_.run_one()) {
-    }
-  }
-  size_t completions_ = 0;
 
   uint16_t port_;
   std::chrono::milliseconds timeout_;
+  Transport transport_;
   asio::io_context ioc_;
-  std::optional<websocket::stream<beast::tcp_stream>> ws_;
+  std::optional<websocket::stream<typename Transport::Stream>> ws_;
   std::string error_;
 };
+
+using HttpClient = BasicHttpClient<TcpTransport>;
+using WsClient = BasicWsClient<TcpTransport>;
 
 }  // namespace parley::testing
