@@ -43,12 +43,6 @@ std::vector<Token> tokenize(std::string_view text) {
   return out;
 }
 
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
 std::string normalize(std::string_view text) {
   std::string out;
   out.reserve(text.size());

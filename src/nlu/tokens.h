@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.h"  // ascii_lower, lower_ascii
+
 namespace parley::nlu {
 
 // A word is a maximal run of ASCII letters and digits and UTF-8 multibyte bytes (left as they
@@ -21,12 +23,7 @@ inline bool is_word_byte(unsigned char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
-inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 // The words of `text`, in order.
 std::vector<Token> tokenize(std::string_view text);
-
-// ASCII lower case of `text`, other bytes unchanged.
-std::string lower_ascii(std::string_view text);
 
 }  // namespace parley::nlu

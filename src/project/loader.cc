@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "core/text.h"
 #include "project/readers.h"
 
 namespace parley::bot {
@@ -53,11 +54,6 @@ bool load_domain(const std::vector<ProjectFile>& files, Domain& out, Diags& diag
   complete_domain(out);
   normalise_slot_values(out);
   return diags.error_count() == errors_before;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 std::string project_name(const fs::path& dir) {
@@ -222,11 +218,11 @@ std::vector<Story> load_test_stories(const std::string& dir_text, std::vector<Di
     }
     std::map<std::string, std::string> target_of;
     for (const auto& s : nlu.synonyms)
-      for (const auto& e : s.examples) target_of.emplace(lower(e), s.value);
+      for (const auto& e : s.examples) target_of.emplace(lower_ascii(e), s.value);
     for (auto& story : stories)
       for (auto& step : story.steps)
         for (auto& e : step.user.entities)
-          if (auto it = target_of.find(lower(e.value)); it != target_of.end() && !e.value.empty()) e.value = it->second;
+          if (auto it = target_of.find(lower_ascii(e.value)); it != target_of.end() && !e.value.empty()) e.value = it->second;
   } catch (const std::exception& e) {
     diags.error({project_name(dir), 0}, std::string("cannot load the test stories: ") + e.what());
   }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "core/text.h"
 #include "project/loader.h"
 #include "project/readers.h"
 
@@ -16,11 +17,6 @@ std::string trim(std::string_view s) {
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
   return std::string(s.substr(b, e - b));
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 struct RawExample {
@@ -198,10 +194,10 @@ void read_nlu(const yaml::Doc& doc, const YAML::Node& node, NluData& nlu, Diags&
 void apply_synonyms(NluData& nlu) {
   std::map<std::string, std::string> target_of;
   for (const auto& s : nlu.synonyms)
-    for (const auto& e : s.examples) target_of.emplace(lower(e), s.value);
+    for (const auto& e : s.examples) target_of.emplace(lower_ascii(e), s.value);
   for (auto& ex : nlu.examples)
     for (auto& a : ex.entities) {
-      auto it = target_of.find(lower(a.value));
+      auto it = target_of.find(lower_ascii(a.value));
       if (it != target_of.end()) a.value = it->second;
     }
 }

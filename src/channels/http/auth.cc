@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/digest.h"
+#include "core/text.h"
 
 namespace parley::channels {
 
@@ -28,12 +29,6 @@ bool same_token(const std::string& digest, std::string_view candidate) {
   return !digest.empty() && CRYPTO_memcmp(d.data(), digest.data(), d.size()) == 0;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The values a request offers as credentials; `scheme_error` when Authorization is not Bearer.
 std::vector<std::string> candidates(const Request& request, const Target& target, std::string* scheme_error) {
   std::vector<std::string> out;
@@ -42,7 +37,7 @@ std::vector<std::string> candidates(const Request& request, const Target& target
   if (auth == request.end()) return out;
   std::string_view value = auth->value();
   size_t space = value.find(' ');
-  if (lower(value.substr(0, space)) != "bearer" || space == std::string_view::npos) {
+  if (lower_ascii(value.substr(0, space)) != "bearer" || space == std::string_view::npos) {
     *scheme_error = "Authorization must be 'Bearer <token>'";
     return out;
   }

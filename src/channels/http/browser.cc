@@ -5,15 +5,11 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <cctype>
 
+#include "core/text.h"
+
 namespace parley::channels {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -33,10 +29,10 @@ std::string host_of(std::string_view header) {
   header = trim(header);
   if (!header.empty() && header.front() == '[') {
     size_t close = header.find(']');
-    return lower(header.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
+    return lower_ascii(header.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
   }
   size_t colon = header.rfind(':');
-  std::string h = lower(header.substr(0, colon));
+  std::string h = lower_ascii(header.substr(0, colon));
   while (!h.empty() && h.back() == '.') h.pop_back();  // "localhost." is localhost
   return h;
 }
@@ -93,10 +89,10 @@ std::optional<ApiError> check_host(const HostPolicy& hosts, const Request& reque
 }
 
 bool CorsPolicy::allows(std::string_view origin, std::string_view host) const {
-  std::string o = lower(origin);
+  std::string o = lower_ascii(origin);
   for (const auto& allowed : origins)
     if (allowed == "*" || allowed == o) return true;
-  std::string h = lower(host);
+  std::string h = lower_ascii(host);
   return !h.empty() && (o == "http://" + h || o == "https://" + h);
 }
 
@@ -107,7 +103,7 @@ std::vector<std::string> parse_origins(std::string_view text) {
     std::string_view item = trim(text.substr(0, end));
     text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
     while (!item.empty() && item.back() == '/') item.remove_suffix(1);
-    if (!item.empty()) out.push_back(lower(item));
+    if (!item.empty()) out.push_back(lower_ascii(item));
   }
   return out;
 }
@@ -144,7 +140,7 @@ std::optional<ApiError> check_json_content_type(const Request& request) {
   auto it = request.find(http::field::content_type);
   if (it == request.end()) return std::nullopt;
   std::string_view value = it->value();
-  std::string type = lower(trim(value.substr(0, value.find(';'))));
+  std::string type = lower_ascii(trim(value.substr(0, value.find(';'))));
   bool json = type == "application/json" ||
               (type.starts_with("application/") && type.size() > 17 && type.ends_with("+json"));
   if (json) return std::nullopt;
