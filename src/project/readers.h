@@ -77,6 +77,9 @@ void read_endpoints(const yaml::Doc& doc, Endpoints& out, Diags& diags);
 
 // ---- checks (validate.cc, validate_regexes.cc, validate_stories.cc) ----
 
+// An intent of the domain, a default intent, or a retrieval intent (faq/ask_name) of one.
+bool intent_known(const Domain& d, const std::string& name);
+
 // Forms, slot mappings, response conditions and intents' entity lists against the domain.
 void validate_domain(const Domain& domain, Diags& diags);
 // NLU data against the domain (warnings): intents and entities not in the domain, domain intents

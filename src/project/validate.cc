@@ -7,13 +7,13 @@
 
 namespace parley::bot {
 
-namespace {
-
 bool intent_known(const Domain& d, const std::string& name) {
   if (d.find_intent(name) || is_default_intent(name)) return true;
   size_t slash = name.find('/');  // retrieval intents: faq/ask_name belongs to faq
   return slash != std::string::npos && d.find_intent(name.substr(0, slash));
 }
+
+namespace {
 
 SourceLoc loc_or(const Domain& d, const std::string& key, const SourceLoc& fallback) {
   auto it = d.locs.find(key);

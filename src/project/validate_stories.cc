@@ -9,12 +9,6 @@ namespace parley::bot {
 
 namespace {
 
-bool intent_known(const Domain& d, const std::string& name) {
-  if (d.find_intent(name) || is_default_intent(name)) return true;
-  size_t slash = name.find('/');
-  return slash != std::string::npos && d.find_intent(name.substr(0, slash));
-}
-
 bool action_known(const Domain& d, const std::string& name) {
   return d.has_response(name) || d.find_form(name) || d.has_action(name) || is_default_action(name);
 }
