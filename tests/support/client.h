@@ -2,7 +2,8 @@
 // raw bytes, for malformed input) and a WebSocket client. Synchronous, each call with a deadline;
 // failures come back as status 0 (HTTP) or an error string, never as exceptions. Both are templates
 // over a transport, as the server's sessions are over their stream: plain TCP here, TLS in
-// support/tls_client.h.
+// support/tls_client.h. Their operations are defined in support/client_impl.h and instantiated for
+// both transports once, in support/client.cc.
 #pragma once
 
 #include <boost/asio/connect.hpp>
@@ -95,18 +96,7 @@ class BasicHttpClient {
       : port_(port), timeout_(timeout), transport_(std::move(transport)) {}
 
   // Connects (and, over TLS, handshakes); false with connect_error() saying why.
-  bool connect() {
-    transport_.emplace(stream_, ioc_);
-    buffer_.clear();
-    beast::get_lowest_layer(*stream_).expires_after(timeout_);
-    beast::error_code ec = run_one_operation(ioc_, [this](auto handler) {
-      beast::get_lowest_layer(*stream_).async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_),
-                                                      std::move(handler));
-    });
-    connect_error_ = ec ? "connect: " + ec.message() : transport_.handshake(*stream_, ioc_);
-    connected_ = connect_error_.empty();
-    return connected_;
-  }
+  bool connect();
   bool connected() const { return connected_; }
   const std::string& connect_error() const { return connect_error_; }
   uint16_t port() const { return port_; }
@@ -114,48 +104,7 @@ class BasicHttpClient {
   const Transport& transport() const { return transport_; }
 
   HttpResult request(http::verb method, const std::string& target, const std::string& body = {},
-                     const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-    HttpResult out;
-    if (!connected_ && !connect()) {
-      out.error = connect_error_;
-      return out;
-    }
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    for (const auto& [k, v] : headers) req.set(k, v);
-    if (!body.empty() || method == http::verb::post) {
-      if (req.find(http::field::content_type) == req.end()) req.set(http::field::content_type, "application/json");
-      req.body() = body;
-      req.prepare_payload();
-    }
-    beast::get_lowest_layer(*stream_).expires_after(timeout_);
-    beast::error_code ec =
-        run_one_operation(ioc_, [&](auto handler) { http::async_write(*stream_, req, std::move(handler)); });
-    if (!ec) {
-      http::response_parser<http::string_body> parser;
-      parser.body_limit(64u << 20);
-      beast::get_lowest_layer(*stream_).expires_after(timeout_);
-      ec = run_one_operation(ioc_, [&](auto handler) { http::async_read(*stream_, buffer_, parser, std::move(handler)); });
-      if (!ec) {
-        auto& res = parser.get();
-        out.status = res.result_int();
-        out.body = res.body();
-        out.keep_alive = res.keep_alive();
-        for (const auto& f : res) {
-          std::string name(f.name_string());
-          for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          out.headers[name] = std::string(f.value());
-        }
-      }
-    }
-    if (ec) {
-      out.error = ec.message();
-      connected_ = false;
-    } else if (!out.keep_alive) {
-      connected_ = false;
-    }
-    return out;
-  }
+                     const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   HttpResult get(const std::string& target) { return request(http::verb::get, target); }
   HttpResult post(const std::string& target, const std::string& body) { return request(http::verb::post, target, body); }
@@ -164,37 +113,9 @@ class BasicHttpClient {
   }
 
   // Sends raw bytes on the connection (connecting first if needed).
-  bool send_raw(const std::string& bytes) {
-    if (!connected_ && !connect()) return false;
-    beast::get_lowest_layer(*stream_).expires_after(timeout_);
-    return !run_one_operation(ioc_, [&](auto handler) { asio::async_write(*stream_, asio::buffer(bytes), std::move(handler)); });
-  }
+  bool send_raw(const std::string& bytes);
   // Reads what arrives until the peer closes or `wait` passes; `closed` tells which.
-  std::string read_raw(std::chrono::milliseconds wait, bool* closed) {
-    std::string got = beast::buffers_to_string(buffer_.data());
-    buffer_.consume(buffer_.size());
-    *closed = false;
-    auto deadline = std::chrono::steady_clock::now() + wait;
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::array<char, 4096> buf;
-      size_t n = 0;
-      beast::get_lowest_layer(*stream_).expires_at(deadline);
-      beast::error_code ec = run_one_operation(ioc_, [&](auto handler) {
-        stream_->async_read_some(asio::buffer(buf), [&n, handler = std::move(handler)](beast::error_code e, size_t k) mutable {
-          n = k;
-          handler(e);
-        });
-      });
-      got.append(buf.data(), n);
-      if (ec == beast::error::timeout) break;
-      if (ec) {
-        *closed = true;
-        connected_ = false;
-        break;
-      }
-    }
-    return got;
-  }
+  std::string read_raw(std::chrono::milliseconds wait, bool* closed);
 
  protected:
   Stream* stream() { return stream_ ? &*stream_ : nullptr; }
@@ -217,58 +138,20 @@ class BasicWsClient {
       : port_(port), timeout_(timeout), transport_(std::move(transport)) {}
 
   // Connects and upgrades on `target` (with `headers` on the upgrade request); returns "" or the error.
-  std::string connect(const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-    transport_.emplace(ws_, ioc_);
-    beast::get_lowest_layer(*ws_).expires_after(timeout_);
-    beast::error_code ec = run_one_operation(ioc_, [this](auto handler) {
-      beast::get_lowest_layer(*ws_).async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_),
-                                                  std::move(handler));
-    });
-    if (ec) return "connect: " + ec.message();
-    if (std::string e = transport_.handshake(ws_->next_layer(), ioc_); !e.empty()) return e;
-    ws_->set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
-      for (const auto& [k, v] : headers) req.set(k, v);
-    }));
-    ec = run_one_operation(ioc_, [&](auto handler) { ws_->async_handshake("127.0.0.1", target, std::move(handler)); });
-    if (ec) return "handshake: " + ec.message();
-    beast::get_lowest_layer(*ws_).expires_never();
-    return {};
-  }
+  std::string connect(const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   // Sends one text message and reads one answer; nullopt on failure (error() says why).
   std::optional<std::string> exchange(const std::string& text) {
     if (!send(text)) return std::nullopt;
     return receive();
   }
-  bool send(const std::string& text) {
-    ws_->text(true);
-    arm();
-    beast::error_code ec =
-        run_one_operation(ioc_, [&](auto handler) { ws_->async_write(asio::buffer(text), std::move(handler)); });
-    if (ec) error_ = "write: " + ec.message();
-    return !ec;
-  }
-  std::optional<std::string> receive() {
-    beast::flat_buffer buf;
-    arm();
-    beast::error_code ec = run_one_operation(ioc_, [&](auto handler) { ws_->async_read(buf, std::move(handler)); });
-    if (ec) {
-      error_ = "read: " + ec.message();
-      return std::nullopt;
-    }
-    return beast::buffers_to_string(buf.data());
-  }
+  bool send(const std::string& text);
+  std::optional<std::string> receive();
   const std::string& error() const { return error_; }
   websocket::close_reason close_reason() const { return ws_->reason(); }
 
  private:
-  void arm() {
-    websocket::stream_base::timeout t;
-    t.handshake_timeout = timeout_;
-    t.idle_timeout = timeout_;
-    t.keep_alive_pings = false;
-    ws_->set_option(t);
-  }
+  void arm();
 
   uint16_t port_;
   std::chrono::milliseconds timeout_;
@@ -277,6 +160,10 @@ class BasicWsClient {
   std::optional<websocket::stream<typename Transport::Stream>> ws_;
   std::string error_;
 };
+
+// Compiled once, in support/client.cc (their operations are the costly part of a test's build).
+extern template class BasicHttpClient<TcpTransport>;
+extern template class BasicWsClient<TcpTransport>;
 
 using HttpClient = BasicHttpClient<TcpTransport>;
 using WsClient = BasicWsClient<TcpTransport>;

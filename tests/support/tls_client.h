@@ -2,9 +2,6 @@
 // the server's certificate against a CA file, as a browser or curl would.
 #pragma once
 
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/ssl.hpp>
@@ -38,16 +35,15 @@ class TlsTransport {
   void emplace(std::optional<T>& slot, asio::io_context& ioc) const {
     slot.emplace(ioc, *ctx_);
   }
-  std::string handshake(Stream& stream, asio::io_context& ioc) const {
-    stream.set_verify_callback(ssl::host_name_verification("127.0.0.1"));
-    beast::error_code ec = run_one_operation(
-        ioc, [&](auto handler) { stream.async_handshake(ssl::stream_base::client, std::move(handler)); });
-    return ec ? "handshake: " + ec.message() : std::string();
-  }
+  std::string handshake(Stream& stream, asio::io_context& ioc) const;
 
  private:
   std::shared_ptr<ssl::context> ctx_;  // shared by the copies a client makes
 };
+
+// Compiled once, in support/client.cc.
+extern template class BasicHttpClient<TlsTransport>;
+extern template class BasicWsClient<TlsTransport>;
 
 using WssClient = BasicWsClient<TlsTransport>;
 
@@ -60,25 +56,12 @@ class TlsClient : public BasicHttpClient<TlsTransport> {
   std::string connect() { return BasicHttpClient::connect() ? std::string() : connect_error(); }
 
   // The common name of the certificate the server presented.
-  std::string peer_common_name() {
-    if (!stream()) return {};
-    X509* cert = SSL_get1_peer_certificate(stream()->native_handle());
-    if (!cert) return {};
-    char cn[256] = {0};
-    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
-    X509_free(cert);
-    return cn;
-  }
+  std::string peer_common_name();
   // "TLSv1.3", "TLSv1.2", ...
-  std::string protocol() { return stream() ? SSL_get_version(stream()->native_handle()) : ""; }
+  std::string protocol();
 
   // A WSS connection of its own on `target` that sends `text` and returns the answer (or "error: ...").
-  std::string ws_roundtrip(const std::string& target, const std::string& text) {
-    WssClient ws(port(), timeout(), transport());
-    if (std::string e = ws.connect(target); !e.empty()) return "error: " + e;
-    auto answer = ws.exchange(text);
-    return answer ? *answer : "error: " + ws.error();
-  }
+  std::string ws_roundtrip(const std::string& target, const std::string& text);
 };
 
 }  // namespace parley::testing
