@@ -14,7 +14,7 @@ namespace {
 using testing::build;
 using testing::Convo;
 
-const char* kDomain = R"(
+const char* kLearnedDomain = R"(
 version: "3.1"
 intents: [greet, ask_time, ask_weather, thank, goodbye, unsure, never_trained]
 responses:
@@ -38,7 +38,7 @@ responses:
 
 // Every story starts with a greeting; a conversation that skips it, or thanks after the time,
 // has no memorised story but the same last message as one.
-const char* kStories = R"(
+const char* kLearnedStories = R"(
 version: "3.1"
 stories:
 - story: weather
@@ -67,7 +67,7 @@ stories:
   - action: utter_maybe_b
 )";
 
-const char* kRules = R"(
+const char* kLearnedRules = R"(
 version: "3.1"
 rules:
 - rule: goodbye
@@ -78,7 +78,7 @@ rules:
 
 std::shared_ptr<const bot::Bot> learned_bot(const std::string& config = {}) {
   std::map<std::string, std::string> files{
-      {"domain.yml", kDomain}, {"data/stories.yml", kStories}, {"data/rules.yml", kRules}};
+      {"domain.yml", kLearnedDomain}, {"data/stories.yml", kLearnedStories}, {"data/rules.yml", kLearnedRules}};
   if (!config.empty()) files["config.yml"] = config;
   return build(files, "learned");
 }
