@@ -10,6 +10,7 @@
 
 #include "core/hash.h"
 #include "dialogue/action_reply.h"
+#include "dialogue/default_actions.h"
 #include "dialogue/policy.h"
 #include "dialogue/rasa_json.h"
 #include "dialogue/responses.h"
@@ -21,7 +22,6 @@ namespace parley::dialogue {
 namespace {
 
 constexpr int kMaxPredictions = 10;
-constexpr const char* kDefaultFallbackText = "Sorry, I didn't get that. Can you rephrase?";
 
 // Confidences keep 12 decimals: Boost.JSON 1.81 parses long decimals only approximately, so a
 // full-precision double would read back from the store one bit off, and a tracker served from
@@ -250,50 +250,13 @@ void apply_action_response(TurnState& st, const json::value& body) {
 bool execute(TurnState& st, const Prediction& p) {
   const auto& domain = st.bot->domain();
   const std::string& name = p.action;
-  uint64_t seed = st.response_seed();
-
-  if (name == "action_listen") {
-    st.add(Event::action(name, 0, p.policy, p.confidence));
-    st.done = true;
-    return false;
-  }
-  if (name == "action_restart") {
-    st.add(Event::action(name, 0, p.policy, p.confidence));
-    st.utter_response("utter_restart", seed);
-    st.add(Event::simple(EventType::kRestarted, 0));
-    st.done = true;
-    return false;
-  }
-  if (name == "action_session_start") {
-    st.add(Event::action(name, 0, p.policy, p.confidence));
-    st.add(Event::simple(EventType::kSessionStarted, 0));
-    st.add(Event::action("action_listen", 0, "default"));
-    st.done = true;
-    return false;
-  }
-  if (name == "action_default_fallback") {
-    st.add(Event::action(name, 0, p.policy, p.confidence));
-    if (!st.utter_response("utter_default", seed)) st.utter(BotMessage{kDefaultFallbackText, {}});
-    st.add(Event::simple(EventType::kUserUtteranceReverted, 0));
-    st.done = true;
-    return false;
-  }
-  if (name == "action_back") {
-    st.add(Event::action(name, 0, p.policy, p.confidence));
-    st.utter_response("utter_back", seed);
-    st.add(Event::simple(EventType::kUserUtteranceReverted, 0));
-    st.add(Event::simple(EventType::kUserUtteranceReverted, 0));
-    st.done = true;
-    return false;
-  }
-  if (name == "action_deactivate_loop") {
-    st.add(Event::action(name, 0, p.policy, p.confidence));
-    st.add(Event::active_loop("", 0));
-    if (!st.tracker.requested_slot().empty()) st.add(Event::slot("requested_slot", nullptr, 0));
+  if (DefaultAction run = find_default_action(name)) {
+    run(st, p);
     return false;
   }
   if (const bot::Form* form = domain.find_form(name)) return run_form(st, *form, p);
   if (domain.has_response(name) && !domain.has_action(name)) {
+    uint64_t seed = st.response_seed();
     st.add(Event::action(name, 0, p.policy, p.confidence));
     st.utter_response(name, seed);
     return false;

@@ -1,5 +1,5 @@
 // The state of one turn, in one place: what it runs on, what it has produced so far and where its
-// predict-execute loop stands. Internal to the turn loop (turn.cc, form.cc);
+// predict-execute loop stands. Internal to the turn loop (turn.cc, form.cc, default_actions.cc);
 // TurnRunner owns one and is the interface.
 #pragma once
 
