@@ -195,8 +195,9 @@ Prediction predict_next_action(const PolicySet& policies, const Tracker& tracker
 
 namespace {
 
-void action_failed(TurnState& st, const std::string& action, const Status& status) {
-  st.add(Event::error(status.code() == Code::kTimeout ? "action_timeout" : "action_failed",
+// A call that failed or timed out: an error event, then the default fallback.
+void action_failed(TurnState& st, const std::string& action, const Status& status, bool timed_out) {
+  st.add(Event::error(timed_out ? "action_timeout" : "action_failed",
                       "custom action '" + action + "' failed: " + status.to_string(), 0));
   st.pending = TurnState::Pending::kNone;
   Prediction fb{"action_default_fallback", "fallback", 1.0};
@@ -266,7 +267,7 @@ bool execute(TurnState& st, const Prediction& p) {
     st.call_prediction = p;
     return true;
   }
-  action_failed(st, name, Status::not_found("action '" + name + "' is not in the domain"));
+  action_failed(st, name, Status::not_found("action '" + name + "' is not in the domain"), false);
   return false;
 }
 
@@ -291,26 +292,28 @@ void request_call(TurnState& st, TurnState::Pending kind, const std::string& act
   st.request = std::move(r);
 }
 
-void TurnRunner::resume(Result<json::value> response) {
+void TurnRunner::resume(ActionReply reply) {
   TurnState& st = *state_;
   auto kind = st.pending;
   st.pending = TurnState::Pending::kNone;
   std::string action = st.request ? st.request->action : std::string();
   st.request.reset();
-  if (response.ok())
-    if (Status shape = check_action_reply(response.value()); !shape.is_ok())
-      response = Status(Code::kIOError, shape.message());  // a failed call, not a rejection
+  if (reply.is_ok())
+    if (Status shape = check_action_reply(reply.body); !shape.is_ok())
+      reply = ActionReply::failed(Status(Code::kIOError, shape.message()));  // a failed call, not a rejection
+  // Only a custom action can be rejected; a form's validation or ask action that is refused failed.
+  const bool rejected = reply.outcome == ActionOutcome::kRejected && kind == TurnState::Pending::kCustom;
   {
     // Every custom action call is an event with its outcome and duration (for the event sinks).
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - st.call_started).count();
-    const char* outcome = response.ok()                                                          ? "ok"
-                          : response.status().code() == Code::kTimeout                           ? "timeout"
-                          : response.status().code() == Code::kInvalidArgument && kind == TurnState::Pending::kCustom ? "rejected"
-                                                                                                  : "error";
+    const char* outcome = reply.is_ok()                                  ? "ok"
+                          : reply.outcome == ActionOutcome::kTimedOut    ? "timeout"
+                          : rejected                                     ? "rejected"
+                                                                         : "error";
     st.add(Event::action_call(action, outcome, std::round(ms * 1000.0) / 1000.0, 0));
   }
-  if (!response.ok()) {
-    if (response.status().code() == Code::kInvalidArgument && kind == TurnState::Pending::kCustom) {
+  if (!reply.is_ok()) {
+    if (rejected) {
       // The action server rejected the action (Rasa's ActionExecutionRejection).
       Event rej;
       rej.type = EventType::kActionExecutionRejected;
@@ -319,22 +322,22 @@ void TurnRunner::resume(Result<json::value> response) {
       st.exclude = action;
       return;
     }
-    action_failed(st, action, response.status());
+    action_failed(st, action, reply.error, reply.outcome == ActionOutcome::kTimedOut);
     return;
   }
   switch (kind) {
     case TurnState::Pending::kCustom:
       st.add(Event::action(action, 0, st.call_prediction.policy, st.call_prediction.confidence));
-      apply_action_response(st, response.value());
+      apply_action_response(st, reply.body);
       break;
     case TurnState::Pending::kFormValidate: {
-      apply_action_response(st, response.value());
+      apply_action_response(st, reply.body);
       const bot::Form* form = st.bot->domain().find_form(st.pending_form);
       if (form && request_next_slot(st, *form)) return;
       break;
     }
     case TurnState::Pending::kFormAsk:
-      apply_action_response(st, response.value());
+      apply_action_response(st, reply.body);
       break;
     case TurnState::Pending::kNone:
       break;
@@ -346,7 +349,7 @@ void TurnRunner::run_blocking(ActionClient* client) {
     if (client && !state_->request->url.empty())
       resume(client->call(*state_->request));
     else
-      resume(Status::unavailable("no action endpoint is configured (endpoints.yml action_endpoint)"));
+      resume(ActionReply::failed(Status::unavailable("no action endpoint is configured (endpoints.yml action_endpoint)")));
   }
 }
 

@@ -50,7 +50,7 @@ class TurnRunner {
   // The custom action call to make; valid when run() returned kNeedsAction.
   const ActionRequest& pending_action() const;
   // Gives the result of the pending call back; then call run() again.
-  void resume(Result<json::value> response);
+  void resume(ActionReply reply);
 
   // Events this turn appended to the tracker, in order.
   const std::vector<Event>& new_events() const;
