@@ -27,7 +27,8 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-using Done = std::function<void(Result<json::value>)>;
+using Done = std::function<void(dialogue::ActionReply)>;
+using dialogue::ActionReply;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 class CallOp : public std::enable_shared_from_this<CallOp> {
@@ -51,13 +52,14 @@ class CallOp : public std::enable_shared_from_this<CallOp> {
  private:
   void do_start() {
     auto url = parse_http_url(request_.url, "action endpoint");
-    if (!url.ok()) return finish(Status::unavailable(url.status().message()));
+    if (!url.ok()) return finish(ActionReply::failed(Status::unavailable(url.status().message())));
     url_ = std::move(url).value();
     if (url_.tls) {
-      if (!tls_) return finish(Status::unavailable("action endpoint '" + request_.url + "': no TLS context"));
+      if (!tls_)
+        return finish(ActionReply::failed(Status::unavailable("action endpoint '" + request_.url + "': no TLS context")));
       stream_.emplace<TlsStream>(strand_, *tls_);
       if (Status s = tls::prepare_client(std::get<TlsStream>(stream_), url_.host); !s.is_ok())
-        return finish(Status::unavailable(s.message()));
+        return finish(ActionReply::failed(Status::unavailable(s.message())));
     }
 
     req_.method(http::verb::post);
@@ -133,34 +135,39 @@ class CallOp : public std::enable_shared_from_this<CallOp> {
     unsigned status = res.result_int();
     const std::string& body = res.body();
     if (status == 400)
-      return finish(Status::invalid("action server rejected '" + request_.action + "': " + snippet(body)));
+      return finish(ActionReply::rejected(
+          Status::invalid("action server rejected '" + request_.action + "': " + snippet(body))));
     if (status < 200 || status > 299)
-      return finish(Status::io_error("action server answered HTTP " + std::to_string(status) + " for '" +
-                                     request_.action + "': " + snippet(body)));
-    if (body.find_first_not_of(" \t\r\n") == std::string::npos) return finish(json::value(json::object()));
+      return finish(ActionReply::failed(Status::io_error("action server answered HTTP " + std::to_string(status) +
+                                                         " for '" + request_.action + "': " + snippet(body))));
+    if (body.find_first_not_of(" \t\r\n") == std::string::npos)
+      return finish(ActionReply::ok(json::value(json::object())));
     beast::error_code jec;
     json::value v = json::parse(body, jec);
-    if (jec) return finish(Status::io_error("action server answered with bad JSON for '" + request_.action +
-                                            "': " + jec.message()));
+    if (jec)
+      return finish(ActionReply::failed(Status::io_error("action server answered with bad JSON for '" +
+                                                         request_.action + "': " + jec.message())));
     if (!all_numbers_finite(v))
-      return finish(Status::io_error("action server answered for '" + request_.action +
-                                     "' with a number too large for a double"));
-    finish(std::move(v));
+      return finish(ActionReply::failed(Status::io_error("action server answered for '" + request_.action +
+                                                         "' with a number too large for a double")));
+    finish(ActionReply::ok(std::move(v)));
   }
 
   void fail(beast::error_code ec, const char* step) {
     if (timed_out_)
-      return finish(Status::timeout("action '" + request_.action + "' timed out after " +
-                                    std::to_string(request_.timeout.count()) + " ms (" + request_.url + ")"));
+      return finish(ActionReply::timed_out(Status::timeout("action '" + request_.action + "' timed out after " +
+                                                           std::to_string(request_.timeout.count()) + " ms (" +
+                                                           request_.url + ")")));
     std::string what = std::string(step) + " " + request_.url + ": " + ec.message();
-    if (ec == http::error::body_limit) return finish(Status::io_error("action server answer too large: " + what));
+    if (ec == http::error::body_limit)
+      return finish(ActionReply::failed(Status::io_error("action server answer too large: " + what)));
     if (std::string_view(step) == "resolve" || std::string_view(step) == "connect" ||
         std::string_view(step) == "TLS handshake with")
-      return finish(Status::unavailable("action server unreachable: " + what));
-    finish(Status::io_error("action server call failed: " + what));
+      return finish(ActionReply::failed(Status::unavailable("action server unreachable: " + what)));
+    finish(ActionReply::failed(Status::io_error("action server call failed: " + what)));
   }
 
-  void finish(Result<json::value> result) {
+  void finish(ActionReply result) {
     if (!done_) return;
     Done done = std::move(done_);
     done_ = nullptr;
@@ -194,7 +201,7 @@ class AsyncHttpActionClient : public dialogue::AsyncActionClient {
                         std::shared_ptr<tls::Context> tls)
       : executor_(std::move(executor)), options_(std::move(options)), tls_(std::move(tls)) {}
 
-  void call(dialogue::ActionRequest request, std::function<void(Result<json::value>)> done) override {
+  void call(dialogue::ActionRequest request, Done done) override {
     std::make_shared<CallOp>(executor_, std::move(request), std::move(done), options_, tls_)->start();
   }
 
@@ -216,13 +223,13 @@ std::shared_ptr<tls::Context> system_tls() {
 // The blocking client runs the asynchronous one on a private io_context per call.
 class BlockingHttpActionClient : public dialogue::ActionClient {
  public:
-  Result<json::value> call(const dialogue::ActionRequest& request) override {
+  ActionReply call(const dialogue::ActionRequest& request) override {
     asio::io_context ioc;
-    std::optional<Result<json::value>> out;
+    std::optional<ActionReply> out;
     AsyncHttpActionClient client(ioc.get_executor(), {}, system_tls());
-    client.call(request, [&out](Result<json::value> r) { out.emplace(std::move(r)); });
+    client.call(request, [&out](ActionReply r) { out.emplace(std::move(r)); });
     ioc.run();
-    if (!out) return Status::internal("action call ended without a result");
+    if (!out) return ActionReply::failed(Status::internal("action call ended without a result"));
     return std::move(*out);
   }
 };

@@ -8,14 +8,14 @@
 // https:// URL is called over TLS 1.2+, the server's certificate verified (chain and name) against
 // the client's CA file or the system's store; a failed verification is Code::kUnavailable.
 //
-// Results, as TurnRunner::resume expects them:
-//   2xx with a JSON body        -> the parsed body (an empty body is `{}`)
-//   HTTP 400                    -> Code::kInvalidArgument (Rasa's ActionExecutionRejection)
-//   any other non-2xx           -> Code::kIOError naming the status and the server's text
-//   refused / unreachable       -> Code::kUnavailable
-//   deadline passed             -> Code::kTimeout
-//   bad URL, TLS failure        -> Code::kUnavailable (the action cannot be reached)
-//   2xx with a body that is not JSON -> Code::kIOError
+// Replies (dialogue::ActionReply), as TurnRunner::resume expects them:
+//   2xx with a JSON body        -> kOk with the parsed body (an empty body is `{}`)
+//   HTTP 400                    -> kRejected, Code::kInvalidArgument (Rasa's ActionExecutionRejection)
+//   any other non-2xx           -> kFailed, Code::kIOError naming the status and the server's text
+//   refused / unreachable       -> kFailed, Code::kUnavailable
+//   deadline passed             -> kTimedOut, Code::kTimeout
+//   bad URL, TLS failure        -> kFailed, Code::kUnavailable (the action cannot be reached)
+//   2xx with a body that is not JSON -> kFailed, Code::kIOError
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

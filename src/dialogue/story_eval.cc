@@ -54,129 +54,161 @@ std::string user_text_for(const bot::UserStep& u) {
   return s;
 }
 
-}  // namespace
+// One story being run: its tracker, what the latest turn did that no step has matched yet, and
+// the result so far.
+struct StoryRun {
+  StoryRun(const std::shared_ptr<const Agent>& agent, ActionClient* actions, const bot::Story& story)
+      : bot(agent), client(actions), tracker("test-" + story.name, &agent->domain()) {
+    r.name = story.name;
+    r.loc = story.loc;
+  }
 
-StoryResult run_test_story(const std::shared_ptr<const Agent>& bot, const bot::Story& story,
-                           ActionClient* client) {
-  StoryResult r;
-  r.name = story.name;
-  r.loc = story.loc;
-  Tracker tracker("test-" + story.name, &bot->domain());
-  std::vector<Observed> pending;  // what the latest turn did that no step has matched yet
+  const std::shared_ptr<const Agent>& bot;
+  ActionClient* client;
+  Tracker tracker;
+  std::vector<Observed> pending;
   size_t cursor = 0;
-  auto fail = [&](size_t i, const bot::Step& s, std::string expected, std::string predicted) {
+  StoryResult r;
+
+  void fail(size_t i, const bot::Step& s, std::string expected, std::string predicted) {
     r.passed = false;
     r.failed_step = i + 1;
     r.failed_at = s.loc;
     r.expected = std::move(expected);
     r.predicted = std::move(predicted);
-  };
-  auto leftover_action = [&]() -> const Observed* {
+  }
+  const Observed* leftover_action() const {
     for (size_t k = cursor; k < pending.size(); ++k)
       if (pending[k].kind == Observed::kAction) return &pending[k];
     return nullptr;
-  };
+  }
+};
 
+// A user step (or an `or` of them): the bot must have listened, NLU must find the intent and the
+// entities, then the turn runs.
+void user_step(StoryRun& run, size_t i, const bot::Step& step) {
+  StoryResult& r = run.r;
+  if (const Observed* extra = run.leftover_action()) {
+    run.fail(i, step, "the bot to listen", "action " + extra->name + " (" + extra->policy + ")");
+    return;
+  }
+  const bot::UserStep& u = step.kind == bot::Step::Kind::kUser ? step.user : step.alternatives.front();
+  std::string text = user_text_for(u);
+  nlu::ParseResult parsed = run.bot->nlu->parse(text);
+  r.transcript.push_back("user: " + text + " [" + parsed.intent.name + " " +
+                         fmt_conf(parsed.intent.confidence) + "]");
+  // A user step without an intent is an end-to-end message: only the actions are checked.
+  bool intent_ok = u.intent.empty() || parsed.intent.name == u.intent;
+  if (step.kind == bot::Step::Kind::kOr)
+    for (const auto& alt : step.alternatives) intent_ok = intent_ok || parsed.intent.name == alt.intent;
+  if (!intent_ok) {
+    run.fail(i, step, "intent " + u.intent, "intent " + parsed.intent.name + " (" +
+                                                fmt_conf(parsed.intent.confidence) + ") for \"" + text + "\"");
+    return;
+  }
+  for (const auto& want : u.entities) {
+    bool found = false;
+    for (const auto& got : parsed.entities)
+      if (got.entity == want.entity && (want.value.empty() || got.value == want.value)) found = true;
+    if (!found) {
+      std::string got_list;
+      for (const auto& got : parsed.entities) got_list += (got_list.empty() ? "" : ", ") + got.entity + "=" + got.value;
+      run.fail(i, step, "entity " + want.entity + "=" + want.value,
+               got_list.empty() ? std::string("no entities") : "entities " + got_list);
+      return;
+    }
+  }
+  TurnInput in;
+  in.text = text;
+  in.message_id = "m" + std::to_string(i);
+  TurnRunner turn(run.bot, run.tracker, in);
+  turn.run_blocking(run.client);
+  run.pending = observe(turn.new_events());
+  run.cursor = 0;
+  for (const auto& m : turn.messages()) r.transcript.push_back("bot: " + m.text);
+}
+
+// An action step: the next action the latest turn ran must be this one.
+void action_step(StoryRun& run, size_t i, const bot::Step& step) {
+  const Observed* next = nullptr;
+  while (run.cursor < run.pending.size()) {
+    if (run.pending[run.cursor].kind == Observed::kAction) {
+      next = &run.pending[run.cursor];
+      break;
+    }
+    ++run.cursor;
+  }
+  if (!next) {
+    run.fail(i, step, "action " + step.name, "action_listen");
+    return;
+  }
+  run.r.transcript.push_back("action: " + next->name + " (" + next->policy + ")");
+  if (next->name != step.name) {
+    run.fail(i, step, "action " + step.name, "action " + next->name + " (" + next->policy + ")");
+    return;
+  }
+  ++run.cursor;
+}
+
+// A slot_was_set step: the tracker holds each slot's value (or any value).
+void slot_step(StoryRun& run, size_t i, const bot::Step& step) {
+  for (const auto& sv : step.slots) {
+    const json::value& actual = run.tracker.slot(sv.name);
+    bool ok = sv.any_value ? !actual.is_null() : actual == sv.value;
+    if (!ok) {
+      run.fail(i, step, "slot " + sv.name + " = " + (sv.any_value ? "<any>" : json::serialize(sv.value)),
+               "slot " + sv.name + " = " + json::serialize(actual));
+      return;
+    }
+  }
+}
+
+// An active_loop step: the latest turn set this loop, or it is the active one.
+void loop_step(StoryRun& run, size_t i, const bot::Step& step) {
+  bool seen = false;
+  for (const auto& o : run.pending)
+    if (o.kind == Observed::kLoop && o.name == step.name) seen = true;
+  const std::string& active = run.tracker.active_loop();
+  if (!seen && active != step.name)
+    run.fail(i, step, "active_loop " + (step.name.empty() ? std::string("null") : step.name),
+             "active_loop " + (active.empty() ? std::string("null") : active));
+}
+
+}  // namespace
+
+StoryResult run_test_story(const std::shared_ptr<const Agent>& bot, const bot::Story& story,
+                           ActionClient* client) {
+  StoryRun run(bot, client, story);
+  StoryResult& r = run.r;
   for (size_t i = 0; i < story.steps.size() && r.passed; ++i) {
     const bot::Step& step = story.steps[i];
     switch (step.kind) {
       case bot::Step::Kind::kUser:
-      case bot::Step::Kind::kOr: {
-        if (const Observed* extra = leftover_action()) {
-          fail(i, step, "the bot to listen", "action " + extra->name + " (" + extra->policy + ")");
-          break;
-        }
-        const bot::UserStep& u = step.kind == bot::Step::Kind::kUser ? step.user : step.alternatives.front();
-        std::string text = user_text_for(u);
-        nlu::ParseResult parsed = bot->nlu->parse(text);
-        r.transcript.push_back("user: " + text + " [" + parsed.intent.name + " " +
-                               fmt_conf(parsed.intent.confidence) + "]");
-        // A user step without an intent is an end-to-end message: only the actions are checked.
-        bool intent_ok = u.intent.empty() || parsed.intent.name == u.intent;
-        if (step.kind == bot::Step::Kind::kOr)
-          for (const auto& alt : step.alternatives) intent_ok = intent_ok || parsed.intent.name == alt.intent;
-        if (!intent_ok) {
-          fail(i, step, "intent " + u.intent, "intent " + parsed.intent.name + " (" +
-                                                  fmt_conf(parsed.intent.confidence) + ") for \"" + text + "\"");
-          break;
-        }
-        for (const auto& want : u.entities) {
-          bool found = false;
-          for (const auto& got : parsed.entities)
-            if (got.entity == want.entity && (want.value.empty() || got.value == want.value)) found = true;
-          if (!found) {
-            std::string got_list;
-            for (const auto& got : parsed.entities) got_list += (got_list.empty() ? "" : ", ") + got.entity + "=" + got.value;
-            fail(i, step, "entity " + want.entity + "=" + want.value,
-                 got_list.empty() ? std::string("no entities") : "entities " + got_list);
-            break;
-          }
-        }
-        if (!r.passed) break;
-        TurnInput in;
-        in.text = text;
-        in.message_id = "m" + std::to_string(i);
-        TurnRunner turn(bot, tracker, in);
-        turn.run_blocking(client);
-        pending = observe(turn.new_events());
-        cursor = 0;
-        for (const auto& m : turn.messages()) r.transcript.push_back("bot: " + m.text);
+      case bot::Step::Kind::kOr:
+        user_step(run, i, step);
         break;
-      }
-      case bot::Step::Kind::kAction: {
-        const Observed* next = nullptr;
-        while (cursor < pending.size()) {
-          if (pending[cursor].kind == Observed::kAction) {
-            next = &pending[cursor];
-            break;
-          }
-          ++cursor;
-        }
-        if (!next) {
-          fail(i, step, "action " + step.name, "action_listen");
-          break;
-        }
-        r.transcript.push_back("action: " + next->name + " (" + next->policy + ")");
-        if (next->name != step.name) {
-          fail(i, step, "action " + step.name, "action " + next->name + " (" + next->policy + ")");
-          break;
-        }
-        ++cursor;
+      case bot::Step::Kind::kAction:
+        action_step(run, i, step);
         break;
-      }
       case bot::Step::Kind::kSlotWasSet:
-        for (const auto& sv : step.slots) {
-          const json::value& actual = tracker.slot(sv.name);
-          bool ok = sv.any_value ? !actual.is_null() : actual == sv.value;
-          if (!ok) {
-            fail(i, step, "slot " + sv.name + " = " + (sv.any_value ? "<any>" : json::serialize(sv.value)),
-                 "slot " + sv.name + " = " + json::serialize(actual));
-            break;
-          }
-        }
+        slot_step(run, i, step);
         break;
-      case bot::Step::Kind::kActiveLoop: {
-        bool seen = false;
-        for (const auto& o : pending)
-          if (o.kind == Observed::kLoop && o.name == step.name) seen = true;
-        if (!seen && tracker.active_loop() != step.name)
-          fail(i, step, "active_loop " + (step.name.empty() ? std::string("null") : step.name),
-               "active_loop " + (tracker.active_loop().empty() ? std::string("null") : tracker.active_loop()));
+      case bot::Step::Kind::kActiveLoop:
+        loop_step(run, i, step);
         break;
-      }
       default:
         break;
     }
   }
   if (r.passed)
-    if (const Observed* extra = leftover_action()) {
+    if (const Observed* extra = run.leftover_action()) {
       r.passed = false;
       r.failed_step = story.steps.size();
       r.failed_at = story.steps.empty() ? story.loc : story.steps.back().loc;
       r.expected = "the bot to listen (end of story)";
       r.predicted = "action " + extra->name + " (" + extra->policy + ")";
     }
-  return r;
+  return std::move(r);
 }
 
 json::object story_results_json(const std::vector<StoryResult>& results) {

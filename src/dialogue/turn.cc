@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cmath>
+#include <utility>
 
-#include "dialogue/turn_internal.h"
+#include "dialogue/turn_state.h"
 
 #include "core/hash.h"
 #include "dialogue/action_reply.h"
+#include "dialogue/default_actions.h"
 #include "dialogue/policy.h"
 #include "dialogue/rasa_json.h"
 #include "dialogue/responses.h"
@@ -20,7 +22,6 @@ namespace parley::dialogue {
 namespace {
 
 constexpr int kMaxPredictions = 10;
-constexpr const char* kDefaultFallbackText = "Sorry, I didn't get that. Can you rephrase?";
 
 // Confidences keep 12 decimals: Boost.JSON 1.81 parses long decimals only approximately, so a
 // full-precision double would read back from the store one bit off, and a tracker served from
@@ -49,66 +50,97 @@ json::value parse_data_json(const nlu::ParseResult& p, const TurnInput& in) {
 
 uint64_t seed_of(const std::string& a, uint64_t b) { return fnv1a(a, kFnvOffset ^ b); }
 
+// The session check, NLU and slot extraction: what a turn does once, before its first prediction.
+void start_turn(TurnState& st) {
+  const auto& domain = st.bot->domain();
+  Tracker& tracker = st.tracker;
+  const TurnInput& input = st.input;
+  double now = input.timestamp > 0 ? input.timestamp : now_seconds();
+  st.seed = seed_of(tracker.sender_id() + input.text, tracker.version());
+  // A new session at the first message, after a restart, or after the idle time.
+  double expiry = domain.session_config.session_expiration_minutes * 60.0;
+  bool expired = expiry > 0 && tracker.latest_event_time() > 0 && now - tracker.latest_event_time() > expiry;
+  if (!tracker.session_started() || expired) {
+    SlotMap carried;
+    if (expired && domain.session_config.carry_over_slots) carried = tracker.slots();
+    st.add(Event::action("action_session_start", now));
+    st.add(Event::simple(EventType::kSessionStarted, now));
+    for (const auto& [name, value] : carried)
+      if (name != "requested_slot" && value != tracker.slot(name)) st.add(Event::slot(name, value, now));
+    st.add(Event::action("action_listen", now));
+  }
+  nlu::ParseResult parsed = st.bot->nlu->parse(input.text);
+  Event user = Event::user(input.text, parse_data_json(parsed, input), input.message_id, now);
+  user.input_channel = input.input_channel;
+  st.add(std::move(user));
+  // action_extract_slots: not logged as an action, only its slot events.
+  st.extracted = extract_slots(domain, tracker);
+  for (const auto& c : st.extracted)
+    if (tracker.slot(c.slot) != c.value) st.add(Event::slot(c.slot, c.value, 0));
+}
+
 }  // namespace
 
-TurnRunner::TurnRunner(std::shared_ptr<const Agent> bot, Tracker& tracker, TurnInput input)
-    : bot_(std::move(bot)), tracker_(tracker), input_(std::move(input)), impl_(std::make_shared<Impl>()) {}
+// ---- the state's bookkeeping --------------------------------------------------------------------
+
+void TurnState::add(Event e) {
+  // One clock per turn: the caller's timestamp when it gave one.
+  if (e.timestamp == 0) e.timestamp = input.timestamp > 0 ? input.timestamp : now_seconds();
+  if (e.type == EventType::kBot) {
+    BotMessage m;
+    m.text = e.text;
+    if (e.value.is_object()) m.data = e.value.as_object();
+    messages.push_back(std::move(m));
+  }
+  tracker.apply(e);
+  events.push_back(std::move(e));
+}
+
+void TurnState::utter(const BotMessage& m) {
+  add(Event::bot(m.text, m.data.empty() ? json::value(json::object()) : json::value(m.data), 0));
+}
+
+bool TurnState::utter_response(std::string_view name, uint64_t variation, const json::object* extra) {
+  auto m = render_response(bot->domain(), name, tracker, input.input_channel, variation, extra);
+  if (!m) return false;
+  utter(*m);
+  return true;
+}
 
 // ---- the loop ---------------------------------------------------------------------------------
 
-TurnRunner::State TurnRunner::run() {
-  TurnCtx ctx{*bot_, tracker_, new_events_, messages_, input_};
-  const auto& domain = bot_->domain();
-  const auto& policies = *bot_->policies;
-  const auto& config = policies.config();
-  auto& im = *impl_;
+TurnRunner::TurnRunner(std::shared_ptr<const Agent> bot, Tracker& tracker, TurnInput input)
+    : state_(std::make_unique<TurnState>(std::move(bot), tracker, std::move(input))) {}
 
-  if (!im.started) {
-    im.started = true;
-    double now = input_.timestamp > 0 ? input_.timestamp : now_seconds();
-    im.seed = seed_of(tracker_.sender_id() + input_.text, tracker_.version());
-    // A new session at the first message, after a restart, or after the idle time.
-    double expiry = domain.session_config.session_expiration_minutes * 60.0;
-    bool expired = expiry > 0 && tracker_.latest_event_time() > 0 && now - tracker_.latest_event_time() > expiry;
-    if (!tracker_.session_started() || expired) {
-      SlotMap carried;
-      if (expired && domain.session_config.carry_over_slots) carried = tracker_.slots();
-      ctx.add(Event::action("action_session_start", now));
-      ctx.add(Event::simple(EventType::kSessionStarted, now));
-      for (const auto& [name, value] : carried)
-        if (name != "requested_slot" && value != tracker_.slot(name)) ctx.add(Event::slot(name, value, now));
-      ctx.add(Event::action("action_listen", now));
-    }
-    nlu::ParseResult parsed = bot_->nlu->parse(input_.text);
-    Event user = Event::user(input_.text, parse_data_json(parsed, input_), input_.message_id, now);
-    user.input_channel = input_.input_channel;
-    ctx.add(std::move(user));
-    // action_extract_slots: not logged as an action, only its slot events.
-    im.extracted = extract_slots(domain, tracker_);
-    for (const auto& c : im.extracted)
-      if (tracker_.slot(c.slot) != c.value) ctx.add(Event::slot(c.slot, c.value, 0));
+TurnRunner::~TurnRunner() = default;
+
+const ActionRequest& TurnRunner::pending_action() const { return *state_->request; }
+const std::vector<Event>& TurnRunner::new_events() const { return state_->events; }
+const std::vector<BotMessage>& TurnRunner::messages() const { return state_->messages; }
+const std::vector<Prediction>& TurnRunner::predictions() const { return state_->predictions; }
+
+TurnRunner::State TurnRunner::run() {
+  TurnState& st = *state_;
+  if (!st.started) {
+    st.started = true;
+    start_turn(st);
   }
 
-  if (im.pending != Impl::Pending::kNone) return State::kNeedsAction;
+  if (st.pending != TurnState::Pending::kNone) return State::kNeedsAction;
 
-  while (!im.done) {
-    if (im.predictions >= kMaxPredictions) {
-      ctx.add(Event::action("action_listen", 0, "default"));
-      im.done = true;
+  while (!st.done) {
+    if (st.predicted >= kMaxPredictions) {
+      st.add(Event::action("action_listen", 0, "default"));
+      st.done = true;
       break;
     }
-    ++im.predictions;
-    Prediction p = predict();
-    im.exclude.clear();
-    predictions_.push_back(p);
-    if (execute(p)) return State::kNeedsAction;
+    ++st.predicted;
+    Prediction p = predict_next_action(*st.bot->policies, st.tracker, st.states, st.exclude);
+    st.exclude.clear();
+    st.predictions.push_back(p);
+    if (execute(st, p)) return State::kNeedsAction;
   }
-  (void)config;
   return State::kDone;
-}
-
-Prediction TurnRunner::predict() {
-  return predict_next_action(*bot_->policies, tracker_, impl_->states, impl_->exclude);
 }
 
 Prediction predict_next_action(const PolicySet& policies, const Tracker& tracker, StatesCache& states,
@@ -161,105 +193,23 @@ Prediction predict_next_action(const PolicySet& policies, const Tracker& tracker
   return {"action_listen", "default", 1.0};
 }
 
-// Executes one predicted action. Returns true when a custom action call is needed first.
-bool TurnRunner::execute(const Prediction& p) {
-  TurnCtx ctx{*bot_, tracker_, new_events_, messages_, input_};
-  const auto& domain = bot_->domain();
-  auto& im = *impl_;
-  const std::string& name = p.action;
-  uint64_t seed = im.seed + new_events_.size();
+namespace {
 
-  if (name == "action_listen") {
-    ctx.add(Event::action(name, 0, p.policy, p.confidence));
-    im.done = true;
-    return false;
-  }
-  if (name == "action_restart") {
-    ctx.add(Event::action(name, 0, p.policy, p.confidence));
-    ctx.utter_response("utter_restart", seed);
-    ctx.add(Event::simple(EventType::kRestarted, 0));
-    im.done = true;
-    return false;
-  }
-  if (name == "action_session_start") {
-    ctx.add(Event::action(name, 0, p.policy, p.confidence));
-    ctx.add(Event::simple(EventType::kSessionStarted, 0));
-    ctx.add(Event::action("action_listen", 0, "default"));
-    im.done = true;
-    return false;
-  }
-  if (name == "action_default_fallback") {
-    ctx.add(Event::action(name, 0, p.policy, p.confidence));
-    if (!ctx.utter_response("utter_default", seed)) ctx.utter(BotMessage{kDefaultFallbackText, {}});
-    ctx.add(Event::simple(EventType::kUserUtteranceReverted, 0));
-    im.done = true;
-    return false;
-  }
-  if (name == "action_back") {
-    ctx.add(Event::action(name, 0, p.policy, p.confidence));
-    ctx.utter_response("utter_back", seed);
-    ctx.add(Event::simple(EventType::kUserUtteranceReverted, 0));
-    ctx.add(Event::simple(EventType::kUserUtteranceReverted, 0));
-    im.done = true;
-    return false;
-  }
-  if (name == "action_deactivate_loop") {
-    ctx.add(Event::action(name, 0, p.policy, p.confidence));
-    ctx.add(Event::active_loop("", 0));
-    if (!tracker_.requested_slot().empty()) ctx.add(Event::slot("requested_slot", nullptr, 0));
-    return false;
-  }
-  if (const bot::Form* form = domain.find_form(name)) return run_form(*form, p);
-  if (domain.has_response(name) && !domain.has_action(name)) {
-    ctx.add(Event::action(name, 0, p.policy, p.confidence));
-    ctx.utter_response(name, seed);
-    return false;
-  }
-  if (domain.has_action(name) || bot::is_default_action(name)) {
-    im.pending = Impl::Pending::kCustom;
-    pending_ = make_request(name);
-    last_prediction_ = p;
-    return true;
-  }
-  action_failed(name, Status::not_found("action '" + name + "' is not in the domain"));
-  return false;
-}
-
-ActionRequest TurnRunner::make_request(const std::string& action) const {
-  impl_->call_started = std::chrono::steady_clock::now();
-  ActionRequest r;
-  r.action = action;
-  r.url = bot_->project.endpoints.action_endpoint_url;
-  // Parley's call records are not Rasa events: an action server (rasa_sdk's slots_to_validate,
-  // for one) reads the event list and must not meet them.
-  json::array events;
-  events.reserve(tracker_.events().size());
-  for (const auto& e : tracker_.events())
-    if (e.type != EventType::kActionCall) events.push_back(to_json(e));
-  r.payload = json::object{{"next_action", action},
-                           {"sender_id", tracker_.sender_id()},
-                           {"tracker", rasa_tracker_json(tracker_, &events)},
-                           {"domain", rasa_domain_json(bot_->domain())},
-                           {"version", "3.6.0"}};
-  return r;
-}
-
-void TurnRunner::action_failed(const std::string& action, const Status& status) {
-  TurnCtx ctx{*bot_, tracker_, new_events_, messages_, input_};
-  ctx.add(Event::error(status.code() == Code::kTimeout ? "action_timeout" : "action_failed",
-                       "custom action '" + action + "' failed: " + status.to_string(), 0));
-  impl_->pending = Impl::Pending::kNone;
+// A call that failed or timed out: an error event, then the default fallback.
+void action_failed(TurnState& st, const std::string& action, const Status& status, bool timed_out) {
+  st.add(Event::error(timed_out ? "action_timeout" : "action_failed",
+                      "custom action '" + action + "' failed: " + status.to_string(), 0));
+  st.pending = TurnState::Pending::kNone;
   Prediction fb{"action_default_fallback", "fallback", 1.0};
-  predictions_.push_back(fb);
-  execute(fb);
+  st.predictions.push_back(fb);
+  execute(st, fb);
 }
 
 // Applies an action server's answer: its responses become bot messages, its events are applied.
-void TurnRunner::apply_action_response(const json::value& body) {
-  TurnCtx ctx{*bot_, tracker_, new_events_, messages_, input_};
+void apply_action_response(TurnState& st, const json::value& body) {
   const json::object empty;
   const json::object& o = body.is_object() ? body.as_object() : empty;
-  uint64_t seed = impl_->seed + new_events_.size();
+  uint64_t seed = st.response_seed();
   if (auto r = json_get(o, "responses"); r && r->is_array()) {
     for (const auto& item : r->as_array()) {
       if (!item.is_object()) continue;
@@ -267,9 +217,9 @@ void TurnRunner::apply_action_response(const json::value& body) {
       auto template_name = json_str(ro, "response");
       if (!template_name) template_name = json_str(ro, "template");
       if (template_name) {
-        if (!ctx.utter_response(*template_name, seed++, &ro))
-          ctx.add(Event::error("unknown_response", "action server asked for response '" +
-                                                       std::string(*template_name) + "' which the domain lacks", 0));
+        if (!st.utter_response(*template_name, seed++, &ro))
+          st.add(Event::error("unknown_response", "action server asked for response '" +
+                                                      std::string(*template_name) + "' which the domain lacks", 0));
         continue;
       }
       BotMessage m;
@@ -279,80 +229,127 @@ void TurnRunner::apply_action_response(const json::value& body) {
           if (v->is_array() && v->as_array().empty()) continue;
           m.data[key] = *v;
         }
-      if (!m.text.empty() || !m.data.empty()) ctx.utter(m);
+      if (!m.text.empty() || !m.data.empty()) st.utter(m);
     }
   }
   if (auto ev = json_get(o, "events"); ev && ev->is_array()) {
     for (const auto& item : ev->as_array()) {
       auto e = event_from_json(item);
       if (!e.ok()) {
-        ctx.add(Event::error("bad_action_event", e.status().message(), 0));
+        st.add(Event::error("bad_action_event", e.status().message(), 0));
         continue;
       }
-      if (e->type == EventType::kRestarted) impl_->done = true;
+      if (e->type == EventType::kRestarted) st.done = true;
       e->timestamp = 0;
-      ctx.add(std::move(e).value());
+      st.add(std::move(e).value());
     }
   }
 }
 
-void TurnRunner::resume(Result<json::value> response) {
-  TurnCtx ctx{*bot_, tracker_, new_events_, messages_, input_};
-  auto& im = *impl_;
-  auto kind = im.pending;
-  im.pending = Impl::Pending::kNone;
-  std::string action = pending_ ? pending_->action : std::string();
-  pending_.reset();
-  if (response.ok())
-    if (Status shape = check_action_reply(response.value()); !shape.is_ok())
-      response = Status(Code::kIOError, shape.message());  // a failed call, not a rejection
+}  // namespace
+
+bool execute(TurnState& st, const Prediction& p) {
+  const auto& domain = st.bot->domain();
+  const std::string& name = p.action;
+  if (DefaultAction run = find_default_action(name)) {
+    run(st, p);
+    return false;
+  }
+  if (const bot::Form* form = domain.find_form(name)) return run_form(st, *form, p);
+  if (domain.has_response(name) && !domain.has_action(name)) {
+    uint64_t seed = st.response_seed();
+    st.add(Event::action(name, 0, p.policy, p.confidence));
+    st.utter_response(name, seed);
+    return false;
+  }
+  if (domain.has_action(name) || bot::is_default_action(name)) {
+    request_call(st, TurnState::Pending::kCustom, name);
+    st.call_prediction = p;
+    return true;
+  }
+  action_failed(st, name, Status::not_found("action '" + name + "' is not in the domain"), false);
+  return false;
+}
+
+void request_call(TurnState& st, TurnState::Pending kind, const std::string& action) {
+  st.pending = kind;
+  st.call_started = std::chrono::steady_clock::now();
+  const Tracker& tracker = st.tracker;
+  ActionRequest r;
+  r.action = action;
+  r.url = st.bot->project.endpoints.action_endpoint_url;
+  // Parley's call records are not Rasa events: an action server (rasa_sdk's slots_to_validate,
+  // for one) reads the event list and must not meet them.
+  json::array events;
+  events.reserve(tracker.events().size());
+  for (const auto& e : tracker.events())
+    if (e.type != EventType::kActionCall) events.push_back(to_json(e));
+  r.payload = json::object{{"next_action", action},
+                           {"sender_id", tracker.sender_id()},
+                           {"tracker", rasa_tracker_json(tracker, &events)},
+                           {"domain", rasa_domain_json(st.bot->domain())},
+                           {"version", "3.6.0"}};
+  st.request = std::move(r);
+}
+
+void TurnRunner::resume(ActionReply reply) {
+  TurnState& st = *state_;
+  auto kind = st.pending;
+  st.pending = TurnState::Pending::kNone;
+  std::string action = st.request ? st.request->action : std::string();
+  st.request.reset();
+  if (reply.is_ok())
+    if (Status shape = check_action_reply(reply.body); !shape.is_ok())
+      reply = ActionReply::failed(Status(Code::kIOError, shape.message()));  // a failed call, not a rejection
+  // Only a custom action can be rejected; a form's validation or ask action that is refused failed.
+  const bool rejected = reply.outcome == ActionOutcome::kRejected && kind == TurnState::Pending::kCustom;
   {
     // Every custom action call is an event with its outcome and duration (for the event sinks).
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - im.call_started).count();
-    const char* outcome = response.ok()                                                          ? "ok"
-                          : response.status().code() == Code::kTimeout                           ? "timeout"
-                          : response.status().code() == Code::kInvalidArgument && kind == Impl::Pending::kCustom ? "rejected"
-                                                                                                  : "error";
-    ctx.add(Event::action_call(action, outcome, std::round(ms * 1000.0) / 1000.0, 0));
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - st.call_started).count();
+    const char* outcome = reply.is_ok()                                  ? "ok"
+                          : reply.outcome == ActionOutcome::kTimedOut    ? "timeout"
+                          : rejected                                     ? "rejected"
+                                                                         : "error";
+    st.add(Event::action_call(action, outcome, std::round(ms * 1000.0) / 1000.0, 0));
   }
-  if (!response.ok()) {
-    if (response.status().code() == Code::kInvalidArgument && kind == Impl::Pending::kCustom) {
+  if (!reply.is_ok()) {
+    if (rejected) {
       // The action server rejected the action (Rasa's ActionExecutionRejection).
       Event rej;
       rej.type = EventType::kActionExecutionRejected;
       rej.name = action;
-      ctx.add(std::move(rej));
-      im.exclude = action;
+      st.add(std::move(rej));
+      st.exclude = action;
       return;
     }
-    action_failed(action, response.status());
+    action_failed(st, action, reply.error, reply.outcome == ActionOutcome::kTimedOut);
     return;
   }
   switch (kind) {
-    case Impl::Pending::kCustom:
-      ctx.add(Event::action(action, 0, last_prediction_.policy, last_prediction_.confidence));
-      apply_action_response(response.value());
+    case TurnState::Pending::kCustom:
+      st.add(Event::action(action, 0, st.call_prediction.policy, st.call_prediction.confidence));
+      apply_action_response(st, reply.body);
       break;
-    case Impl::Pending::kFormValidate: {
-      apply_action_response(response.value());
-      const bot::Form* form = bot_->domain().find_form(im.pending_form);
-      if (form && request_next_slot(*form)) return;
+    case TurnState::Pending::kFormValidate: {
+      apply_action_response(st, reply.body);
+      const bot::Form* form = st.bot->domain().find_form(st.pending_form);
+      if (form && request_next_slot(st, *form)) return;
       break;
     }
-    case Impl::Pending::kFormAsk:
-      apply_action_response(response.value());
+    case TurnState::Pending::kFormAsk:
+      apply_action_response(st, reply.body);
       break;
-    case Impl::Pending::kNone:
+    case TurnState::Pending::kNone:
       break;
   }
 }
 
 void TurnRunner::run_blocking(ActionClient* client) {
   while (run() == State::kNeedsAction) {
-    if (client && !pending_->url.empty())
-      resume(client->call(*pending_));
+    if (client && !state_->request->url.empty())
+      resume(client->call(*state_->request));
     else
-      resume(Status::unavailable("no action endpoint is configured (endpoints.yml action_endpoint)"));
+      resume(ActionReply::failed(Status::unavailable("no action endpoint is configured (endpoints.yml action_endpoint)")));
   }
 }
 

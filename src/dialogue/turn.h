@@ -36,49 +36,34 @@ class StatesCache;
 Prediction predict_next_action(const PolicySet& policies, const Tracker& tracker, StatesCache& states,
                                std::string_view exclude);
 
+struct TurnState;
+
 class TurnRunner {
  public:
   enum class State { kNeedsAction, kDone };
 
   TurnRunner(std::shared_ptr<const Agent> bot, Tracker& tracker, TurnInput input);
+  ~TurnRunner();
 
   // Runs until the turn is done or a custom action call is needed.
   State run();
   // The custom action call to make; valid when run() returned kNeedsAction.
-  const ActionRequest& pending_action() const { return *pending_; }
+  const ActionRequest& pending_action() const;
   // Gives the result of the pending call back; then call run() again.
-  void resume(Result<json::value> response);
+  void resume(ActionReply reply);
 
   // Events this turn appended to the tracker, in order.
-  const std::vector<Event>& new_events() const { return new_events_; }
+  const std::vector<Event>& new_events() const;
   // Messages for the user, in order.
-  const std::vector<BotMessage>& messages() const { return messages_; }
-  const std::vector<Prediction>& predictions() const { return predictions_; }
+  const std::vector<BotMessage>& messages() const;
+  const std::vector<Prediction>& predictions() const;
 
   // Convenience: runs the turn to the end, making action calls with `client` (may be null:
   // then custom actions fail as if the server were down).
   void run_blocking(ActionClient* client);
 
  private:
-  friend struct TurnCtx;
-  Prediction predict();
-  bool execute(const Prediction& p);
-  bool run_form(const bot::Form& form, const Prediction& p);
-  bool request_next_slot(const bot::Form& form);
-  ActionRequest make_request(const std::string& action) const;
-  void action_failed(const std::string& action, const Status& status);
-  void apply_action_response(const json::value& body);
-
-  struct Impl;
-  Prediction last_prediction_;
-  std::shared_ptr<const Agent> bot_;
-  Tracker& tracker_;
-  TurnInput input_;
-  std::vector<Event> new_events_;
-  std::vector<BotMessage> messages_;
-  std::vector<Prediction> predictions_;
-  std::optional<ActionRequest> pending_;
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<TurnState> state_;  // dialogue/turn_state.h
 };
 
 }  // namespace parley::dialogue

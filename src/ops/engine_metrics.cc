@@ -40,9 +40,9 @@ void render_engine_stats(PromWriter& w, const runtime::EngineStats& s) {
          load(s.conflicts_retried));
 
   w.family("parley_action_calls_total", "Custom action calls by outcome.", "counter");
-  for (size_t i = 0; i < static_cast<size_t>(runtime::ActionOutcome::kCount); ++i) {
-    auto o = static_cast<runtime::ActionOutcome>(i);
-    w.sample("parley_action_calls_total", {{"outcome", runtime::action_outcome_name(o)}},
+  for (size_t i = 0; i < static_cast<size_t>(runtime::ActionCallStat::kCount); ++i) {
+    auto o = static_cast<runtime::ActionCallStat>(i);
+    w.sample("parley_action_calls_total", {{"outcome", runtime::action_call_stat_name(o)}},
              static_cast<double>(s.action_count(o)));
   }
   scalar(w, "parley_actions_in_flight", "Custom action calls in flight.", "gauge", load(s.actions_in_flight));

@@ -72,6 +72,92 @@ bool from_json(const json::value& v, std::string_view annotated, EntityAnnotatio
   return optional_name(obj, "role", a.role, error) && optional_name(obj, "group", a.group, error);
 }
 
+// One `[text]` and what follows it, with the pieces the error messages quote.
+struct Bracket {
+  std::string_view line;   // the whole line
+  std::string_view inner;  // the annotated text
+  size_t after;            // the index just past the ']'
+  std::string col;         // the column of the '[' (1-based)
+  std::string shown;       // "'[text]'"
+};
+
+// `[text](entity)` or `[text](entity:value)`, line[b.after] being '('. Sets `next` to the index
+// past the ')'.
+bool read_paren_form(const Bracket& b, std::vector<EntityAnnotation>& found, size_t& next, std::string& error) {
+  const std::string_view line = b.line;
+  size_t end = line.find(')', b.after + 1);
+  if (end == std::string_view::npos) {
+    error = "unclosed '(' after " + b.shown + " at column " + b.col + " in " + quoted(line);
+    return false;
+  }
+  std::string_view body = line.substr(b.after + 1, end - b.after - 1);
+  size_t colon = body.find(':');
+  EntityAnnotation a;
+  a.entity = std::string(body.substr(0, colon));
+  a.text = std::string(b.inner);
+  a.value = a.text;
+  if (a.entity.empty()) {
+    error = "no entity name in " + b.shown + "(" + std::string(body) + ") at column " + b.col + " in " + quoted(line);
+    return false;
+  }
+  if (colon != std::string_view::npos) {
+    a.value = std::string(body.substr(colon + 1));
+    if (a.value.empty()) {
+      error = "empty value after ':' in " + b.shown + "(" + std::string(body) + ") at column " + b.col + " in " +
+              quoted(line);
+      return false;
+    }
+  }
+  found.push_back(std::move(a));
+  next = end + 1;
+  return true;
+}
+
+// `[text]{json}` or `[text][{json}, ...]`, line[b.after] being '{' or '['. Sets `next` to the index
+// past the closing bracket.
+bool read_json_form(const Bracket& b, std::vector<EntityAnnotation>& found, size_t& next, std::string& error) {
+  const std::string_view line = b.line;
+  const char kind = line[b.after];
+  size_t end = matching_close(line, b.after);
+  if (end == std::string_view::npos) {
+    error = std::string("unclosed '") + kind + "' after " + b.shown + " at column " + b.col + " in " + quoted(line);
+    return false;
+  }
+  std::string_view body = line.substr(b.after, end - b.after + 1);
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) {
+    error = "bad JSON in the annotation of " + b.shown + " at column " + b.col + ": " + ec.message() + " in " +
+            quoted(body);
+    return false;
+  }
+  if (kind == '[') {
+    if (!v.is_array() || v.get_array().empty()) {
+      error = "the annotation list of " + b.shown + " at column " + b.col + " must be a non-empty JSON list of objects";
+      return false;
+    }
+    for (const auto& item : v.get_array()) {
+      EntityAnnotation a;
+      std::string why;
+      if (!from_json(item, b.inner, a, why)) {
+        error = "an annotation of " + b.shown + " at column " + b.col + " " + why + " in " + quoted(line);
+        return false;
+      }
+      found.push_back(std::move(a));
+    }
+  } else {
+    EntityAnnotation a;
+    std::string why;
+    if (!from_json(v, b.inner, a, why)) {
+      error = "the annotation of " + b.shown + " at column " + b.col + " " + why + " in " + quoted(line);
+      return false;
+    }
+    found.push_back(std::move(a));
+  }
+  next = end + 1;
+  return true;
+}
+
 }  // namespace
 
 bool parse_annotated_text(std::string_view line, std::string& text, std::vector<EntityAnnotation>& entities,
@@ -100,77 +186,16 @@ bool parse_annotated_text(std::string_view line, std::string& text, std::vector<
       error = "empty annotation '[]' at column " + col + " in " + quoted(line);
       return false;
     }
-    const std::string shown = "'[" + std::string(inner) + "]'";
-    size_t after = close + 1;
-    char kind = after < line.size() ? line[after] : '\0';
+    const Bracket b{line, inner, close + 1, col, "'[" + std::string(inner) + "]'"};
+    char kind = b.after < line.size() ? line[b.after] : '\0';
     std::vector<EntityAnnotation> found;
     size_t next = 0;
     if (kind == '(') {
-      size_t end = line.find(')', after + 1);
-      if (end == std::string_view::npos) {
-        error = "unclosed '(' after " + shown + " at column " + col + " in " + quoted(line);
-        return false;
-      }
-      std::string_view body = line.substr(after + 1, end - after - 1);
-      size_t colon = body.find(':');
-      EntityAnnotation a;
-      a.entity = std::string(body.substr(0, colon));
-      a.text = std::string(inner);
-      a.value = a.text;
-      if (a.entity.empty()) {
-        error = "no entity name in " + shown + "(" + std::string(body) + ") at column " + col + " in " + quoted(line);
-        return false;
-      }
-      if (colon != std::string_view::npos) {
-        a.value = std::string(body.substr(colon + 1));
-        if (a.value.empty()) {
-          error = "empty value after ':' in " + shown + "(" + std::string(body) + ") at column " + col + " in " +
-                  quoted(line);
-          return false;
-        }
-      }
-      found.push_back(std::move(a));
-      next = end + 1;
+      if (!read_paren_form(b, found, next, error)) return false;
     } else if (kind == '{' || kind == '[') {
-      size_t end = matching_close(line, after);
-      if (end == std::string_view::npos) {
-        error = std::string("unclosed '") + kind + "' after " + shown + " at column " + col + " in " + quoted(line);
-        return false;
-      }
-      std::string_view body = line.substr(after, end - after + 1);
-      boost::system::error_code ec;
-      json::value v = json::parse(body, ec);
-      if (ec) {
-        error = "bad JSON in the annotation of " + shown + " at column " + col + ": " + ec.message() + " in " +
-                quoted(body);
-        return false;
-      }
-      if (kind == '[') {
-        if (!v.is_array() || v.get_array().empty()) {
-          error = "the annotation list of " + shown + " at column " + col + " must be a non-empty JSON list of objects";
-          return false;
-        }
-        for (const auto& item : v.get_array()) {
-          EntityAnnotation a;
-          std::string why;
-          if (!from_json(item, inner, a, why)) {
-            error = "an annotation of " + shown + " at column " + col + " " + why + " in " + quoted(line);
-            return false;
-          }
-          found.push_back(std::move(a));
-        }
-      } else {
-        EntityAnnotation a;
-        std::string why;
-        if (!from_json(v, inner, a, why)) {
-          error = "the annotation of " + shown + " at column " + col + " " + why + " in " + quoted(line);
-          return false;
-        }
-        found.push_back(std::move(a));
-      }
-      next = end + 1;
+      if (!read_json_form(b, found, next, error)) return false;
     } else {
-      error = shown + " at column " + col + " has no entity; write " + shown.substr(0, shown.size() - 1) +
+      error = b.shown + " at column " + col + " has no entity; write " + b.shown.substr(0, b.shown.size() - 1) +
               "(entity_name)' in " + quoted(line);
       return false;
     }

@@ -145,6 +145,38 @@ bool read_mapping(const yaml::Doc& doc, const YAML::Node& item, const std::strin
   return ok;
 }
 
+// Which of min_value and max_value a slot declares.
+struct Bounds {
+  bool min = false;
+  bool max = false;
+};
+
+// A key that applies to one slot type: `values` (categorical), `min_value` and `max_value`
+// (float); another type ignores it with a warning. Returns false on an error (already reported).
+bool read_typed_key(const yaml::Doc& doc, const yaml::Entry& e, const std::string& what, Slot& slot, Bounds& bounds,
+                    Diags& diags) {
+  SourceLoc at = yaml::loc(doc, e.key_node);
+  if (e.key == "values") {
+    if (slot.type != SlotType::kCategorical) {
+      diags.warning(at, "'values' applies to categorical slots only; " + what + " ignores it");
+      return true;
+    }
+    return yaml::string_list(doc, e.value, "values of " + what, slot.values, diags);
+  }
+  auto n = yaml::number(e.value);
+  if (!n) {
+    diags.error(at, e.key + " of " + what + " must be a number, not " + yaml::describe(e.value));
+    return false;
+  }
+  if (slot.type != SlotType::kFloat) {
+    diags.warning(at, "'" + yaml::excerpt(e.key) + "' applies to float slots only; " + what + " ignores it");
+    return true;
+  }
+  (e.key == "min_value" ? slot.min_value : slot.max_value) = *n;
+  (e.key == "min_value" ? bounds.min : bounds.max) = true;
+  return true;
+}
+
 // The body of one slot; returns false on an error (already reported).
 bool read_slot(const yaml::Doc& doc, const YAML::Node& body, Slot& slot, Diags& diags) {
   const std::string what = "slot '" + slot.name + "'";
@@ -167,7 +199,7 @@ bool read_slot(const yaml::Doc& doc, const YAML::Node& body, Slot& slot, Diags& 
   }
   slot.type = *t;
   bool ok = true;
-  bool has_min = false, has_max = false;
+  Bounds bounds;
   for (const auto& e : yaml::entries(body)) {
     SourceLoc at = yaml::loc(doc, e.key_node);
     if (e.key == "type") continue;
@@ -190,25 +222,8 @@ bool read_slot(const yaml::Doc& doc, const YAML::Node& body, Slot& slot, Diags& 
         continue;
       }
       slot.initial_value = std::move(*v);
-    } else if (e.key == "values") {
-      if (slot.type != SlotType::kCategorical) {
-        diags.warning(at, "'values' applies to categorical slots only; " + what + " ignores it");
-        continue;
-      }
-      ok &= yaml::string_list(doc, e.value, "values of " + what, slot.values, diags);
-    } else if (e.key == "min_value" || e.key == "max_value") {
-      auto n = yaml::number(e.value);
-      if (!n) {
-        diags.error(at, e.key + " of " + what + " must be a number, not " + yaml::describe(e.value));
-        ok = false;
-        continue;
-      }
-      if (slot.type != SlotType::kFloat) {
-        diags.warning(at, "'" + yaml::excerpt(e.key) + "' applies to float slots only; " + what + " ignores it");
-        continue;
-      }
-      (e.key == "min_value" ? slot.min_value : slot.max_value) = *n;
-      (e.key == "min_value" ? has_min : has_max) = true;
+    } else if (e.key == "values" || e.key == "min_value" || e.key == "max_value") {
+      ok &= read_typed_key(doc, e, what, slot, bounds, diags);
     } else if (e.key == "mappings") {
       if (yaml::is_null(e.value)) continue;
       if (!yaml::is_seq(e.value)) {
@@ -231,7 +246,7 @@ bool read_slot(const yaml::Doc& doc, const YAML::Node& body, Slot& slot, Diags& 
     }
   }
   if (slot.type == SlotType::kAny) slot.influence_conversation = false;
-  if (slot.type == SlotType::kFloat && (has_min || has_max) && slot.min_value > slot.max_value) {
+  if (slot.type == SlotType::kFloat && (bounds.min || bounds.max) && slot.min_value > slot.max_value) {
     diags.error(slot.loc, what + " has min_value greater than max_value");
     ok = false;
   }

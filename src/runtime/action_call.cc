@@ -21,10 +21,10 @@ struct CallState {
   std::atomic<bool> finished{false};
   std::atomic<size_t>* in_flight = nullptr;
   EngineStats* stats = nullptr;
-  std::function<void(Result<json::value>)> done;
+  std::function<void(dialogue::ActionReply)> done;
 
   // The first caller completes the turn; later ones do nothing.
-  void finish(Result<json::value> r, ActionOutcome outcome) {
+  void finish(dialogue::ActionReply r, ActionCallStat outcome) {
     if (finished.exchange(true)) return;
     in_flight->fetch_sub(1, std::memory_order_relaxed);
     stats->actions_in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -33,26 +33,33 @@ struct CallState {
   }
 };
 
-ActionOutcome outcome_of(const Result<json::value>& r) {
-  if (r.ok()) return ActionOutcome::kOk;
-  return r.status().code() == Code::kTimeout ? ActionOutcome::kTimeout : ActionOutcome::kError;
+ActionCallStat stat_of(const dialogue::ActionReply& r) {
+  switch (r.outcome) {
+    case dialogue::ActionOutcome::kOk: return ActionCallStat::kOk;
+    case dialogue::ActionOutcome::kTimedOut: return ActionCallStat::kTimeout;
+    case dialogue::ActionOutcome::kRejected:
+    case dialogue::ActionOutcome::kFailed: break;
+  }
+  return ActionCallStat::kError;
 }
 
 }  // namespace
 
 void call_action(dialogue::AsyncActionClient* client, boost::asio::any_io_executor executor,
                  dialogue::ActionRequest request, ActionCallLimits limits, EngineStats& stats,
-                 std::function<void(Result<json::value>)> done) {
-  auto fail_now = [&](Status s, ActionOutcome o) {
+                 std::function<void(dialogue::ActionReply)> done) {
+  auto fail_now = [&](Status s, ActionCallStat o) {
     stats.count_action(o);
-    boost::asio::post(executor, [done = std::move(done), s = std::move(s)]() mutable { done(std::move(s)); });
+    boost::asio::post(executor, [done = std::move(done), s = std::move(s)]() mutable {
+      done(dialogue::ActionReply::failed(std::move(s)));
+    });
   };
-  if (!client) return fail_now(Status::unavailable("no action client is configured"), ActionOutcome::kError);
+  if (!client) return fail_now(Status::unavailable("no action client is configured"), ActionCallStat::kError);
   if (limits.in_flight->fetch_add(1, std::memory_order_relaxed) >= limits.max_in_flight) {
     limits.in_flight->fetch_sub(1, std::memory_order_relaxed);
     return fail_now(Status::unavailable("too many custom action calls in flight for this bot (" +
                                         std::to_string(limits.max_in_flight) + ")"),
-                    ActionOutcome::kRejected);
+                    ActionCallStat::kRejected);
   }
   stats.actions_in_flight.fetch_add(1, std::memory_order_relaxed);
 
@@ -68,13 +75,14 @@ void call_action(dialogue::AsyncActionClient* client, boost::asio::any_io_execut
     state->timer.expires_after(timeout);
     state->timer.async_wait([state, action, timeout](const boost::system::error_code& ec) {
       if (ec) return;  // cancelled: the call answered first
-      state->finish(Status::timeout("custom action '" + action + "' did not answer within " +
-                                    std::to_string(timeout.count()) + " ms"),
-                    ActionOutcome::kTimeout);
+      state->finish(dialogue::ActionReply::timed_out(Status::timeout("custom action '" + action +
+                                                                     "' did not answer within " +
+                                                                     std::to_string(timeout.count()) + " ms")),
+                    ActionCallStat::kTimeout);
     });
   });
-  client->call(std::move(request), [state](Result<json::value> r) {
-    ActionOutcome o = outcome_of(r);
+  client->call(std::move(request), [state](dialogue::ActionReply r) {
+    ActionCallStat o = stat_of(r);
     state->finish(std::move(r), o);
     boost::asio::post(state->strand, [state] { state->timer.cancel(); });
   });

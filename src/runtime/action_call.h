@@ -21,11 +21,12 @@ struct ActionCallLimits {
   std::chrono::milliseconds timeout;
 };
 
-// Makes the call with `client` (null: fails with kUnavailable). `done` is called exactly once,
-// posted to `executor`, with the client's result, kTimeout after limits.timeout, or
-// kUnavailable when the bulkhead is full. Counts the outcome in `stats`.
+// Makes the call with `client` (null: a kFailed reply, kUnavailable). `done` is called exactly
+// once, posted to `executor`, with the client's reply, a kTimedOut one (kTimeout) after
+// limits.timeout, or a kFailed one (kUnavailable) when the bulkhead is full. Counts the outcome
+// in `stats`.
 void call_action(dialogue::AsyncActionClient* client, boost::asio::any_io_executor executor,
                  dialogue::ActionRequest request, ActionCallLimits limits, EngineStats& stats,
-                 std::function<void(Result<json::value>)> done);
+                 std::function<void(dialogue::ActionReply)> done);
 
 }  // namespace parley::runtime

@@ -15,13 +15,13 @@ const char* turn_outcome_name(TurnOutcome o) {
   return "unknown";
 }
 
-const char* action_outcome_name(ActionOutcome o) {
+const char* action_call_stat_name(ActionCallStat o) {
   switch (o) {
-    case ActionOutcome::kOk: return "ok";
-    case ActionOutcome::kError: return "error";
-    case ActionOutcome::kTimeout: return "timeout";
-    case ActionOutcome::kRejected: return "rejected";
-    case ActionOutcome::kCount: break;
+    case ActionCallStat::kOk: return "ok";
+    case ActionCallStat::kError: return "error";
+    case ActionCallStat::kTimeout: return "timeout";
+    case ActionCallStat::kRejected: return "rejected";
+    case ActionCallStat::kCount: break;
   }
   return "unknown";
 }

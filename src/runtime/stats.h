@@ -30,15 +30,16 @@ enum class TurnOutcome : uint8_t {
 };
 const char* turn_outcome_name(TurnOutcome o);  // "ok", "replayed", "rejected", "error", "over_budget"
 
-// How a custom action call ended.
-enum class ActionOutcome : uint8_t {
+// How a custom action call ended, as the engine counts it (dialogue::ActionOutcome is the
+// client's side: a kRejected or kFailed reply counts as kError here).
+enum class ActionCallStat : uint8_t {
   kOk,        // the action server answered 2xx
-  kError,     // refused, HTTP error, bad JSON
+  kError,     // refused, HTTP error (400 included), bad JSON
   kTimeout,   // no answer within EngineOptions::action_timeout
   kRejected,  // not made: the bot's bulkhead was full (action_max_in_flight_per_bot)
   kCount
 };
-const char* action_outcome_name(ActionOutcome o);  // "ok", "error", "timeout", "rejected"
+const char* action_call_stat_name(ActionCallStat o);  // "ok", "error", "timeout", "rejected"
 
 // Turn counters of one bot, by outcome.
 struct BotTurnCounters {
@@ -65,7 +66,7 @@ class EngineStats {
   std::atomic<int64_t> active_conversations{0};  // gauge: conversations with a turn queued or running
   std::atomic<uint64_t> conflicts_retried{0}; // turns re-run after a version conflict
 
-  std::atomic<uint64_t> actions[static_cast<size_t>(ActionOutcome::kCount)] = {};
+  std::atomic<uint64_t> actions[static_cast<size_t>(ActionCallStat::kCount)] = {};
   std::atomic<int64_t> actions_in_flight{0};  // gauge
 
   // The store's write numbers (latency, group-commit batch sizes); nullptr when the store
@@ -82,8 +83,8 @@ class EngineStats {
   void count_turn(std::string_view bot, TurnOutcome o) {
     turns(bot).by_outcome[static_cast<size_t>(o)].fetch_add(1, std::memory_order_relaxed);
   }
-  void count_action(ActionOutcome o) { actions[static_cast<size_t>(o)].fetch_add(1, std::memory_order_relaxed); }
-  uint64_t action_count(ActionOutcome o) const {
+  void count_action(ActionCallStat o) { actions[static_cast<size_t>(o)].fetch_add(1, std::memory_order_relaxed); }
+  uint64_t action_count(ActionCallStat o) const {
     return actions[static_cast<size_t>(o)].load(std::memory_order_relaxed);
   }
 

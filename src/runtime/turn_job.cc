@@ -118,14 +118,14 @@ void TurnJob::advance(F&& step) {
   ActionCallLimits limits{&entry_->shared->actions_in_flight, core_->options.action_max_in_flight_per_bot,
                           core_->options.action_timeout};
   call_action(core_->actions.get(), core_->executor, runner_->pending_action(), limits, core_->stats,
-              [self = shared_from_this()](Result<json::value> r) {
+              [self = shared_from_this()](dialogue::ActionReply r) {
                 self->guarded([&] { self->on_action(std::move(r)); });
               });
 }
 
-void TurnJob::on_action(Result<json::value> result) {
+void TurnJob::on_action(dialogue::ActionReply reply) {
   advance([&] {
-    runner_->resume(std::move(result));
+    runner_->resume(std::move(reply));
     return runner_->run();
   });
 }

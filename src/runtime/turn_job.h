@@ -33,7 +33,7 @@ class TurnJob : public std::enable_shared_from_this<TurnJob> {
   Status ensure_tracker();
   void replay(const std::string& stored);  // answers with a stored reply (G3)
   void drive();
-  void on_action(Result<json::value> result);
+  void on_action(dialogue::ActionReply reply);
   // Runs `step` (the runner until it needs an action or is done), then commits, calls the
   // action or stops the turn over budget.
   template <typename F>

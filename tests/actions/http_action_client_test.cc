@@ -27,13 +27,14 @@ Result<json::value> call_action(const std::string& url, const std::string& ca_fi
   options.ca_file = ca_file;
   auto client = actions::make_async_http_action_client(ioc.get_executor(), options);
   if (!client.ok()) return client.status();
-  std::optional<Result<json::value>> out;
+  std::optional<dialogue::ActionReply> out;
   dialogue::ActionRequest req{"action_lookup", url, json::object{{"next_action", "action_lookup"}},
                               std::chrono::milliseconds(5000)};
-  (*client)->call(req, [&](Result<json::value> r) { out.emplace(std::move(r)); });
+  (*client)->call(req, [&](dialogue::ActionReply r) { out.emplace(std::move(r)); });
   ioc.run();
   if (!out) return Status::internal("no result");
-  return std::move(*out);
+  if (!out->is_ok()) return out->error;
+  return std::move(out->body);
 }
 
 TEST(HttpsActionClient, calls_an_https_action_server_whose_certificate_the_ca_file_vouches_for) {

@@ -293,9 +293,15 @@ class FakeActions : public ActionClient {
  public:
   std::function<Result<json::value>(const ActionRequest&)> answer;
   std::vector<std::string> calls;
-  Result<json::value> call(const ActionRequest& r) override {
+  // `answer` gives a body or a Status; the Status's code says how the call ended, as the HTTP
+  // client's would (kInvalidArgument: HTTP 400, kTimeout: no answer in time).
+  ActionReply call(const ActionRequest& r) override {
     calls.push_back(r.action);
-    return answer(r);
+    Result<json::value> a = answer(r);
+    if (a.ok()) return ActionReply::ok(std::move(a).value());
+    if (a.status().code() == Code::kInvalidArgument) return ActionReply::rejected(a.status());
+    if (a.status().code() == Code::kTimeout) return ActionReply::timed_out(a.status());
+    return ActionReply::failed(a.status());
   }
 };
 

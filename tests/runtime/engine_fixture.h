@@ -106,7 +106,7 @@ policies:
 // are held (never answered unless release() is called).
 class FakeActions : public dialogue::AsyncActionClient {
  public:
-  void call(dialogue::ActionRequest request, std::function<void(Result<json::value>)> done) override {
+  void call(dialogue::ActionRequest request, std::function<void(dialogue::ActionReply)> done) override {
     std::string sender;
     if (auto s = json_str(request.payload, "sender_id")) sender = *s;
     {
@@ -117,8 +117,8 @@ class FakeActions : public dialogue::AsyncActionClient {
         return;
       }
     }
-    done(json::value(json::object{{"events", json::array()},
-                                  {"responses", json::array{json::object{{"text", "It is noon."}}}}}));
+    done(dialogue::ActionReply::ok(json::value(json::object{
+        {"events", json::array()}, {"responses", json::array{json::object{{"text", "It is noon."}}}}})));
   }
   void hang(const std::string& conversation) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -126,12 +126,12 @@ class FakeActions : public dialogue::AsyncActionClient {
   }
   // Answers the held calls late (the engine must ignore answers after its timeout).
   void release() {
-    std::vector<std::function<void(Result<json::value>)>> held;
+    std::vector<std::function<void(dialogue::ActionReply)>> held;
     {
       std::lock_guard<std::mutex> lock(mu_);
       held.swap(held_);
     }
-    for (auto& d : held) d(json::value(json::object{{"events", json::array()}}));
+    for (auto& d : held) d(dialogue::ActionReply::ok(json::value(json::object{{"events", json::array()}})));
   }
   int calls() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -141,7 +141,7 @@ class FakeActions : public dialogue::AsyncActionClient {
   // must go before the pool does (found by UBSan in `make asan`: a timer destroyed after its
   // io service).
   void drop_held() {
-    std::vector<std::function<void(Result<json::value>)>> held;
+    std::vector<std::function<void(dialogue::ActionReply)>> held;
     {
       std::lock_guard<std::mutex> lock(mu_);
       held.swap(held_);
@@ -151,7 +151,7 @@ class FakeActions : public dialogue::AsyncActionClient {
  private:
   std::mutex mu_;
   std::set<std::string> hang_;
-  std::vector<std::function<void(Result<json::value>)>> held_;
+  std::vector<std::function<void(dialogue::ActionReply)>> held_;
   int calls_ = 0;
 };
 

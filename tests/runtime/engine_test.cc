@@ -309,8 +309,8 @@ TEST(Engine, a_hanging_action_server_delays_only_its_own_conversation) {
   for (const auto& e : h.stored_events("stuck"))
     if (e.at("event") == "parley_error" && e.at("code") == "action_timeout") error_event = true;
   EXPECT_TRUE(error_event);
-  EXPECT_EQ(h.engine().stats().action_count(ActionOutcome::kTimeout), 1u);
-  EXPECT_EQ(h.engine().stats().action_count(ActionOutcome::kOk), 3u);
+  EXPECT_EQ(h.engine().stats().action_count(ActionCallStat::kTimeout), 1u);
+  EXPECT_EQ(h.engine().stats().action_count(ActionCallStat::kOk), 3u);
   // A late answer is ignored: nothing more is written or answered.
   auto version = h.stored_events("stuck").size();
   h.actions().release();
@@ -332,7 +332,7 @@ TEST(Engine, a_full_action_bulkhead_fails_fast) {
   ASSERT_TRUE(r.ok());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
   EXPECT_NE(texts(*r), std::vector<std::string>{"It is noon."});
-  EXPECT_EQ(h.engine().stats().action_count(ActionOutcome::kRejected), 1u);
+  EXPECT_EQ(h.engine().stats().action_count(ActionCallStat::kRejected), 1u);
   EXPECT_TRUE(stuck.get().ok());
   // Once the stuck call is over, calls go through again.
   auto after = h.send("free", "what time is it");
