@@ -8,14 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.h"
 #include "core/json.h"
 #include "core/status.h"
 
 namespace parley::dialogue {
-
-// The time stamp of an event made now (core/clock.h).
-inline double now_seconds() { return unix_seconds(); }
 
 enum class EventType : uint8_t {
   kUser,                     // "user": text, parse_data in `value`, message_id, input_channel

@@ -8,6 +8,7 @@
 
 #include "dialogue/turn_state.h"
 
+#include "core/clock.h"
 #include "core/hash.h"
 #include "dialogue/action_reply.h"
 #include "dialogue/default_actions.h"
@@ -55,7 +56,7 @@ void start_turn(TurnState& st) {
   const auto& domain = st.bot->domain();
   Tracker& tracker = st.tracker;
   const TurnInput& input = st.input;
-  double now = input.timestamp > 0 ? input.timestamp : now_seconds();
+  double now = input.timestamp > 0 ? input.timestamp : unix_seconds();
   st.seed = seed_of(tracker.sender_id() + input.text, tracker.version());
   // A new session at the first message, after a restart, or after the idle time.
   double expiry = domain.session_config.session_expiration_minutes * 60.0;
@@ -85,7 +86,7 @@ void start_turn(TurnState& st) {
 
 void TurnState::add(Event e) {
   // One clock per turn: the caller's timestamp when it gave one.
-  if (e.timestamp == 0) e.timestamp = input.timestamp > 0 ? input.timestamp : now_seconds();
+  if (e.timestamp == 0) e.timestamp = input.timestamp > 0 ? input.timestamp : unix_seconds();
   if (e.type == EventType::kBot) {
     BotMessage m;
     m.text = e.text;

@@ -183,7 +183,7 @@ void TurnJob::stop_over_budget(const std::string& why) {
   conv_->tracker.reset();
   conv_->bot.reset();
   const std::vector<dialogue::Event> events{
-      dialogue::Event::error("turn_budget_exceeded", why, dialogue::now_seconds())};
+      dialogue::Event::error("turn_budget_exceeded", why, unix_seconds())};
   append(make_turn_record({conv_->key, start_version_, conv_->turns + 1, events, "", reply_, outbox_bytes()}),
          &TurnJob::on_stopped);
 }
