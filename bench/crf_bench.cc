@@ -115,12 +115,12 @@ int main(int argc, char** argv) {
   }
   const std::string dir = positional.size() > 0 ? positional[0] : "../shared/nlu/hwu64/train";
   const std::string test_path = positional.size() > 1 ? positional[1] : dir + "/../test.jsonl";
-  bot::LoadResult loaded = bot::load_project(dir);
+  project::LoadResult loaded = project::load_project(dir);
   if (!loaded.ok()) {
     for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
     return 1;
   }
-  bot::Project& project = loaded.project;
+  project::Project& project = loaded.project;
   if (iterations >= 0) project.config.crf_max_iterations = iterations;
   if (l1 >= 0) project.config.crf_l1 = l1;
   if (l2 >= 0) project.config.crf_l2 = l2;

@@ -45,18 +45,18 @@ void shuffle(std::vector<size_t>& v, std::mt19937& gen) {
   for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[gen() % i]);
 }
 
-bool starts_from_checkpoint(const bot::Story& s) {
-  return !s.steps.empty() && s.steps.front().kind == bot::Step::Kind::kCheckpoint;
+bool starts_from_checkpoint(const project::Story& s) {
+  return !s.steps.empty() && s.steps.front().kind == project::Step::Kind::kCheckpoint;
 }
 
 // Walks one held-out story with both policy sets, counting right predictions.
-void walk(const bot::Story& story, const bot::Domain& domain, const dialogue::PolicySet& memo_only,
+void walk(const project::Story& story, const project::Domain& domain, const dialogue::PolicySet& memo_only,
           const dialogue::PolicySet& with_learned, bool verbose, Tally& t) {
   dialogue::StepPath steps, path;
   for (const auto& s : story.steps)
-    if (s.kind != bot::Step::Kind::kCheckpoint) steps.push_back(&s);
+    if (s.kind != project::Step::Kind::kCheckpoint) steps.push_back(&s);
   std::vector<dialogue::StepPath> paths;
-  std::deque<bot::Step> storage;
+  std::deque<project::Step> storage;
   dialogue::expand_or(steps, 0, path, paths, storage, 1);  // the first alternative of each `or`
   if (paths.empty()) return;
   dialogue::Tracker tracker = dialogue::story_tracker(domain);
@@ -75,21 +75,21 @@ void walk(const bot::Story& story, const bot::Domain& domain, const dialogue::Po
       t.learned_used_right += b.action == action;
     }
   };
-  for (const bot::Step* s : paths.front()) dialogue::replay_step(*s, tracker, predict);
+  for (const project::Step* s : paths.front()) dialogue::replay_step(*s, tracker, predict);
   if (tracker.latest_action() != "action_listen" && tracker.latest_message()) predict("action_listen");
   ++t.stories;
 }
 
 // One fold: compile on the other folds' stories, walk this fold's.
-void run_fold(const bot::Project& base, const std::vector<size_t>& held_out, bool verbose, Tally& t) {
+void run_fold(const project::Project& base, const std::vector<size_t>& held_out, bool verbose, Tally& t) {
   std::vector<bool> out(base.stories.size(), false);
   for (size_t i : held_out) out[i] = true;
-  bot::Project train = base;
+  project::Project train = base;
   train.stories.clear();
   for (size_t i = 0; i < base.stories.size(); ++i)
     if (!out[i]) train.stories.push_back(base.stories[i]);
-  std::vector<bot::Diagnostic> diags;
-  bot::Project memo_project = train;
+  std::vector<project::Diagnostic> diags;
+  project::Project memo_project = train;
   memo_project.config.learned_policy_enabled = false;
   auto memo_only = dialogue::PolicySet::compile(memo_project, diags);
   train.config.learned_policy_enabled = true;
@@ -97,10 +97,10 @@ void run_fold(const bot::Project& base, const std::vector<size_t>& held_out, boo
   for (size_t i : held_out) walk(base.stories[i], base.domain, *memo_only, *with_learned, verbose, t);
 }
 
-double compile_ms(const bot::Project& project, bool learned, size_t* examples) {
-  bot::Project p = project;
+double compile_ms(const project::Project& project, bool learned, size_t* examples) {
+  project::Project p = project;
   p.config.learned_policy_enabled = learned;
-  std::vector<bot::Diagnostic> diags;
+  std::vector<project::Diagnostic> diags;
   auto start = Clock::now();
   auto ps = dialogue::PolicySet::compile(p, diags);
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -109,7 +109,7 @@ double compile_ms(const bot::Project& project, bool learned, size_t* examples) {
 }
 
 // The learned policy's share of compiling the whole project (best of three).
-void time_training(const bot::Project& project, Tally& t) {
+void time_training(const project::Project& project, Tally& t) {
   double with = 1e300, without = 1e300;
   for (int run = 0; run < 3; ++run) {
     with = std::min(with, compile_ms(project, true, &t.examples));
@@ -127,16 +127,16 @@ void print_row(const std::string& name, const Tally& t) {
 }
 
 bool cross_validate(const std::string& dir, const Options& o, Tally& t) {
-  bot::LoadResult loaded = bot::load_project(dir);
+  project::LoadResult loaded = project::load_project(dir);
   if (!loaded.ok()) {
     for (const auto& d : loaded.diagnostics)
-      if (d.severity == bot::Diagnostic::Severity::kError) {
+      if (d.severity == project::Diagnostic::Severity::kError) {
         std::printf("skipped %s: %s\n", dir.c_str(), d.to_string().c_str());
         break;
       }
     return false;
   }
-  bot::Project project = std::move(loaded.project);
+  project::Project project = std::move(loaded.project);
   project.nlu = {};  // the policies do not need it; each fold copies the project
   if (o.max_history > 0) project.config.learned_policy_max_history = o.max_history;
   if (o.epochs >= 0) project.config.learned_policy_epochs = o.epochs;

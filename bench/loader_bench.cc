@@ -79,15 +79,15 @@ size_t make_project(const std::filesystem::path& dir, int intents, int per_inten
 
 void time_load(const std::string& label, const std::string& dir, int runs) {
   std::vector<double> ms;
-  bot::LoadResult last;
+  project::LoadResult last;
   for (int r = 0; r < runs; ++r) {
     auto t0 = Clock::now();
-    last = bot::load_project(dir);
+    last = project::load_project(dir);
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
   size_t errors = 0;
-  for (const auto& d : last.diagnostics) errors += d.severity == bot::Diagnostic::Severity::kError;
+  for (const auto& d : last.diagnostics) errors += d.severity == project::Diagnostic::Severity::kError;
   std::printf("%-10s ok=%d errors=%zu diagnostics=%zu examples=%zu stories=%zu rules=%zu  "
               "load ms: min %.1f median %.1f max %.1f\n",
               label.c_str(), last.ok() ? 1 : 0, errors, last.diagnostics.size(), last.project.nlu.examples.size(),

@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
   const int epochs = argc > 3 ? std::atoi(argv[3]) : 0;
 
   std::mt19937 rng(42);
-  bot::NluData data;
-  bot::Domain domain;
+  project::NluData data;
+  project::Domain domain;
   for (int i = 0; i < kIntents; ++i) {
     std::string name = "intent_" + std::to_string(i);
     domain.intents.push_back({name, true, {}, {}, {}});
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   }
   // Entities too, so that parse times include extraction: a lookup table, a regex and numbers.
   domain.entities = {"city", "ref", "number"};
-  bot::LookupTable cities{"city", {}, {}};
+  project::LookupTable cities{"city", {}, {}};
   for (int c = 0; c < 200; ++c) cities.elements.push_back("city" + std::to_string(c) + (c % 3 ? " town" : ""));
   data.lookups.push_back(cities);
   data.regexes.push_back({"ref", {"[a-z]{2}-[0-9]{4}"}, {}});

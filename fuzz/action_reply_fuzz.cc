@@ -17,18 +17,18 @@ using namespace parley::dialogue;
 
 namespace {
 
-const bot::Domain& domain() {
-  static const bot::Domain d = [] {
-    bot::Domain d;
-    bot::Intent greet;
+const project::Domain& domain() {
+  static const project::Domain d = [] {
+    project::Domain d;
+    project::Intent greet;
     greet.name = "greet";
     d.intents.push_back(greet);
-    bot::Slot city;
+    project::Slot city;
     city.name = "city";
     d.slots.push_back(city);
-    bot::Slot count;
+    project::Slot count;
     count.name = "count";
-    count.type = bot::SlotType::kFloat;
+    count.type = project::SlotType::kFloat;
     d.slots.push_back(count);
     return d;
   }();

@@ -12,8 +12,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);
   std::string text, error;
-  std::vector<parley::bot::EntityAnnotation> entities;
-  if (parley::bot::parse_annotated_text(line, text, entities, error)) {
+  std::vector<parley::project::EntityAnnotation> entities;
+  if (parley::project::parse_annotated_text(line, text, entities, error)) {
     FUZZ_CHECK(text.size() <= line.size());
     for (const auto& e : entities) {
       FUZZ_CHECK(!e.entity.empty());

@@ -16,7 +16,7 @@
 #include "project/loader.h"
 
 namespace fs = std::filesystem;
-using namespace parley::bot;
+using namespace parley::project;
 
 namespace {
 

@@ -35,7 +35,7 @@ BuildResult build_bot(const std::string& dir, const std::string& name, const Bui
   // The key is taken before loading: a file changed while loading gives a key that no longer
   // matches, so the entry written below is simply never read.
   const std::string key = options.model_cache.empty() ? std::string() : model_key(dir);
-  LoadResult loaded = load_project(dir, options.load);
+  project::LoadResult loaded = project::load_project(dir, options.load);
   const bool ok = loaded.ok();
   out.diagnostics = std::move(loaded.diagnostics);
   if (!ok) return out;
@@ -57,7 +57,7 @@ BuildResult build_bot(const std::string& dir, const std::string& name, const Bui
   nlu::TrainOptions opts = nlu::train_options(bot->project.config);
   auto model = nlu::train(bot->project.nlu, bot->project.domain, opts, &cache);
   if (!model.ok()) {
-    out.diagnostics.push_back({Diagnostic::Severity::kError, {bot->name, 0},
+    out.diagnostics.push_back({project::Diagnostic::Severity::kError, {bot->name, 0},
                                "NLU training failed: " + model.status().message()});
     return out;
   }
@@ -66,12 +66,12 @@ BuildResult build_bot(const std::string& dir, const std::string& name, const Bui
   size_t before = out.diagnostics.size();
   bot->policies = dialogue::PolicySet::compile(bot->project, out.diagnostics, &cache);
   for (size_t i = before; i < out.diagnostics.size(); ++i)
-    if (out.diagnostics[i].severity == Diagnostic::Severity::kError) return out;
+    if (out.diagnostics[i].severity == project::Diagnostic::Severity::kError) return out;
   out.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   out.models_from_cache = cache.loaded > 0 && cache.trained == 0;
   if (!key.empty() && cache.trained > 0)
     if (Status s = write_model_cache(options.model_cache, bot->name, key, cache.saved); !s)
-      out.diagnostics.push_back({Diagnostic::Severity::kWarning, {bot->name, 0},
+      out.diagnostics.push_back({project::Diagnostic::Severity::kWarning, {bot->name, 0},
                                  "the trained models were not cached: " + s.message()});
   bot->version = g_next_version++;
   out.bot = std::move(bot);

@@ -21,12 +21,12 @@ struct Bot : dialogue::Agent {
 
 struct BuildOptions {
   std::string model_cache;  // folder of trained models (bot/model_cache.h); "" = train every time
-  LoadOptions load{};       // the project's size cap
+  project::LoadOptions load{};  // the project's size cap
 };
 
 struct BuildResult {
   std::shared_ptr<const Bot> bot;        // null when there were errors
-  std::vector<Diagnostic> diagnostics;   // errors and warnings from loading, training, compiling
+  std::vector<project::Diagnostic> diagnostics;  // errors and warnings from loading, training, compiling
   bool models_from_cache = false;        // the learners were loaded, not trained
   double train_seconds = 0;              // training (or loading the cached models)
 };

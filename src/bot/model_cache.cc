@@ -87,9 +87,9 @@ std::string model_key(const std::string& dir_text) {
   const fs::path dir(dir_text.empty() ? "." : dir_text);
   std::vector<fs::path> files;
   for (const char* single : {"domain.yml", "domain.yaml", "config.yml", "config.yaml"})
-    if (fs::path f = first_existing(dir, {single}); !f.empty()) files.push_back(f);
+    if (fs::path f = project::first_existing(dir, {single}); !f.empty()) files.push_back(f);
   for (const char* folder : {"domain", "data"})
-    for (auto& f : yaml_files(dir / folder, true)) files.push_back(std::move(f));
+    for (auto& f : project::yaml_files(dir / folder, true)) files.push_back(std::move(f));
   Sha256 h;
   h.update(header());
   // The training code is part of the key: another build of Parley trains anew.

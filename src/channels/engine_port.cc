@@ -120,7 +120,7 @@ Result<std::vector<std::string>> EnginePort::event_records(const std::string& bo
   return engine_->event_records(bot, conversation, after, limit);
 }
 
-Result<std::vector<bot::Diagnostic>> EnginePort::reload_bot(const std::string& bot) { return engine_->reload_bot(bot); }
+Result<std::vector<project::Diagnostic>> EnginePort::reload_bot(const std::string& bot) { return engine_->reload_bot(bot); }
 
 Status EnginePort::reload_all() { return engine_->reload_all(); }
 

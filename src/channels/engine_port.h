@@ -32,7 +32,7 @@ class EnginePort : public Conversations, public Admin {
                                     std::string_view include_events) override;
   Result<std::vector<std::string>> event_records(const std::string& bot, const std::string& conversation,
                                                  uint64_t after, size_t limit) override;
-  Result<std::vector<bot::Diagnostic>> reload_bot(const std::string& bot) override;
+  Result<std::vector<project::Diagnostic>> reload_bot(const std::string& bot) override;
   Status reload_all() override;
   Status ready() const override;
   Status store_ready() const override;

@@ -3,9 +3,9 @@
 
 namespace parley::cli {
 
-void print_diagnostics(const std::vector<bot::Diagnostic>& diags, std::ostream& out, bool warnings) {
+void print_diagnostics(const std::vector<project::Diagnostic>& diags, std::ostream& out, bool warnings) {
   for (const auto& d : diags)
-    if (warnings || d.severity == bot::Diagnostic::Severity::kError) out << d.to_string() << "\n";
+    if (warnings || d.severity == project::Diagnostic::Severity::kError) out << d.to_string() << "\n";
 }
 
 std::shared_ptr<const bot::Bot> load_bot_or_report(const std::string& dir, bool warnings) {

@@ -238,7 +238,7 @@ Result<std::shared_ptr<runtime::Engine>> build_engine(const Resolved& r, std::sh
     return loaded.status();
   }
   for (const auto& d : *loaded)
-    log(d.severity == bot::Diagnostic::Severity::kError ? spdlog::level::err : spdlog::level::warn,
+    log(d.severity == project::Diagnostic::Severity::kError ? spdlog::level::err : spdlog::level::warn,
              "bot diagnostic", {{"diagnostic", d.to_string()}});
   return engine;
 }

@@ -27,11 +27,11 @@ bool write_json(const std::string& path, const json::object& o) {
 int test_nlu(const bot::Bot& bot, const std::string& file, int folds, const std::string& out) {
   nlu::NluReport report;
   if (!file.empty()) {
-    std::vector<bot::Diagnostic> diags;
-    bot::NluData test = bot::load_nlu_file(file, diags);
+    std::vector<project::Diagnostic> diags;
+    project::NluData test = project::load_nlu_file(file, diags);
     print_diagnostics(diags, std::cerr);
     for (const auto& d : diags)
-      if (d.severity == bot::Diagnostic::Severity::kError) return 2;
+      if (d.severity == project::Diagnostic::Severity::kError) return 2;
     if (test.examples.empty()) {
       std::cerr << file << ": no NLU examples to evaluate\n";
       return 2;
@@ -40,8 +40,8 @@ int test_nlu(const bot::Bot& bot, const std::string& file, int folds, const std:
     std::cout << "NLU of " << bot.name << " on " << file << " (" << test.examples.size() << " examples)\n";
   } else {
     const auto options = nlu::train_options(bot.project.config);
-    const bot::Domain& domain = bot.domain();
-    Status s = nlu::cross_validate(bot.project.nlu, folds, [&](const bot::NluData& data) {
+    const project::Domain& domain = bot.domain();
+    Status s = nlu::cross_validate(bot.project.nlu, folds, [&](const project::NluData& data) {
       return nlu::train(data, domain, options);
     }, report);
     if (!s) {
@@ -83,11 +83,11 @@ void register_test(CLI::App& app, int* exit_code) {
       *exit_code = test_nlu(*bot, *nlu_file, *folds, *out);
       return;
     }
-    std::vector<bot::Diagnostic> diags;
-    auto stories = bot::load_test_stories(*dir, diags);
+    std::vector<project::Diagnostic> diags;
+    auto stories = project::load_test_stories(*dir, diags);
     print_diagnostics(diags, std::cerr);
     for (const auto& d : diags)
-      if (d.severity == bot::Diagnostic::Severity::kError) {
+      if (d.severity == project::Diagnostic::Severity::kError) {
         *exit_code = 2;
         return;
       }

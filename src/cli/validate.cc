@@ -17,7 +17,7 @@ void register_validate(CLI::App& app, int* exit_code) {
     print_diagnostics(built.diagnostics, std::cerr);
     size_t errors = 0, warnings = 0;
     for (const auto& d : built.diagnostics)
-      (d.severity == bot::Diagnostic::Severity::kError ? errors : warnings)++;
+      (d.severity == project::Diagnostic::Severity::kError ? errors : warnings)++;
     if (!built.bot) {
       std::cerr << *dir << ": " << errors << " error(s), " << warnings << " warning(s)\n";
       *exit_code = 1;

@@ -13,11 +13,11 @@ namespace parley::dialogue {
 class PolicySet;
 
 struct Agent {
-  bot::Project project;
+  project::Project project;
   std::shared_ptr<const nlu::Model> nlu;
   std::shared_ptr<const PolicySet> policies;
 
-  const bot::Domain& domain() const { return project.domain; }
+  const project::Domain& domain() const { return project.domain; }
 };
 
 }  // namespace parley::dialogue

@@ -10,13 +10,13 @@ namespace parley::dialogue {
 
 namespace {
 
-bool required(const bot::Form& form, std::string_view slot) {
+bool required(const project::Form& form, std::string_view slot) {
   return std::find(form.required_slots.begin(), form.required_slots.end(), slot) != form.required_slots.end();
 }
 
 }  // namespace
 
-bool run_form(TurnState& st, const bot::Form& form, const Prediction& p) {
+bool run_form(TurnState& st, const project::Form& form, const Prediction& p) {
   const auto& domain = st.bot->domain();
   const Tracker& tracker = st.tracker;
   const bool activating = tracker.active_loop() != form.name;
@@ -67,7 +67,7 @@ bool run_form(TurnState& st, const bot::Form& form, const Prediction& p) {
   return request_next_slot(st, form);
 }
 
-bool request_next_slot(TurnState& st, const bot::Form& form) {
+bool request_next_slot(TurnState& st, const project::Form& form) {
   const auto& domain = st.bot->domain();
   const Tracker& tracker = st.tracker;
   if (tracker.active_loop() != form.name) return false;  // a validation action deactivated it

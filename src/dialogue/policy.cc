@@ -43,11 +43,11 @@ struct RuleBuilder {
       loop_req.push_back(feature("loop:" + name));
     }
   }
-  void set_slot(const bot::SlotValue& sv) {
+  void set_slot(const project::SlotValue& sv) {
     auto& [req, forb] = slots[sv.name];
     req.clear();
     forb.clear();
-    const bot::Slot* slot = fz.domain().find_slot(sv.name);
+    const project::Slot* slot = fz.domain().find_slot(sv.name);
     if (!sv.any_value && sv.value.is_null()) {
       forb.push_back(feature(slot_feature_name(sv.name)));
     } else if (sv.any_value || !slot) {
@@ -56,7 +56,7 @@ struct RuleBuilder {
       fz.slot_features(*slot, sv.value, req, /*always=*/true);
     }
   }
-  void set_user(const bot::UserStep& u) {
+  void set_user(const project::UserStep& u) {
     user.clear();
     user.push_back(feature("intent:" + u.intent));
     for (const auto& e : u.entities) user.push_back(feature("entity:" + e.entity));
@@ -92,17 +92,17 @@ uint64_t rule_states_hash(const std::vector<RuleState>& states) {
   return h;
 }
 
-void compile_rule(const bot::Story& rule, const Path& steps, const Featurizer& fz,
+void compile_rule(const project::Story& rule, const Path& steps, const Featurizer& fz,
                   std::vector<RulePattern>& out) {
   RuleBuilder b{fz, {}, {}, {}, {}, {}};
   for (const auto& c : rule.condition) {
-    if (c.kind == bot::Step::Kind::kActiveLoop) b.set_loop(c.name);
-    if (c.kind == bot::Step::Kind::kSlotWasSet)
+    if (c.kind == project::Step::Kind::kActiveLoop) b.set_loop(c.name);
+    if (c.kind == project::Step::Kind::kSlotWasSet)
       for (const auto& sv : c.slots) b.set_slot(sv);
   }
   std::vector<RuleState> states;
   bool wait = rule.wait_for_user_input;
-  auto emit = [&](const std::string& action, const bot::SourceLoc& loc) {
+  auto emit = [&](const std::string& action, const project::SourceLoc& loc) {
     states.push_back(b.state());
     RulePattern p;
     p.states = states;
@@ -115,26 +115,26 @@ void compile_rule(const bot::Story& rule, const Path& steps, const Featurizer& f
   };
   bool last_was_action = false;
   for (size_t i = 0; i < steps.size(); ++i) {
-    const bot::Step& s = *steps[i];
+    const project::Step& s = *steps[i];
     switch (s.kind) {
-      case bot::Step::Kind::kAnyHistory:
+      case project::Step::Kind::kAnyHistory:
         if (i + 1 == steps.size()) wait = false;
         break;
-      case bot::Step::Kind::kUser:
+      case project::Step::Kind::kUser:
         if (last_was_action) emit("action_listen", s.loc);
         b.set_user(s.user);
         b.prev = "action_listen";
         last_was_action = false;
         break;
-      case bot::Step::Kind::kAction:
+      case project::Step::Kind::kAction:
         emit(s.name, s.loc);
         b.prev = s.name;
         last_was_action = true;
         break;
-      case bot::Step::Kind::kSlotWasSet:
+      case project::Step::Kind::kSlotWasSet:
         for (const auto& sv : s.slots) b.set_slot(sv);
         break;
-      case bot::Step::Kind::kActiveLoop:
+      case project::Step::Kind::kActiveLoop:
         b.set_loop(s.name);
         break;
       default:
@@ -144,7 +144,7 @@ void compile_rule(const bot::Story& rule, const Path& steps, const Featurizer& f
   if (wait && last_was_action) emit("action_listen", rule.loc);
 }
 
-LearnedPolicy train_learned(const bot::Project& project, const std::vector<LearnedExample>& examples) {
+LearnedPolicy train_learned(const project::Project& project, const std::vector<LearnedExample>& examples) {
   LearnedPolicyOptions options;
   options.component = project.config.learned_policy_component;
   options.max_history = project.config.learned_policy_max_history;
@@ -157,12 +157,12 @@ LearnedPolicy train_learned(const bot::Project& project, const std::vector<Learn
 
 }  // namespace
 
-std::shared_ptr<const PolicySet> PolicySet::compile(const bot::Project& project,
-                                                    std::vector<bot::Diagnostic>& diagnostics, LearnerCache* cache) {
+std::shared_ptr<const PolicySet> PolicySet::compile(const project::Project& project,
+                                                    std::vector<project::Diagnostic>& diagnostics, LearnerCache* cache) {
   std::shared_ptr<PolicySet> ps(new PolicySet(project.domain));
   ps->config_ = project.config;
   ps->max_history_ = std::max(1, project.config.memoization_max_history);
-  std::deque<bot::Step> storage;
+  std::deque<project::Step> storage;
 
   // Rules.
   if (project.config.rules_enabled) {
@@ -184,7 +184,7 @@ std::shared_ptr<const PolicySet> PolicySet::compile(const bot::Project& project,
         if (inserted || it->second->action == p.action) continue;
         const RulePattern& other = *it->second;
         if (!reported.insert({other.rule_name, p.rule_name}).second) continue;
-        diagnostics.push_back({bot::Diagnostic::Severity::kError, p.loc,
+        diagnostics.push_back({project::Diagnostic::Severity::kError, p.loc,
                                "contradicting rules: rule '" + p.rule_name + "' predicts '" + p.action +
                                    "' where rule '" + other.rule_name + "' (" + other.loc.to_string() +
                                    ") predicts '" + other.action + "' after the same conversation"});

@@ -36,7 +36,7 @@ struct RulePattern {
   std::string action;
   bool conversation_start = false;
   std::string rule_name;
-  bot::SourceLoc loc;
+  project::SourceLoc loc;
   size_t specificity = 0;          // total number of features, for choosing between matches
   size_t order = 0;                // definition order, the last tie-breaker
 };
@@ -47,8 +47,8 @@ class PolicySet {
   // errors; stories whose checkpoints expand too far are cut with a warning. With a model cache,
   // the learned policy is loaded from it when it holds one that loads, instead of trained (see
   // core/blobs.h).
-  static std::shared_ptr<const PolicySet> compile(const bot::Project& project,
-                                                  std::vector<bot::Diagnostic>& diagnostics,
+  static std::shared_ptr<const PolicySet> compile(const project::Project& project,
+                                                  std::vector<project::Diagnostic>& diagnostics,
                                                   LearnerCache* cache = nullptr);
 
   // Prediction from rules for the current state (last of `states`, which are rule states:
@@ -64,7 +64,7 @@ class PolicySet {
                                                   std::string_view exclude) const;
 
   const Featurizer& featurizer() const { return featurizer_; }
-  const bot::Config& config() const { return config_; }
+  const project::Config& config() const { return config_; }
   size_t rule_count() const { return rules_.size(); }
   size_t memo_size() const { return memo_.size(); }
   // The trained learned policy, null when config.learned_policy_enabled is false.
@@ -74,11 +74,11 @@ class PolicySet {
   bool has_rule_with_action(std::string_view action) const;
 
  private:
-  explicit PolicySet(const bot::Domain& domain) : featurizer_(domain) {}
+  explicit PolicySet(const project::Domain& domain) : featurizer_(domain) {}
   uint64_t memo_key(const std::vector<State>& states, size_t end) const;
 
   Featurizer featurizer_;
-  bot::Config config_;
+  project::Config config_;
   std::vector<RulePattern> rules_;
   struct MemoEntry {
     std::string action;

@@ -53,25 +53,25 @@ json::object rasa_tracker_json(const Tracker& tracker, const json::array* events
 
 namespace {
 
-const char* slot_type_name(bot::SlotType t) {
+const char* slot_type_name(project::SlotType t) {
   switch (t) {
-    case bot::SlotType::kText: return "text";
-    case bot::SlotType::kBool: return "bool";
-    case bot::SlotType::kCategorical: return "categorical";
-    case bot::SlotType::kFloat: return "float";
-    case bot::SlotType::kList: return "list";
-    case bot::SlotType::kAny: return "any";
+    case project::SlotType::kText: return "text";
+    case project::SlotType::kBool: return "bool";
+    case project::SlotType::kCategorical: return "categorical";
+    case project::SlotType::kFloat: return "float";
+    case project::SlotType::kList: return "list";
+    case project::SlotType::kAny: return "any";
   }
   return "any";
 }
 
-const char* mapping_type_name(bot::MappingType t) {
+const char* mapping_type_name(project::MappingType t) {
   switch (t) {
-    case bot::MappingType::kFromEntity: return "from_entity";
-    case bot::MappingType::kFromText: return "from_text";
-    case bot::MappingType::kFromIntent: return "from_intent";
-    case bot::MappingType::kFromTriggerIntent: return "from_trigger_intent";
-    case bot::MappingType::kCustom: return "custom";
+    case project::MappingType::kFromEntity: return "from_entity";
+    case project::MappingType::kFromText: return "from_text";
+    case project::MappingType::kFromIntent: return "from_intent";
+    case project::MappingType::kFromTriggerIntent: return "from_trigger_intent";
+    case project::MappingType::kCustom: return "custom";
   }
   return "custom";
 }
@@ -84,7 +84,7 @@ json::array string_array(const std::vector<std::string>& v) {
 
 }  // namespace
 
-json::object rasa_domain_json(const bot::Domain& domain) {
+json::object rasa_domain_json(const project::Domain& domain) {
   json::object o;
   json::array intents;
   for (const auto& i : domain.intents) {

@@ -20,6 +20,6 @@ json::array session_events_json(const Tracker& tracker);
 
 // The domain as Rasa's action server expects it (intents, entities, slots, responses, actions,
 // forms, session_config).
-json::object rasa_domain_json(const bot::Domain& domain);
+json::object rasa_domain_json(const project::Domain& domain);
 
 }  // namespace parley::dialogue

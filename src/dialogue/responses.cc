@@ -72,7 +72,7 @@ std::string fill_template(std::string_view text, const SlotMap& slots, const jso
 
 namespace {
 
-bool conditions_hold(const bot::ResponseVariation& v, const Tracker& tracker) {
+bool conditions_hold(const project::ResponseVariation& v, const Tracker& tracker) {
   for (const auto& c : v.conditions) {
     const json::value& actual = tracker.slot(c.slot);
     if (actual == c.value) continue;
@@ -98,12 +98,12 @@ uint64_t mix(uint64_t x) {
 
 }  // namespace
 
-std::optional<BotMessage> render_response(const bot::Domain& domain, std::string_view name,
+std::optional<BotMessage> render_response(const project::Domain& domain, std::string_view name,
                                           const Tracker& tracker, std::string_view channel,
                                           uint64_t seed, const json::object* extra) {
   auto it = domain.responses.find(std::string(name));
   if (it == domain.responses.end()) return std::nullopt;
-  std::vector<const bot::ResponseVariation*> conditional, plain;
+  std::vector<const project::ResponseVariation*> conditional, plain;
   for (const auto& v : it->second) {
     if (!v.channel.empty() && v.channel != channel) continue;
     if (v.conditions.empty())
@@ -113,7 +113,7 @@ std::optional<BotMessage> render_response(const bot::Domain& domain, std::string
   }
   const auto& pool = conditional.empty() ? plain : conditional;
   if (pool.empty()) return std::nullopt;
-  const bot::ResponseVariation& v = *pool[mix(seed) % pool.size()];
+  const project::ResponseVariation& v = *pool[mix(seed) % pool.size()];
   BotMessage m;
   m.text = fill_template(v.text, tracker.slots(), extra);
   if (!v.image.empty()) m.data["image"] = fill_template(v.image, tracker.slots(), extra);

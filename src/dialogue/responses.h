@@ -15,7 +15,7 @@ namespace parley::dialogue {
 // are preferred over unconditional ones; among equals, `seed` picks (deterministic per turn).
 // `extra` values (from an action server's kwargs) fill templates before slots do.
 // nullopt when the domain has no such response or no variation applies.
-std::optional<BotMessage> render_response(const bot::Domain& domain, std::string_view name,
+std::optional<BotMessage> render_response(const project::Domain& domain, std::string_view name,
                                           const Tracker& tracker, std::string_view channel,
                                           uint64_t seed, const json::object* extra = nullptr);
 

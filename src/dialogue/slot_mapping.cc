@@ -12,7 +12,7 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-bool conditions_hold(const bot::SlotMapping& m, std::string_view active_loop,
+bool conditions_hold(const project::SlotMapping& m, std::string_view active_loop,
                      std::string_view requested_slot) {
   if (m.conditions.empty()) return true;
   for (const auto& c : m.conditions) {
@@ -23,14 +23,14 @@ bool conditions_hold(const bot::SlotMapping& m, std::string_view active_loop,
   return false;
 }
 
-bool intent_wanted(const bot::SlotMapping& m, std::string_view intent) {
+bool intent_wanted(const project::SlotMapping& m, std::string_view intent) {
   if (!m.intents.empty() && !contains(m.intents, intent)) return false;
   if (contains(m.not_intents, intent)) return false;
   return true;
 }
 
-bool entity_used(const bot::Domain& domain, std::string_view intent, std::string_view entity) {
-  const bot::Intent* i = domain.find_intent(intent);
+bool entity_used(const project::Domain& domain, std::string_view intent, std::string_view entity) {
+  const project::Intent* i = domain.find_intent(intent);
   if (!i) return true;
   if (contains(i->ignore_entities, entity)) return false;
   return i->use_all_entities || contains(i->use_entities, entity);
@@ -38,10 +38,10 @@ bool entity_used(const bot::Domain& domain, std::string_view intent, std::string
 
 }  // namespace
 
-json::value coerce_slot_value(const bot::Slot& slot, const json::value& value) {
+json::value coerce_slot_value(const project::Slot& slot, const json::value& value) {
   if (value.is_null()) return value;
   switch (slot.type) {
-    case bot::SlotType::kBool:
+    case project::SlotType::kBool:
       if (value.is_string()) {
         std::string s(value.get_string());
         std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -49,7 +49,7 @@ json::value coerce_slot_value(const bot::Slot& slot, const json::value& value) {
         if (s == "false" || s == "no" || s == "0") return false;
       }
       return value;
-    case bot::SlotType::kFloat:
+    case project::SlotType::kFloat:
       if (value.is_string()) {
         std::string s(value.get_string());
         char* end = nullptr;
@@ -57,7 +57,7 @@ json::value coerce_slot_value(const bot::Slot& slot, const json::value& value) {
         if (end && *end == '\0' && !s.empty()) return d;
       }
       return value;
-    case bot::SlotType::kList:
+    case project::SlotType::kList:
       if (!value.is_array()) return json::array{value};
       return value;
     default:
@@ -65,7 +65,7 @@ json::value coerce_slot_value(const bot::Slot& slot, const json::value& value) {
   }
 }
 
-std::vector<SlotCandidate> extract_slots(const bot::Domain& domain, const Tracker& tracker,
+std::vector<SlotCandidate> extract_slots(const project::Domain& domain, const Tracker& tracker,
                                          std::string_view activating_form) {
   std::vector<SlotCandidate> out;
   const Event* msg = tracker.latest_message();
@@ -83,7 +83,7 @@ std::vector<SlotCandidate> extract_slots(const bot::Domain& domain, const Tracke
       json::value value;
       bool found = false;
       switch (m.type) {
-        case bot::MappingType::kFromEntity: {
+        case project::MappingType::kFromEntity: {
           if (!entities || !entity_used(domain, intent, m.entity)) break;
           json::array values;
           for (const auto& ev : *entities) {
@@ -97,27 +97,27 @@ std::vector<SlotCandidate> extract_slots(const bot::Domain& domain, const Tracke
           }
           if (values.empty()) break;
           found = true;
-          value = slot.type == bot::SlotType::kList ? json::value(std::move(values)) : values.front();
+          value = slot.type == project::SlotType::kList ? json::value(std::move(values)) : values.front();
           break;
         }
-        case bot::MappingType::kFromText:
+        case project::MappingType::kFromText:
           found = true;
           value = msg->text;
           break;
-        case bot::MappingType::kFromIntent:
+        case project::MappingType::kFromIntent:
           found = true;
           value = m.value;
           break;
-        case bot::MappingType::kFromTriggerIntent:
+        case project::MappingType::kFromTriggerIntent:
           if (activating_form.empty()) break;
           found = true;
           value = m.value;
           break;
-        case bot::MappingType::kCustom:
+        case project::MappingType::kCustom:
           break;
       }
       if (found) {
-        out.push_back({slot.name, coerce_slot_value(slot, value), m.type == bot::MappingType::kFromTriggerIntent});
+        out.push_back({slot.name, coerce_slot_value(slot, value), m.type == project::MappingType::kFromTriggerIntent});
         break;
       }
     }

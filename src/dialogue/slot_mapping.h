@@ -21,11 +21,11 @@ struct SlotCandidate {
 // order, the first applying mapping of a slot winning. `activating_form` names a form being
 // activated by this message: its from_trigger_intent mappings apply, and conditions on
 // active_loop see that form as active. Unchanged values are included.
-std::vector<SlotCandidate> extract_slots(const bot::Domain& domain, const Tracker& tracker,
+std::vector<SlotCandidate> extract_slots(const project::Domain& domain, const Tracker& tracker,
                                          std::string_view activating_form = {});
 
 // Coerces a value to the slot's type where Rasa would (e.g. "true" for a bool slot, a number
 // text for a float slot); other values are returned unchanged.
-json::value coerce_slot_value(const bot::Slot& slot, const json::value& value);
+json::value coerce_slot_value(const project::Slot& slot, const json::value& value);
 
 }  // namespace parley::dialogue

@@ -39,7 +39,7 @@ bool truthy(const json::value& v) {
   return !v.is_null();
 }
 
-bool entity_used(const bot::Intent* intent, std::string_view entity) {
+bool entity_used(const project::Intent* intent, std::string_view entity) {
   if (!intent) return true;
   auto contains = [&](const std::vector<std::string>& list) {
     return std::find(list.begin(), list.end(), entity) != list.end();
@@ -51,20 +51,20 @@ bool entity_used(const bot::Intent* intent, std::string_view entity) {
 
 }  // namespace
 
-void Featurizer::slot_features(const bot::Slot& slot, const json::value& value,
+void Featurizer::slot_features(const project::Slot& slot, const json::value& value,
                                std::vector<Feature>& out, bool always) const {
   if (value.is_null()) return;
-  if (!always && (!slot.influence_conversation || slot.type == bot::SlotType::kAny)) return;
+  if (!always && (!slot.influence_conversation || slot.type == project::SlotType::kAny)) return;
   switch (slot.type) {
-    case bot::SlotType::kList:
+    case project::SlotType::kList:
       if (value.is_array() && value.get_array().empty()) return;
       out.push_back(feature(slot_feature_name(slot.name)));
       return;
-    case bot::SlotType::kBool:
+    case project::SlotType::kBool:
       out.push_back(feature(slot_feature_name(slot.name)));
       out.push_back(feature(slot_value_feature_name(slot.name, truthy(value) ? "true" : "false")));
       return;
-    case bot::SlotType::kCategorical: {
+    case project::SlotType::kCategorical: {
       out.push_back(feature(slot_feature_name(slot.name)));
       std::string v = value.is_string() ? std::string(value.get_string()) : json_to_display(value);
       std::string lower;
@@ -78,7 +78,7 @@ void Featurizer::slot_features(const bot::Slot& slot, const json::value& value,
       out.push_back(feature(slot_value_feature_name(slot.name, known ? lower : "__other__")));
       return;
     }
-    case bot::SlotType::kFloat:
+    case project::SlotType::kFloat:
       out.push_back(feature(slot_feature_name(slot.name)));
       out.push_back(feature(slot_value_feature_name(slot.name, json_to_display(value))));
       return;
@@ -99,7 +99,7 @@ State Featurizer::featurize(const Tracker::Derived& d, bool for_memo) const {
     std::string_view intent = user_intent(d.latest_message);
     if (!intent.empty()) {
       f.push_back(feature("intent:" + std::string(intent)));
-      const bot::Intent* info = domain_->find_intent(intent);
+      const project::Intent* info = domain_->find_intent(intent);
       const auto* ents = d.latest_message.value.is_object()
                              ? json_get(d.latest_message.value.as_object(), "entities")
                              : nullptr;
@@ -135,7 +135,7 @@ namespace {
 // The step shared by the full replay and the cache: a state before each action executed after a
 // user message, then the event itself.
 void add_event(std::vector<State>& states, Tracker::Derived& d, const Event& e, const Featurizer& f,
-               bool for_memo, const bot::Domain& domain) {
+               bool for_memo, const project::Domain& domain) {
   if (e.type == EventType::kAction && e.name != "action_session_start" && d.has_message)
     states.push_back(f.featurize(d, for_memo));
   Tracker::apply_to(d, e, domain);

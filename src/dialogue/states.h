@@ -26,19 +26,19 @@ struct State {
 // Turns derived tracker states into States, for one bot's domain.
 class Featurizer {
  public:
-  explicit Featurizer(const bot::Domain& domain) : domain_(&domain) {}
+  explicit Featurizer(const project::Domain& domain) : domain_(&domain) {}
 
   // `for_memo`: leaves out features only rules look at (requested_slot unless it influences
   // the conversation).
   State featurize(const Tracker::Derived& d, bool for_memo) const;
   // Features of one slot value (empty when the slot does not influence the conversation or is
   // unset); `always` featurizes even slots with influence_conversation: false.
-  void slot_features(const bot::Slot& slot, const json::value& value, std::vector<Feature>& out,
+  void slot_features(const project::Slot& slot, const json::value& value, std::vector<Feature>& out,
                      bool always = false) const;
-  const bot::Domain& domain() const { return *domain_; }
+  const project::Domain& domain() const { return *domain_; }
 
  private:
-  const bot::Domain* domain_;
+  const project::Domain* domain_;
 };
 
 // The states of the tracker's session: one before each action executed since the first user

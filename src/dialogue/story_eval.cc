@@ -42,7 +42,7 @@ std::vector<Observed> observe(const std::vector<Event>& events) {
   return out;
 }
 
-std::string user_text_for(const bot::UserStep& u) {
+std::string user_text_for(const project::UserStep& u) {
   if (u.text) return *u.text;
   // Stories without text: send the intent as a payload, as Rasa's test does for intent-only steps.
   std::string s = "/" + u.intent;
@@ -57,7 +57,7 @@ std::string user_text_for(const bot::UserStep& u) {
 // One story being run: its tracker, what the latest turn did that no step has matched yet, and
 // the result so far.
 struct StoryRun {
-  StoryRun(const std::shared_ptr<const Agent>& agent, ActionClient* actions, const bot::Story& story)
+  StoryRun(const std::shared_ptr<const Agent>& agent, ActionClient* actions, const project::Story& story)
       : bot(agent), client(actions), tracker("test-" + story.name, &agent->domain()) {
     r.name = story.name;
     r.loc = story.loc;
@@ -70,7 +70,7 @@ struct StoryRun {
   size_t cursor = 0;
   StoryResult r;
 
-  void fail(size_t i, const bot::Step& s, std::string expected, std::string predicted) {
+  void fail(size_t i, const project::Step& s, std::string expected, std::string predicted) {
     r.passed = false;
     r.failed_step = i + 1;
     r.failed_at = s.loc;
@@ -86,20 +86,20 @@ struct StoryRun {
 
 // A user step (or an `or` of them): the bot must have listened, NLU must find the intent and the
 // entities, then the turn runs.
-void user_step(StoryRun& run, size_t i, const bot::Step& step) {
+void user_step(StoryRun& run, size_t i, const project::Step& step) {
   StoryResult& r = run.r;
   if (const Observed* extra = run.leftover_action()) {
     run.fail(i, step, "the bot to listen", "action " + extra->name + " (" + extra->policy + ")");
     return;
   }
-  const bot::UserStep& u = step.kind == bot::Step::Kind::kUser ? step.user : step.alternatives.front();
+  const project::UserStep& u = step.kind == project::Step::Kind::kUser ? step.user : step.alternatives.front();
   std::string text = user_text_for(u);
   nlu::ParseResult parsed = run.bot->nlu->parse(text);
   r.transcript.push_back("user: " + text + " [" + parsed.intent.name + " " +
                          fmt_conf(parsed.intent.confidence) + "]");
   // A user step without an intent is an end-to-end message: only the actions are checked.
   bool intent_ok = u.intent.empty() || parsed.intent.name == u.intent;
-  if (step.kind == bot::Step::Kind::kOr)
+  if (step.kind == project::Step::Kind::kOr)
     for (const auto& alt : step.alternatives) intent_ok = intent_ok || parsed.intent.name == alt.intent;
   if (!intent_ok) {
     run.fail(i, step, "intent " + u.intent, "intent " + parsed.intent.name + " (" +
@@ -129,7 +129,7 @@ void user_step(StoryRun& run, size_t i, const bot::Step& step) {
 }
 
 // An action step: the next action the latest turn ran must be this one.
-void action_step(StoryRun& run, size_t i, const bot::Step& step) {
+void action_step(StoryRun& run, size_t i, const project::Step& step) {
   const Observed* next = nullptr;
   while (run.cursor < run.pending.size()) {
     if (run.pending[run.cursor].kind == Observed::kAction) {
@@ -151,7 +151,7 @@ void action_step(StoryRun& run, size_t i, const bot::Step& step) {
 }
 
 // A slot_was_set step: the tracker holds each slot's value (or any value).
-void slot_step(StoryRun& run, size_t i, const bot::Step& step) {
+void slot_step(StoryRun& run, size_t i, const project::Step& step) {
   for (const auto& sv : step.slots) {
     const json::value& actual = run.tracker.slot(sv.name);
     bool ok = sv.any_value ? !actual.is_null() : actual == sv.value;
@@ -164,7 +164,7 @@ void slot_step(StoryRun& run, size_t i, const bot::Step& step) {
 }
 
 // An active_loop step: the latest turn set this loop, or it is the active one.
-void loop_step(StoryRun& run, size_t i, const bot::Step& step) {
+void loop_step(StoryRun& run, size_t i, const project::Step& step) {
   bool seen = false;
   for (const auto& o : run.pending)
     if (o.kind == Observed::kLoop && o.name == step.name) seen = true;
@@ -176,24 +176,24 @@ void loop_step(StoryRun& run, size_t i, const bot::Step& step) {
 
 }  // namespace
 
-StoryResult run_test_story(const std::shared_ptr<const Agent>& bot, const bot::Story& story,
+StoryResult run_test_story(const std::shared_ptr<const Agent>& bot, const project::Story& story,
                            ActionClient* client) {
   StoryRun run(bot, client, story);
   StoryResult& r = run.r;
   for (size_t i = 0; i < story.steps.size() && r.passed; ++i) {
-    const bot::Step& step = story.steps[i];
+    const project::Step& step = story.steps[i];
     switch (step.kind) {
-      case bot::Step::Kind::kUser:
-      case bot::Step::Kind::kOr:
+      case project::Step::Kind::kUser:
+      case project::Step::Kind::kOr:
         user_step(run, i, step);
         break;
-      case bot::Step::Kind::kAction:
+      case project::Step::Kind::kAction:
         action_step(run, i, step);
         break;
-      case bot::Step::Kind::kSlotWasSet:
+      case project::Step::Kind::kSlotWasSet:
         slot_step(run, i, step);
         break;
-      case bot::Step::Kind::kActiveLoop:
+      case project::Step::Kind::kActiveLoop:
         loop_step(run, i, step);
         break;
       default:

@@ -13,10 +13,10 @@ namespace parley::dialogue {
 
 struct StoryResult {
   std::string name;
-  bot::SourceLoc loc;
+  project::SourceLoc loc;
   bool passed = true;
   // When failed: where and how it diverged.
-  bot::SourceLoc failed_at;
+  project::SourceLoc failed_at;
   size_t failed_step = 0;   // 1-based step index
   std::string expected;     // e.g. "action utter_greet", "intent greet"
   std::string predicted;    // what happened instead
@@ -24,7 +24,7 @@ struct StoryResult {
 };
 
 // Runs one story on a fresh conversation. `client` makes custom action calls (may be null).
-StoryResult run_test_story(const std::shared_ptr<const Agent>& bot, const bot::Story& story,
+StoryResult run_test_story(const std::shared_ptr<const Agent>& bot, const project::Story& story,
                            ActionClient* client);
 
 // JSON for `parley test --out`: {"passed", "failed", "stories": [...]}.

@@ -32,19 +32,19 @@ const json::value kNull;
 
 }  // namespace
 
-Tracker::Tracker(std::string sender_id, const bot::Domain* domain, size_t window)
+Tracker::Tracker(std::string sender_id, const project::Domain* domain, size_t window)
     : sender_id_(std::move(sender_id)), domain_(domain), window_(window < 8 ? 8 : window) {
   base_ = initial_state(*domain_);
   cur_ = base_;
 }
 
-Tracker::Derived Tracker::initial_state(const bot::Domain& domain) {
+Tracker::Derived Tracker::initial_state(const project::Domain& domain) {
   Derived d;
   for (const auto& s : domain.slots) d.slots[s.name] = s.initial_value;
   return d;
 }
 
-void Tracker::apply_to(Derived& d, const Event& e, const bot::Domain& domain) {
+void Tracker::apply_to(Derived& d, const Event& e, const project::Domain& domain) {
   switch (e.type) {
     case EventType::kUser:
       d.has_message = true;
@@ -145,7 +145,7 @@ void Tracker::rebuild() {
   for (const auto& e : events_) apply_to(cur_, e, *domain_);
 }
 
-void Tracker::rebind(const bot::Domain* domain) {
+void Tracker::rebind(const project::Domain* domain) {
   domain_ = domain;
   // Keep slot values the new domain still has; add the new slots at their initial values.
   Derived fresh = initial_state(*domain_);
@@ -228,7 +228,7 @@ json::object Tracker::snapshot(size_t keep_events) const {
   return o;
 }
 
-Result<Tracker> Tracker::from_snapshot(std::string sender_id, const bot::Domain* domain,
+Result<Tracker> Tracker::from_snapshot(std::string sender_id, const project::Domain* domain,
                                        const json::object& snapshot, size_t window) {
   Tracker t(std::move(sender_id), domain, window);
   if (auto b = json_get(snapshot, "base")) {

@@ -21,12 +21,12 @@ class Tracker {
  public:
   // `domain` gives slot initial values; it must outlive the tracker (bots are kept alive by the
   // caller while their trackers are used). `window` bounds the events kept in memory.
-  Tracker(std::string sender_id, const bot::Domain* domain, size_t window = 512);
+  Tracker(std::string sender_id, const project::Domain* domain, size_t window = 512);
 
   const std::string& sender_id() const { return sender_id_; }
-  const bot::Domain& domain() const { return *domain_; }
+  const project::Domain& domain() const { return *domain_; }
   // Switches to another version of the bot's domain (after a reload) and re-derives state.
-  void rebind(const bot::Domain* domain);
+  void rebind(const project::Domain* domain);
 
   // Applies one event to the derived state and keeps it in the in-memory window.
   void apply(const Event& e);
@@ -63,7 +63,7 @@ class Tracker {
   // A bounded summary for storage: the derived state, the version, and the last `keep_events`
   // events of the session. Loading = from_snapshot + apply the events stored after its version.
   json::object snapshot(size_t keep_events = 64) const;
-  static Result<Tracker> from_snapshot(std::string sender_id, const bot::Domain* domain,
+  static Result<Tracker> from_snapshot(std::string sender_id, const project::Domain* domain,
                                        const json::object& snapshot, size_t window = 512);
 
   // The state derived from events; `base` is the state before the first in-memory event.
@@ -79,16 +79,16 @@ class Tracker {
   };
   const Derived& base_state() const { return base_; }
   // Applies one event to a derived state (no rewinds: those are resolved on the event list).
-  static void apply_to(Derived& d, const Event& e, const bot::Domain& domain);
+  static void apply_to(Derived& d, const Event& e, const project::Domain& domain);
   // The state a new session starts from: slots at their initial values.
-  static Derived initial_state(const bot::Domain& domain);
+  static Derived initial_state(const project::Domain& domain);
 
  private:
   void push(const Event& e);
   void drop_oldest();
 
   std::string sender_id_;
-  const bot::Domain* domain_;
+  const project::Domain* domain_;
   size_t window_;
   std::deque<Event> events_;
   size_t event_bytes_ = 0;

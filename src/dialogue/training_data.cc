@@ -9,17 +9,17 @@
 namespace parley::dialogue {
 
 void expand_or(const StepPath& steps, size_t i, StepPath& current, std::vector<StepPath>& out,
-               std::deque<bot::Step>& storage, size_t limit) {
+               std::deque<project::Step>& storage, size_t limit) {
   if (out.size() >= limit) return;
   if (i == steps.size()) {
     out.push_back(current);
     return;
   }
-  const bot::Step* s = steps[i];
-  if (s->kind == bot::Step::Kind::kOr) {
+  const project::Step* s = steps[i];
+  if (s->kind == project::Step::Kind::kOr) {
     for (const auto& alt : s->alternatives) {
-      bot::Step u;
-      u.kind = bot::Step::Kind::kUser;
+      project::Step u;
+      u.kind = project::Step::Kind::kUser;
       u.user = alt;
       u.loc = s->loc;
       storage.push_back(std::move(u));
@@ -40,25 +40,25 @@ constexpr size_t kMaxExpandedPaths = 20000;
 constexpr size_t kMaxCheckpointDepth = 12;
 
 struct Segment {
-  const bot::Story* story;
+  const project::Story* story;
   std::vector<std::string> starts;  // checkpoints the story continues from
   std::vector<std::string> ends;    // checkpoints the story leads to
   StepPath body;
 };
 
-Segment split_story(const bot::Story& story) {
+Segment split_story(const project::Story& story) {
   Segment seg{&story, {}, {}, {}};
   size_t b = 0, e = story.steps.size();
-  while (b < e && story.steps[b].kind == bot::Step::Kind::kCheckpoint) seg.starts.push_back(story.steps[b++].name);
-  while (e > b && story.steps[e - 1].kind == bot::Step::Kind::kCheckpoint) seg.ends.push_back(story.steps[--e].name);
+  while (b < e && story.steps[b].kind == project::Step::Kind::kCheckpoint) seg.starts.push_back(story.steps[b++].name);
+  while (e > b && story.steps[e - 1].kind == project::Step::Kind::kCheckpoint) seg.ends.push_back(story.steps[--e].name);
   for (size_t i = b; i < e; ++i)
-    if (story.steps[i].kind != bot::Step::Kind::kCheckpoint) seg.body.push_back(&story.steps[i]);
+    if (story.steps[i].kind != project::Step::Kind::kCheckpoint) seg.body.push_back(&story.steps[i]);
   return seg;
 }
 
 // Joins story segments through their checkpoints into whole paths from a conversation start.
-std::vector<std::pair<std::string, StepPath>> expand_checkpoints(const std::vector<bot::Story>& stories,
-                                                             std::vector<bot::Diagnostic>& diags) {
+std::vector<std::pair<std::string, StepPath>> expand_checkpoints(const std::vector<project::Story>& stories,
+                                                             std::vector<project::Diagnostic>& diags) {
   std::vector<Segment> segs;
   for (const auto& s : stories) segs.push_back(split_story(s));
   std::multimap<std::string, const Segment*> by_start;
@@ -90,14 +90,14 @@ std::vector<std::pair<std::string, StepPath>> expand_checkpoints(const std::vect
   for (const auto& s : segs)
     if (s.starts.empty()) walk(s, {}, s.story->name, 0);
   if (cut && !stories.empty())
-    diags.push_back({bot::Diagnostic::Severity::kWarning, stories.front().loc,
+    diags.push_back({project::Diagnostic::Severity::kWarning, stories.front().loc,
                      "stories expand through checkpoints into more than " +
                          std::to_string(kMaxExpandedPaths) + " paths or " +
                          std::to_string(kMaxCheckpointDepth) + " levels; the rest were left out"});
   return out;
 }
 
-json::value parse_data_for(const bot::UserStep& u) {
+json::value parse_data_for(const project::UserStep& u) {
   json::object intent{{"name", u.intent}, {"confidence", 1.0}};
   json::array entities;
   for (const auto& e : u.entities) {
@@ -107,11 +107,11 @@ json::value parse_data_for(const bot::UserStep& u) {
   return json::object{{"intent", std::move(intent)}, {"entities", std::move(entities)}};
 }
 
-json::value story_slot_value(const bot::Domain& domain, const bot::SlotValue& sv) {
+json::value story_slot_value(const project::Domain& domain, const project::SlotValue& sv) {
   if (!sv.any_value) return sv.value;
-  const bot::Slot* slot = domain.find_slot(sv.name);
-  if (slot && slot->type == bot::SlotType::kBool) return true;
-  if (slot && slot->type == bot::SlotType::kList) return json::array{"__set__"};
+  const project::Slot* slot = domain.find_slot(sv.name);
+  if (slot && slot->type == project::SlotType::kBool) return true;
+  if (slot && slot->type == project::SlotType::kList) return json::array{"__set__"};
   return "__set__";
 }
 
@@ -124,14 +124,14 @@ void replay_path(const StepPath& before, const StepPath& steps, bool listen_at_e
     record(tracker_states(t, fz, /*for_memo=*/true), action, name);
   };
   auto ignore = [](const std::string&) {};
-  for (const bot::Step* s : before) replay_step(*s, t, ignore);
-  for (const bot::Step* s : steps) replay_step(*s, t, record_action);
+  for (const project::Step* s : before) replay_step(*s, t, ignore);
+  for (const project::Step* s : steps) replay_step(*s, t, record_action);
   if (listen_at_end && t.latest_action() != "action_listen" && t.latest_message()) record_action("action_listen");
 }
 
 }  // namespace
 
-Tracker story_tracker(const bot::Domain& domain) {
+Tracker story_tracker(const project::Domain& domain) {
   Tracker t("story", &domain, 1u << 20);
   t.apply(Event::action("action_session_start", 0));
   t.apply(Event::simple(EventType::kSessionStarted, 0));
@@ -139,24 +139,24 @@ Tracker story_tracker(const bot::Domain& domain) {
   return t;
 }
 
-void replay_step(const bot::Step& s, Tracker& t, const std::function<void(const std::string&)>& before_action) {
-  const bot::Domain& domain = t.domain();
+void replay_step(const project::Step& s, Tracker& t, const std::function<void(const std::string&)>& before_action) {
+  const project::Domain& domain = t.domain();
   switch (s.kind) {
-    case bot::Step::Kind::kUser:
+    case project::Step::Kind::kUser:
       if (t.latest_action() != "action_listen") {
         before_action("action_listen");
         t.apply(Event::action("action_listen", 0));
       }
       t.apply(Event::user(s.user.text.value_or(""), parse_data_for(s.user), "", 0));
       break;
-    case bot::Step::Kind::kAction:
+    case project::Step::Kind::kAction:
       before_action(s.name);
       t.apply(Event::action(s.name, 0));
       break;
-    case bot::Step::Kind::kSlotWasSet:
+    case project::Step::Kind::kSlotWasSet:
       for (const auto& sv : s.slots) t.apply(Event::slot(sv.name, story_slot_value(domain, sv), 0));
       break;
-    case bot::Step::Kind::kActiveLoop:
+    case project::Step::Kind::kActiveLoop:
       t.apply(Event::active_loop(s.name, 0));
       break;
     default:
@@ -164,9 +164,9 @@ void replay_step(const bot::Step& s, Tracker& t, const std::function<void(const 
   }
 }
 
-void replay_stories(const std::vector<bot::Story>& stories, const Featurizer& featurizer,
-                    std::vector<bot::Diagnostic>& diagnostics, const RecordStep& record) {
-  std::deque<bot::Step> storage;
+void replay_stories(const std::vector<project::Story>& stories, const Featurizer& featurizer,
+                    std::vector<project::Diagnostic>& diagnostics, const RecordStep& record) {
+  std::deque<project::Step> storage;
   for (const auto& [name, path] : expand_checkpoints(stories, diagnostics)) {
     std::vector<StepPath> paths;
     StepPath cur;
@@ -175,14 +175,14 @@ void replay_stories(const std::vector<bot::Story>& stories, const Featurizer& fe
   }
 }
 
-void replay_rules(const std::vector<bot::Story>& rules, const Featurizer& featurizer, const RecordStep& record) {
-  std::deque<bot::Step> storage;
+void replay_rules(const std::vector<project::Story>& rules, const Featurizer& featurizer, const RecordStep& record) {
+  std::deque<project::Step> storage;
   for (const auto& rule : rules) {
     StepPath before, steps;
     for (const auto& c : rule.condition) before.push_back(&c);
     for (const auto& s : rule.steps)
-      if (s.kind != bot::Step::Kind::kAnyHistory) steps.push_back(&s);
-    bool ends_open = !rule.steps.empty() && rule.steps.back().kind == bot::Step::Kind::kAnyHistory;
+      if (s.kind != project::Step::Kind::kAnyHistory) steps.push_back(&s);
+    bool ends_open = !rule.steps.empty() && rule.steps.back().kind == project::Step::Kind::kAnyHistory;
     std::vector<StepPath> paths;
     StepPath cur;
     expand_or(steps, 0, cur, paths, storage, 256);

@@ -14,12 +14,12 @@
 
 namespace parley::dialogue {
 
-using StepPath = std::vector<const bot::Step*>;
+using StepPath = std::vector<const project::Step*>;
 
 // Expands the `or` steps of steps[i..] into alternatives appended to `out` (at most `limit`
 // paths). Each alternative becomes a synthetic user step kept alive in `storage`.
 void expand_or(const StepPath& steps, size_t i, StepPath& current, std::vector<StepPath>& out,
-               std::deque<bot::Step>& storage, size_t limit);
+               std::deque<project::Step>& storage, size_t limit);
 
 // One action step of the training data: the states before it (tracker_states with
 // for_memo=true, oldest first, the last is the state the action follows) and the action.
@@ -28,21 +28,21 @@ using RecordStep = std::function<void(const std::vector<State>& states, const st
                                       const std::string& source)>;
 
 // A tracker at the start of a story: session started, listening.
-Tracker story_tracker(const bot::Domain& domain);
+Tracker story_tracker(const project::Domain& domain);
 
 // Applies one story step to `tracker` as the training data does; `before_action(action)` is
 // called before each action the step executes (a user step after a bot action first executes
 // action_listen).
-void replay_step(const bot::Step& step, Tracker& tracker, const std::function<void(const std::string&)>& before_action);
+void replay_step(const project::Step& step, Tracker& tracker, const std::function<void(const std::string&)>& before_action);
 
 // Replays every story path from a conversation start, calling `record` before each action step
 // (and for the action_listen that ends a bot turn). Stories whose checkpoints expand too far are
 // cut with a warning in `diagnostics`.
-void replay_stories(const std::vector<bot::Story>& stories, const Featurizer& featurizer,
-                    std::vector<bot::Diagnostic>& diagnostics, const RecordStep& record);
+void replay_stories(const std::vector<project::Story>& stories, const Featurizer& featurizer,
+                    std::vector<project::Diagnostic>& diagnostics, const RecordStep& record);
 
 // Replays every rule snippet the same way, its conditions (active loop, slots) applied first;
 // `...` steps are skipped.
-void replay_rules(const std::vector<bot::Story>& rules, const Featurizer& featurizer, const RecordStep& record);
+void replay_rules(const std::vector<project::Story>& rules, const Featurizer& featurizer, const RecordStep& record);
 
 }  // namespace parley::dialogue

@@ -256,14 +256,14 @@ bool execute(TurnState& st, const Prediction& p) {
     run(st, p);
     return false;
   }
-  if (const bot::Form* form = domain.find_form(name)) return run_form(st, *form, p);
+  if (const project::Form* form = domain.find_form(name)) return run_form(st, *form, p);
   if (domain.has_response(name) && !domain.has_action(name)) {
     uint64_t seed = st.response_seed();
     st.add(Event::action(name, 0, p.policy, p.confidence));
     st.utter_response(name, seed);
     return false;
   }
-  if (domain.has_action(name) || bot::is_default_action(name)) {
+  if (domain.has_action(name) || project::is_default_action(name)) {
     request_call(st, TurnState::Pending::kCustom, name);
     st.call_prediction = p;
     return true;
@@ -333,7 +333,7 @@ void TurnRunner::resume(ActionReply reply) {
       break;
     case TurnState::Pending::kFormValidate: {
       apply_action_response(st, reply.body);
-      const bot::Form* form = st.bot->domain().find_form(st.pending_form);
+      const project::Form* form = st.bot->domain().find_form(st.pending_form);
       if (form && request_next_slot(st, *form)) return;
       break;
     }

@@ -71,9 +71,9 @@ bool execute(TurnState& st, const Prediction& p);
 // Makes `action` the pending call of kind `kind` (the request, its start time).
 void request_call(TurnState& st, TurnState::Pending kind, const std::string& action);
 // A form's turn: activation, validation, asking for the next slot. True when a call is needed.
-bool run_form(TurnState& st, const bot::Form& form, const Prediction& p);
+bool run_form(TurnState& st, const project::Form& form, const Prediction& p);
 // Asks for the first required slot that is still empty, or deactivates the form. True when asking
 // needs a custom action (action_ask_*).
-bool request_next_slot(TurnState& st, const bot::Form& form);
+bool request_next_slot(TurnState& st, const project::Form& form);
 
 }  // namespace parley::dialogue

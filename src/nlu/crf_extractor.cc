@@ -17,11 +17,11 @@ constexpr uint32_t kVersion = 1;
 
 using TypeKey = std::tuple<std::string, std::optional<std::string>, std::optional<std::string>>;
 
-TypeKey type_key(const bot::EntityAnnotation& a) { return {a.entity, a.role, a.group}; }
+TypeKey type_key(const project::EntityAnnotation& a) { return {a.entity, a.role, a.group}; }
 
 // BILOU labels of `tokens` from the example's annotations; an annotation that covers no token or
 // overlaps an earlier one is left out.
-std::vector<uint16_t> gold_labels(const std::vector<Token>& tokens, const bot::NluExample& ex,
+std::vector<uint16_t> gold_labels(const std::vector<Token>& tokens, const project::NluExample& ex,
                                   const std::map<TypeKey, int>& types) {
   std::vector<uint16_t> labels(tokens.size(), 0);
   for (const auto& ann : ex.entities) {
@@ -76,8 +76,8 @@ bool read_optional(ByteReader& in, std::optional<std::string>& s) {
 
 }  // namespace
 
-Result<CrfEntityExtractor> CrfEntityExtractor::train(const bot::NluData& data, const bot::Domain& domain,
-                                                     const bot::Config& config, const CrfFeatureOptions& features) {
+Result<CrfEntityExtractor> CrfEntityExtractor::train(const project::NluData& data, const project::Domain& domain,
+                                                     const project::Config& config, const CrfFeatureOptions& features) {
   CrfEntityExtractor x;
   x.extractor_ = config.entity_learner_component;
   Result<CrfFeaturizer> featurizer = CrfFeaturizer::build(data, domain, features);

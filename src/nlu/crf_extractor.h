@@ -28,8 +28,8 @@ class CrfEntityExtractor {
   // crf_max_iterations, crf_l1, crf_l2 and entity_learner_component (reported as each entity's
   // extractor). With features.intent, each example's intent is an attribute of its tokens.
   // Deterministic: same inputs, same to_bytes().
-  static Result<CrfEntityExtractor> train(const bot::NluData& data, const bot::Domain& domain,
-                                          const bot::Config& config, const CrfFeatureOptions& features = {});
+  static Result<CrfEntityExtractor> train(const project::NluData& data, const project::Domain& domain,
+                                          const project::Config& config, const CrfFeatureOptions& features = {});
 
   // The entities in `text`, in order, with byte offsets covering their first to last token and
   // value = text (synonyms are the caller's). `intent` is the message's (predicted) intent, or

@@ -56,7 +56,7 @@ std::string_view suffix(std::string_view w, size_t n) { return w.size() <= n ? w
 
 }  // namespace
 
-Result<CrfFeaturizer> CrfFeaturizer::build(const bot::NluData& data, const bot::Domain& domain,
+Result<CrfFeaturizer> CrfFeaturizer::build(const project::NluData& data, const project::Domain& domain,
                                            const CrfFeatureOptions& options) {
   CrfFeaturizer f;
   f.options_ = options;

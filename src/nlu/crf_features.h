@@ -38,7 +38,7 @@ class CrfFeaturizer {
   CrfFeaturizer() = default;
   // Takes the lookup tables, synonyms and regexes from `data`; a regex that does not compile is
   // left out (the entity extractor reports those that name a domain entity).
-  static Result<CrfFeaturizer> build(const bot::NluData& data, const bot::Domain& domain,
+  static Result<CrfFeaturizer> build(const project::NluData& data, const project::Domain& domain,
                                      const CrfFeatureOptions& options);
 
   // Appends the keys of token t to `keys` and pushes keys.size() to `ends` after each token.

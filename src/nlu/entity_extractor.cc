@@ -22,7 +22,7 @@ const char* extractor_name(int source) {
 
 }  // namespace
 
-Result<EntityExtractor> EntityExtractor::build(const bot::NluData& data, const bot::Domain& domain,
+Result<EntityExtractor> EntityExtractor::build(const project::NluData& data, const project::Domain& domain,
                                               bool annotated_texts) {
   EntityExtractor x;
   // Synonyms: the synonyms section first, so it wins over values given in annotations.

@@ -26,7 +26,7 @@ class EntityExtractor {
   // not compile; the error names the regex and where it was defined. `annotated_texts` adds the
   // annotated texts of the examples to the gazetteer (off when a learned extractor finds them by
   // context instead).
-  static Result<EntityExtractor> build(const bot::NluData& data, const bot::Domain& domain,
+  static Result<EntityExtractor> build(const project::NluData& data, const project::Domain& domain,
                                        bool annotated_texts = true);
 
   // The entities in `text`, ordered by start offset. Matching is case-insensitive and on word

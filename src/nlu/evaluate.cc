@@ -13,7 +13,7 @@ namespace {
 
 using Span = std::tuple<std::string, size_t, size_t>;  // entity, start, end (bytes)
 
-void score_entities(const bot::NluExample& ex, const ParseResult& parsed, NluReport& report) {
+void score_entities(const project::NluExample& ex, const ParseResult& parsed, NluReport& report) {
   std::multiset<Span> gold;
   for (const auto& a : ex.entities) gold.emplace(a.entity, a.start, a.end);
   for (const auto& e : parsed.entities) {
@@ -81,7 +81,7 @@ json::object prf_map_json(const std::map<std::string, PrfCounts>& rows) {
   return o;
 }
 
-void score(const bot::NluExample& ex, const ParseResult& parsed, NluReport& report) {
+void score(const project::NluExample& ex, const ParseResult& parsed, NluReport& report) {
   ++report.examples;
   const std::string& predicted = parsed.intent.name;
   if (predicted == ex.intent) {
@@ -106,7 +106,7 @@ double NluReport::parse_percentile(double q) const {
   return v[k];
 }
 
-void evaluate(const Model& model, const std::vector<bot::NluExample>& examples, NluReport& report) {
+void evaluate(const Model& model, const std::vector<project::NluExample>& examples, NluReport& report) {
   // Parse times are those of a warm server: a few untimed parses first fault in the model's pages,
   // and every example is timed over several passes so that one scheduling hiccup does not make the
   // p99 (the scores come from the first pass; parsing is deterministic).
@@ -123,7 +123,7 @@ void evaluate(const Model& model, const std::vector<bot::NluExample>& examples, 
     }
 }
 
-Status cross_validate(const bot::NluData& data, int folds, const Trainer& trainer, NluReport& report) {
+Status cross_validate(const project::NluData& data, int folds, const Trainer& trainer, NluReport& report) {
   if (folds < 2) return Status::invalid("cross-validation needs at least 2 folds, not " + std::to_string(folds));
   // Stratified: the examples of each intent are dealt round-robin over the folds, in file order,
   // continuing where the previous intent stopped so that small intents do not all land in fold 0.
@@ -137,9 +137,9 @@ Status cross_validate(const bot::NluData& data, int folds, const Trainer& traine
       next = (next + 1) % folds;
     }
   for (int f = 0; f < folds; ++f) {
-    bot::NluData train = data;
+    project::NluData train = data;
     train.examples.clear();
-    std::vector<bot::NluExample> test;
+    std::vector<project::NluExample> test;
     for (size_t i = 0; i < data.examples.size(); ++i)
       (fold_of[i] == f ? test : train.examples).push_back(data.examples[i]);
     auto t0 = std::chrono::steady_clock::now();

@@ -57,13 +57,13 @@ struct NluReport {
 
 // Parses every example with `model` and adds the outcome to `report`. Gold and predicted offsets
 // are both byte offsets of the example's text (as the loader reads annotations).
-void evaluate(const Model& model, const std::vector<bot::NluExample>& examples, NluReport& report);
+void evaluate(const Model& model, const std::vector<project::NluExample>& examples, NluReport& report);
 
 // k-fold cross-validation: the examples are split into `folds` parts stratified by intent (a fixed
 // deterministic assignment), a model is trained on all parts but one and evaluated on that one.
 // `trainer` trains a model on the given data (for example nlu::train with the project's options).
-using Trainer = std::function<Result<std::shared_ptr<const Model>>(const bot::NluData&)>;
-Status cross_validate(const bot::NluData& data, int folds, const Trainer& trainer, NluReport& report);
+using Trainer = std::function<Result<std::shared_ptr<const Model>>(const project::NluData&)>;
+Status cross_validate(const project::NluData& data, int folds, const Trainer& trainer, NluReport& report);
 
 // {"intent": {"accuracy", "report": {name: {precision, recall, f1, support}}, "confusions": [...],
 //  "errors": [{"text", "intent", "intent_prediction": {"name", "confidence"}}] (as intent_errors.json)},

@@ -115,7 +115,7 @@ class TrainedModel final : public Model {
 
 }  // namespace
 
-TrainOptions train_options(const bot::Config& config) {
+TrainOptions train_options(const project::Config& config) {
   TrainOptions o;
   o.seed = static_cast<int>(config.nlu_seed & 0x7fffffff);
   o.fallback_threshold = config.nlu_fallback_threshold;
@@ -133,7 +133,7 @@ constexpr const char* kCrfPart = "nlu.crf";
 
 // The learned entity extractor from the cache when it is there and loads, else trained (and
 // saved); nullopt when the data annotates no entity the domain declares.
-Result<std::optional<CrfEntityExtractor>> crf_extractor(const bot::NluData& data, const bot::Domain& domain,
+Result<std::optional<CrfEntityExtractor>> crf_extractor(const project::NluData& data, const project::Domain& domain,
                                                         const TrainOptions& options, LearnerCache* cache) {
   if (const std::string* bytes = cache ? cache->find(kCrfPart) : nullptr)
     if (auto loaded = CrfEntityExtractor::from_bytes(*bytes); loaded.ok()) {
@@ -168,7 +168,7 @@ Result<std::unique_ptr<IntentClassifier>> intent_classifier(const std::vector<La
 
 }  // namespace
 
-Result<std::shared_ptr<const Model>> train(const bot::NluData& data, const bot::Domain& domain,
+Result<std::shared_ptr<const Model>> train(const project::NluData& data, const project::Domain& domain,
                                            const TrainOptions& options, LearnerCache* cache) {
   try {
     PatternFeatures patterns = options.regex_features ? PatternFeatures::build(data) : PatternFeatures();

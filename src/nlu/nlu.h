@@ -47,11 +47,11 @@ struct TrainOptions {
   // The learned entity extractor (a CRF), as config.yml's DIETClassifier / CRFEntityExtractor;
   // `learner` holds its settings (entity_learner_component, crf_max_iterations, crf_l1, crf_l2).
   bool entity_learner = true;
-  bot::Config learner;
+  project::Config learner;
 };
 
 // The options a project's config.yml asks for.
-TrainOptions train_options(const bot::Config& config);
+TrainOptions train_options(const project::Config& config);
 
 class Model {
  public:
@@ -69,7 +69,7 @@ class Model {
 // it when it holds them and they load, instead of being trained (tables such as synonyms and
 // lookups are rebuilt from `data`, which is fast). The cache's entry must have been saved from the
 // same data and options (bot/model_cache.h keys on both).
-Result<std::shared_ptr<const Model>> train(const bot::NluData& data, const bot::Domain& domain,
+Result<std::shared_ptr<const Model>> train(const project::NluData& data, const project::Domain& domain,
                                            const TrainOptions& options, LearnerCache* cache = nullptr);
 
 // Lower case, punctuation turned into spaces (apostrophes kept inside words), whitespace collapsed.

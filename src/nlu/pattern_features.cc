@@ -21,7 +21,7 @@ std::string feature_token(const char* kind, const std::string& name) {
 
 }  // namespace
 
-PatternFeatures PatternFeatures::build(const bot::NluData& data) {
+PatternFeatures PatternFeatures::build(const project::NluData& data) {
   PatternFeatures f;
   for (const auto& table : data.lookups) {
     size_t index = f.names_.size();
@@ -70,7 +70,7 @@ std::string PatternFeatures::tokens(std::string_view text) const {
   return join(matches(text));
 }
 
-std::string PatternFeatures::tokens(const bot::NluExample& example) const {
+std::string PatternFeatures::tokens(const project::NluExample& example) const {
   if (names_.empty()) return {};
   std::vector<bool> on = matches(example.text);
   for (const auto& ann : example.entities)

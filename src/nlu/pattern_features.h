@@ -18,14 +18,14 @@ class PatternFeatures {
  public:
   // Every lookup table and regex of the data, whether or not it names a domain entity. A regex
   // that does not compile is left out (the loader reports it: an error when it names an entity).
-  static PatternFeatures build(const bot::NluData& data);
+  static PatternFeatures build(const project::NluData& data);
 
   bool empty() const { return names_.empty(); }
 
   // The feature tokens of a message, each once, joined by spaces ("" when none match).
   std::string tokens(std::string_view text) const;
   // Those of a training example, plus the lookup tables named like its annotated entities.
-  std::string tokens(const bot::NluExample& example) const;
+  std::string tokens(const project::NluExample& example) const;
 
  private:
   std::vector<bool> matches(std::string_view text) const;

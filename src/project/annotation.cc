@@ -5,7 +5,7 @@
 
 #include "project/loader.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace {
 
@@ -211,4 +211,4 @@ bool parse_annotated_text(std::string_view line, std::string& text, std::vector<
   return true;
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -4,7 +4,7 @@
 
 #include "project/readers.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace {
 
@@ -328,4 +328,4 @@ void read_endpoints(const yaml::Doc& doc, Endpoints& out, Diags& diags) {
   }
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -4,7 +4,7 @@
 
 #include "project/readers.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace {
 
@@ -299,4 +299,4 @@ void complete_domain(Domain& domain) {
   }
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -10,7 +10,7 @@
 #include "core/text.h"
 #include "project/readers.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace fs = std::filesystem;
 
@@ -229,4 +229,4 @@ std::vector<Story> load_test_stories(const std::string& dir_text, std::vector<Di
   return stories;
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

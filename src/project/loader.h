@@ -1,5 +1,5 @@
 // Reads a Rasa 3.x project folder (domain*.yml or domain/, data/**/*.yml, config.yml, endpoints.yml)
-// into a bot::Project and checks that everything it references exists. Never throws and never
+// into a project::Project and checks that everything it references exists. Never throws and never
 // crashes on bad input: every problem becomes a Diagnostic naming the file and line.
 #pragma once
 
@@ -9,7 +9,7 @@
 
 #include "project/project.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 struct LoadOptions {
   // All files of a project together; a larger project is refused before any file is parsed
@@ -45,4 +45,4 @@ NluData load_nlu_file(const std::string& file, std::vector<Diagnostic>& diagnost
 bool parse_annotated_text(std::string_view line, std::string& text,
                           std::vector<EntityAnnotation>& entities, std::string& error);
 
-}  // namespace parley::bot
+}  // namespace parley::project

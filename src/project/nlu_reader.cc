@@ -8,7 +8,7 @@
 #include "project/loader.h"
 #include "project/readers.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace {
 
@@ -202,4 +202,4 @@ void apply_synonyms(NluData& nlu) {
     }
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <array>
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace {
 template <typename T>
@@ -40,4 +40,4 @@ bool is_default_intent(std::string_view name) {
   return name == "restart" || name == "session_start" || name == "back" || name == "nlu_fallback";
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -11,7 +11,7 @@
 
 #include "core/json.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 struct SourceLoc {
   std::string file;  // path as given to the loader, relative to the project folder when possible
@@ -264,4 +264,4 @@ struct Project {
 bool is_default_action(std::string_view name);
 bool is_default_intent(std::string_view name);
 
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -8,7 +8,7 @@
 
 #include "project/readers.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace fs = std::filesystem;
 
@@ -138,4 +138,4 @@ std::vector<ProjectFile> find_test_files(const fs::path& dir, Diags& diags) {
   return out;
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -6,7 +6,7 @@
 #include <initializer_list>
 #include <vector>
 
-namespace parley::bot {
+namespace parley::project {
 
 // The YAML files (and symbolic links so named) in `folder` and, when `recursive`, its subfolders
 // (links to folders are not followed), sorted by path.
@@ -14,4 +14,4 @@ std::vector<std::filesystem::path> yaml_files(const std::filesystem::path& folde
 // The first of `names` that exists in `dir` (a symbolic link counts), or an empty path.
 std::filesystem::path first_existing(const std::filesystem::path& dir, std::initializer_list<const char*> names);
 
-}  // namespace parley::bot
+}  // namespace parley::project

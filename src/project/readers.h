@@ -13,7 +13,7 @@
 #include "project/project_files.h"
 #include "project/yaml_util.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 // ---- finding and checking the files (project_files.cc) ----
 
@@ -97,4 +97,4 @@ void validate_checkpoints(const std::vector<Story>& stories, Diags& diags);
 void normalise_slot_values(const Domain& domain, std::vector<Story>& stories);
 void normalise_slot_values(Domain& domain);
 
-}  // namespace parley::bot
+}  // namespace parley::project

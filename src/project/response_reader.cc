@@ -2,7 +2,7 @@
 // attachments, channels and slot conditions.
 #include "project/readers.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace {
 
@@ -186,4 +186,4 @@ void read_responses(const yaml::Doc& doc, const YAML::Node& node, Domain& out, D
   }
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

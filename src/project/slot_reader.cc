@@ -4,7 +4,7 @@
 
 #include "project/readers.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace {
 
@@ -275,4 +275,4 @@ void read_slots(const yaml::Doc& doc, const YAML::Node& node, Domain& out, Diags
   }
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -6,7 +6,7 @@
 #include "project/loader.h"
 #include "project/readers.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace {
 
@@ -321,4 +321,4 @@ void read_stories(const yaml::Doc& doc, const YAML::Node& node, bool is_rule, bo
   for (const auto& item : node) read_story(doc, item, is_rule, test, out, diags);
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -5,7 +5,7 @@
 
 #include "project/readers.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 bool intent_known(const Domain& d, const std::string& name) {
   if (d.find_intent(name) || is_default_intent(name)) return true;
@@ -136,4 +136,4 @@ void normalise_slot_values(Domain& domain) {
       for (auto& c : v.conditions) to_double_if_float(domain, c.slot, c.value);
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -7,7 +7,7 @@
 #include "core/regex.h"
 #include "project/readers.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace {
 
@@ -69,4 +69,4 @@ void validate_regexes(const Domain& domain, const NluData& nlu, Diags& diags) {
   }
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

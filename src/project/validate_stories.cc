@@ -5,7 +5,7 @@
 
 #include "project/readers.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace {
 
@@ -99,4 +99,4 @@ void validate_checkpoints(const std::vector<Story>& stories, Diags& diags) {
                                        "' which no story starts from");
 }
 
-}  // namespace parley::bot
+}  // namespace parley::project

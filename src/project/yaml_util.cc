@@ -16,7 +16,7 @@
 
 #include "core/utf8.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 namespace {
 
@@ -348,4 +348,4 @@ bool string_list(const Doc& doc, const YAML::Node& node, const std::string& what
 }
 
 }  // namespace yaml
-}  // namespace parley::bot
+}  // namespace parley::project

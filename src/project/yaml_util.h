@@ -13,7 +13,7 @@
 
 #include "project/project.h"
 
-namespace parley::bot {
+namespace parley::project {
 
 // Collects diagnostics in the order found, each made printable and short (yaml::excerpt).
 class Diags {
@@ -101,4 +101,4 @@ bool string_list(const Doc& doc, const YAML::Node& node, const std::string& what
                  std::vector<std::string>& out, Diags& diags);
 
 }  // namespace yaml
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -14,15 +14,15 @@ namespace parley::runtime {
 
 namespace {
 
-bool has_errors(const std::vector<bot::Diagnostic>& ds) {
+bool has_errors(const std::vector<project::Diagnostic>& ds) {
   return std::any_of(ds.begin(), ds.end(),
-                     [](const bot::Diagnostic& d) { return d.severity == bot::Diagnostic::Severity::kError; });
+                     [](const project::Diagnostic& d) { return d.severity == project::Diagnostic::Severity::kError; });
 }
 
-std::string error_text(const std::vector<bot::Diagnostic>& ds) {
+std::string error_text(const std::vector<project::Diagnostic>& ds) {
   std::string out;
   for (const auto& d : ds) {
-    if (d.severity != bot::Diagnostic::Severity::kError) continue;
+    if (d.severity != project::Diagnostic::Severity::kError) continue;
     if (!out.empty()) out += "; ";
     out += d.to_string();
   }
@@ -58,13 +58,13 @@ std::shared_ptr<BotShared> BotRegistry::shared_for(const std::string& name) {
   return s;
 }
 
-Result<std::vector<bot::Diagnostic>> BotRegistry::load_all(const std::string& bots_dir) {
+Result<std::vector<project::Diagnostic>> BotRegistry::load_all(const std::string& bots_dir) {
   auto r = load_all_locked(bots_dir);
   return_freed_memory();
   return r;
 }
 
-Result<std::vector<bot::Diagnostic>> BotRegistry::load_all_locked(const std::string& bots_dir) {
+Result<std::vector<project::Diagnostic>> BotRegistry::load_all_locked(const std::string& bots_dir) {
   std::lock_guard<std::mutex> load_lock(load_mu_);
   std::error_code ec;
   if (!std::filesystem::is_directory(bots_dir, ec))
@@ -78,7 +78,7 @@ Result<std::vector<bot::Diagnostic>> BotRegistry::load_all_locked(const std::str
   std::sort(dirs.begin(), dirs.end());
 
   auto next = std::make_shared<Table>();
-  std::vector<bot::Diagnostic> all;
+  std::vector<project::Diagnostic> all;
   for (const auto& dir : dirs) {
     std::string name = dir.filename().string();
     bot::BuildResult built = bot::build_bot(dir.string(), name, build_);
@@ -106,13 +106,13 @@ Result<std::vector<bot::Diagnostic>> BotRegistry::load_all_locked(const std::str
   return all;
 }
 
-Result<std::vector<bot::Diagnostic>> BotRegistry::reload(const std::string& name) {
+Result<std::vector<project::Diagnostic>> BotRegistry::reload(const std::string& name) {
   auto r = reload_locked(name);  // the replaced version is released by now (unless a turn holds it)
   return_freed_memory();
   return r;
 }
 
-Result<std::vector<bot::Diagnostic>> BotRegistry::reload_locked(const std::string& name) {
+Result<std::vector<project::Diagnostic>> BotRegistry::reload_locked(const std::string& name) {
   std::lock_guard<std::mutex> load_lock(load_mu_);
   auto current = table();
   auto it = current->find(name);

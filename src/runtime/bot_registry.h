@@ -39,12 +39,12 @@ class BotRegistry {
   // replacing the table. Returns every diagnostic (errors of refused bots included, each
   // prefixed with the bot's name); fails with kInvalidArgument when no bot loaded, kNotFound
   // when the folder is missing.
-  Result<std::vector<bot::Diagnostic>> load_all(const std::string& bots_dir);
+  Result<std::vector<project::Diagnostic>> load_all(const std::string& bots_dir);
   // Loads one bot's folder again and swaps it in; kNotFound for an unknown bot, and
   // kInvalidArgument (its errors in the message) for a broken version, which is not served.
   // One load at a time: a reload waits for the one running. Memory the load and the replaced
   // version freed is handed back to the system afterwards (malloc_trim).
-  Result<std::vector<bot::Diagnostic>> reload(const std::string& name);
+  Result<std::vector<project::Diagnostic>> reload(const std::string& name);
 
   std::shared_ptr<const BotEntry> find(std::string_view name) const;
   std::vector<BotInfo> list() const;
@@ -52,8 +52,8 @@ class BotRegistry {
 
  private:
   using Table = std::map<std::string, std::shared_ptr<const BotEntry>, std::less<>>;
-  Result<std::vector<bot::Diagnostic>> load_all_locked(const std::string& bots_dir);
-  Result<std::vector<bot::Diagnostic>> reload_locked(const std::string& name);
+  Result<std::vector<project::Diagnostic>> load_all_locked(const std::string& bots_dir);
+  Result<std::vector<project::Diagnostic>> reload_locked(const std::string& name);
   std::shared_ptr<const Table> table() const;
   void publish(std::shared_ptr<const Table> t);
   std::shared_ptr<BotShared> shared_for(const std::string& name);

@@ -124,11 +124,11 @@ Engine::Engine(EngineOptions options, std::shared_ptr<store::ConversationStore> 
 
 Engine::~Engine() = default;
 
-Result<std::vector<bot::Diagnostic>> Engine::load_bots(const std::string& bots_dir) {
+Result<std::vector<project::Diagnostic>> Engine::load_bots(const std::string& bots_dir) {
   return core_->bots.load_all(bots_dir);
 }
 
-Result<std::vector<bot::Diagnostic>> Engine::reload_bot(const std::string& name) { return core_->bots.reload(name); }
+Result<std::vector<project::Diagnostic>> Engine::reload_bot(const std::string& name) { return core_->bots.reload(name); }
 
 Status Engine::reload_all() {
   std::string errors;

@@ -48,7 +48,7 @@ struct EngineOptions {
   std::chrono::milliseconds lease_ttl{8000};
   size_t max_event_bytes = 64u << 10;       // event records longer than this are truncated
   std::string model_cache;                  // folder of trained models ("" = train at every load)
-  uint64_t max_project_bytes = bot::LoadOptions{}.max_project_bytes;  // a bot's files together; larger ones are not loaded
+  uint64_t max_project_bytes = project::LoadOptions{}.max_project_bytes;  // a bot's files together; larger ones are not loaded
 };
 
 struct BotInfo {
@@ -74,10 +74,10 @@ class Engine {
 
   // Loads every subfolder of `bots_dir` as a bot named after the folder. Bots that fail to
   // load are reported in the diagnostics and not served; fails only when none loaded.
-  Result<std::vector<bot::Diagnostic>> load_bots(const std::string& bots_dir);
+  Result<std::vector<project::Diagnostic>> load_bots(const std::string& bots_dir);
   // Loads a new version beside the old one and swaps atomically. A broken version is refused
   // with its diagnostics (Code::kInvalidArgument) and the old one keeps serving.
-  Result<std::vector<bot::Diagnostic>> reload_bot(const std::string& name);
+  Result<std::vector<project::Diagnostic>> reload_bot(const std::string& name);
   Status reload_all();
   std::vector<BotInfo> bots() const;
   std::shared_ptr<const bot::Bot> find_bot(std::string_view name) const;

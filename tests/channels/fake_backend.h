@@ -84,12 +84,12 @@ class FakeBackend : public channels::Conversations, public channels::Admin {
       out.push_back(json::serialize(json::object{{"conversation", conv}, {"seq", seq}}));
     return out;
   }
-  Result<std::vector<bot::Diagnostic>> reload_bot(const std::string& bot) override {
+  Result<std::vector<project::Diagnostic>> reload_bot(const std::string& bot) override {
     std::lock_guard l(mu_);
     if (bot == "broken") return Status::invalid("domain.yml:3: error: bad slot\ndomain.yml:9: error: bad form");
     if (!served.count(bot)) return Status::not_found("no bot folder " + bot);
     ++reloads;
-    return std::vector<bot::Diagnostic>{};
+    return std::vector<project::Diagnostic>{};
   }
   Status reload_all() override { return Status::ok(); }
   Status ready() const override { return is_ready ? Status::ok() : Status::unavailable("store not writable"); }

@@ -33,9 +33,9 @@ TEST(HashValues, dialogue_features_keep_their_values) {
 }
 
 nlu::CrfFeaturizer featurizer_with_cities(std::vector<std::string> cities) {
-  bot::NluData data;
+  project::NluData data;
   data.lookups.push_back({.name = "city", .elements = std::move(cities), .loc = {}});
-  auto f = nlu::CrfFeaturizer::build(data, bot::Domain{}, nlu::CrfFeatureOptions{});
+  auto f = nlu::CrfFeaturizer::build(data, project::Domain{}, nlu::CrfFeatureOptions{});
   EXPECT_TRUE(f.ok()) << f.status().message();
   return std::move(f).value();
 }

@@ -313,7 +313,7 @@ std::shared_ptr<const bot::Bot> bot_with_actions(const std::string& extra_action
                  "action_endpoint:\n  url: http://127.0.0.1:9/webhook\n"}});
   auto built = bot::build_bot(p.dir(), "test");
   for (const auto& d : built.diagnostics)
-    if (d.severity == bot::Diagnostic::Severity::kError) ADD_FAILURE() << d.to_string();
+    if (d.severity == project::Diagnostic::Severity::kError) ADD_FAILURE() << d.to_string();
   return built.bot;
 }
 
@@ -450,7 +450,7 @@ TEST(Dialogue, a_yaml_syntax_error_yields_no_bot_and_names_the_line) {
   EXPECT_FALSE(built.bot);
   bool found = false;
   for (const auto& d : built.diagnostics)
-    if (d.severity == bot::Diagnostic::Severity::kError && d.message.find("YAML syntax error") != std::string::npos &&
+    if (d.severity == project::Diagnostic::Severity::kError && d.message.find("YAML syntax error") != std::string::npos &&
         d.loc.file.find("domain.yml") != std::string::npos && d.loc.line > 0)
       found = true;
   EXPECT_TRUE(found);

@@ -7,15 +7,15 @@
 namespace parley::dialogue {
 namespace {
 
-bot::Domain cache_domain() {
-  bot::Domain d;
-  bot::Slot size;
+project::Domain cache_domain() {
+  project::Domain d;
+  project::Slot size;
   size.name = "size";
-  size.type = bot::SlotType::kCategorical;
+  size.type = project::SlotType::kCategorical;
   size.values = {"small", "large"};
   d.slots = {size};
-  d.intents.push_back(bot::Intent{.name = "greet"});
-  d.intents.push_back(bot::Intent{.name = "inform"});
+  d.intents.push_back(project::Intent{.name = "greet"});
+  d.intents.push_back(project::Intent{.name = "inform"});
   return d;
 }
 

@@ -6,14 +6,14 @@
 namespace parley::dialogue {
 namespace {
 
-bot::Domain test_domain() {
-  bot::Domain d;
-  bot::Slot name;
+project::Domain test_domain() {
+  project::Domain d;
+  project::Slot name;
   name.name = "name";
-  name.type = bot::SlotType::kText;
-  bot::Slot size;
+  name.type = project::SlotType::kText;
+  project::Slot size;
   size.name = "size";
-  size.type = bot::SlotType::kCategorical;
+  size.type = project::SlotType::kCategorical;
   size.values = {"small", "large"};
   size.initial_value = "small";
   d.slots = {name, size};

@@ -11,8 +11,8 @@ namespace {
 using testing::add_intent;
 using testing::domain_for;
 
-bot::NluData trips() {
-  bot::NluData d;
+project::NluData trips() {
+  project::NluData d;
   add_intent(d, "book", {"i want to fly to [berlin](city)", "book a flight to [paris](city) please",
                          "fly me to [rome](city)", "a ticket to [madrid](city) for [two](number) people",
                          "i need to get to [vienna](city) tomorrow", "flights to [lisbon](city)",
@@ -24,7 +24,7 @@ bot::NluData trips() {
   return d;
 }
 
-std::shared_ptr<const Model> model_of(const bot::NluData& d) {
+std::shared_ptr<const Model> model_of(const project::NluData& d) {
   auto m = train(d, domain_for(d, {"city", "number", "airport", "zipcode"}), TrainOptions{});
   EXPECT_TRUE(m.ok()) << m.status().message();
   return m.ok() ? m.value() : nullptr;

@@ -241,9 +241,9 @@ TEST(CrfTest, EncodingRoundTripsAndRejectsGarbage) {
 
 namespace {
 
-using parley::bot::Config;
-using parley::bot::Domain;
-using parley::bot::NluData;
+using parley::project::Config;
+using parley::project::Domain;
+using parley::project::NluData;
 using parley::nlu::testing::annotated;
 using parley::nlu::testing::domain_for;
 
@@ -396,7 +396,7 @@ TEST(CrfExtractorTest, LookupTableMembershipIsAnAttribute) {
   for (const char* city : known) data.examples.push_back(annotated("inform", std::string("[") + city + "](city)"));
   for (const char* word : {"yes", "no", "maybe", "sure", "ok", "never", "again", "thanks"})
     data.examples.push_back(annotated("inform", word));
-  parley::bot::LookupTable cities;
+  parley::project::LookupTable cities;
   cities.name = "city";
   cities.elements.assign(std::begin(known), std::end(known));
   cities.elements.push_back("zanzibar");

@@ -14,7 +14,7 @@ using testing::domain_for;
 // The exact extractors alone, as with a config.yml whose pipeline has no DIETClassifier or
 // CRFEntityExtractor (the learned extractor's own tests are in crf_test.cc and
 // combined_entities_test.cc).
-std::shared_ptr<const Model> must_train(const bot::NluData& data, const bot::Domain& domain) {
+std::shared_ptr<const Model> must_train(const project::NluData& data, const project::Domain& domain) {
   TrainOptions opts;
   opts.entity_learner = false;
   auto m = train(data, domain, opts);
@@ -22,8 +22,8 @@ std::shared_ptr<const Model> must_train(const bot::NluData& data, const bot::Dom
   return m.ok() ? m.value() : nullptr;
 }
 
-bot::NluData travel_data() {
-  bot::NluData d;
+project::NluData travel_data() {
+  project::NluData d;
   add_intent(d, "inform", {"I live in [Berlin](city)", "i am from [New York](city)",
                            "going to [NYC]{\"entity\": \"city\", \"value\": \"New York\"}",
                            "I want [2](count) tickets"});
@@ -219,7 +219,7 @@ TEST(NluEntities, AnnotatedBeatsNumberOnTheSameText) {
 }
 
 TEST(NluEntities, RolesAndGroupsCarryOverWhenUnambiguous) {
-  bot::NluData d;
+  project::NluData d;
   add_intent(d, "book", {"from [Berlin]{\"entity\": \"city\", \"role\": \"departure\"} by train",
                          "a [large]{\"entity\": \"size\", \"group\": \"1\"} pizza",
                          "[Oslo]{\"entity\": \"city\", \"role\": \"departure\"} or "

@@ -39,7 +39,7 @@ TEST(NluEvaluate, CountsIntentsAndExactSpans) {
   m.answers["fly to rome"] = {"fly to rome", {"book", 0.9}, {}, {entity("city", 7, 11)}};
   m.answers["fly to new york"] = {"fly to new york", {"book", 0.9}, {}, {entity("city", 7, 10)}};  // "new" only
   m.answers["hi"] = {"hi", {"book", 0.9}, {}, {entity("city", 0, 2)}};
-  std::vector<bot::NluExample> gold = {annotated("book", "fly to [rome](city)"),
+  std::vector<project::NluExample> gold = {annotated("book", "fly to [rome](city)"),
                                        annotated("book", "fly to [new york](city)"), annotated("greet", "hi")};
   NluReport r;
   evaluate(m, gold, r);
@@ -74,12 +74,12 @@ TEST(NluEvaluate, OffsetsAreBytesAsTheLoaderReadsThem) {
   TableModel m;
   std::string text = "nach zürich bitte";
   m.answers[text] = {text, {"book", 1}, {}, {entity("city", 5, 12)}};  // bytes 5..12 = "zürich"
-  bot::NluExample ex;
+  project::NluExample ex;
   ex.intent = "book";
   ex.text = text;
-  std::vector<bot::EntityAnnotation> gold;
+  std::vector<project::EntityAnnotation> gold;
   std::string plain, error;
-  ASSERT_TRUE(bot::parse_annotated_text("nach [zürich](city) bitte", plain, gold, error)) << error;
+  ASSERT_TRUE(project::parse_annotated_text("nach [zürich](city) bitte", plain, gold, error)) << error;
   ASSERT_EQ(plain, text);
   ASSERT_EQ(gold.size(), 1u);
   EXPECT_EQ(gold[0].end, 12u);
@@ -90,12 +90,12 @@ TEST(NluEvaluate, OffsetsAreBytesAsTheLoaderReadsThem) {
 }
 
 TEST(NluEvaluate, CrossValidationTestsEveryExampleOnceOnModelsThatNeverSawIt) {
-  bot::NluData data;
+  project::NluData data;
   add_intent(data, "greet", {"hi", "hello", "hey", "good morning", "good evening", "hey there"});
   add_intent(data, "bye", {"bye", "goodbye", "see you", "good night", "later", "see you soon"});
   int trainings = 0;
   NluReport r;
-  Status s = cross_validate(data, 3, [&](const bot::NluData& train_data) {
+  Status s = cross_validate(data, 3, [&](const project::NluData& train_data) {
     ++trainings;
     EXPECT_EQ(train_data.examples.size(), 8u);  // two of each intent held out per fold
     return train(train_data, domain_for(data), TrainOptions{});

@@ -11,8 +11,8 @@ namespace {
 using testing::add_intent;
 using testing::domain_for;
 
-bot::NluData initbot_style() {
-  bot::NluData d;
+project::NluData initbot_style() {
+  project::NluData d;
   add_intent(d, "greet", {"hey", "hello", "hi", "hello there", "good morning", "good evening", "hey there"});
   add_intent(d, "goodbye", {"cu", "good by", "cee you later", "good night", "bye", "goodbye", "have a nice day",
                             "see you around", "bye bye", "see you later"});

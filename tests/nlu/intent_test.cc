@@ -14,8 +14,8 @@ namespace {
 using testing::add_intent;
 using testing::domain_for;
 
-bot::NluData small_data() {
-  bot::NluData d;
+project::NluData small_data() {
+  project::NluData d;
   add_intent(d, "greet", {"hey", "hello", "hi", "good morning", "good evening", "hey there"});
   add_intent(d, "goodbye", {"bye", "goodbye", "see you later", "good night", "see you around"});
   add_intent(d, "order_pizza", {"i want a pizza", "can i order a pizza", "one margherita please",
@@ -30,7 +30,7 @@ const char* kProbes[] = {"hello",        "hellooo",          "hey pizza",       
                          "zzz qqq",      "can I get a pizza", "see you tomorrow", "track it",
                          "GOOD MORNING!", "my order",         "pizza",           "x"};
 
-std::shared_ptr<const Model> must_train(const bot::NluData& data, const TrainOptions& opts = {}) {
+std::shared_ptr<const Model> must_train(const project::NluData& data, const TrainOptions& opts = {}) {
   auto m = train(data, domain_for(data), opts);
   EXPECT_TRUE(m.ok()) << m.status().message();
   return m.ok() ? m.value() : nullptr;
@@ -80,7 +80,7 @@ TEST(NluIntent, RankingIsProbabilitiesBestFirst) {
 }
 
 TEST(NluIntent, RankingHasAtMostTenEntries) {
-  bot::NluData d;
+  project::NluData d;
   for (int i = 0; i < 14; ++i) {
     std::string intent = "intent" + std::to_string(i);
     std::string w = "word" + std::to_string(i);
@@ -159,8 +159,8 @@ TEST(NluIntent, NoFallbackWhenDisabled) {
 }
 
 TEST(NluIntent, NoExamplesMeansEveryMessageIsFallback) {
-  bot::NluData empty;
-  auto m = train(empty, bot::Domain{}, TrainOptions{});
+  project::NluData empty;
+  auto m = train(empty, project::Domain{}, TrainOptions{});
   ASSERT_TRUE(m.ok()) << m.status().message();
   auto r = m.value()->parse("hello");
   EXPECT_EQ(r.intent.name, "nlu_fallback");
@@ -169,7 +169,7 @@ TEST(NluIntent, NoExamplesMeansEveryMessageIsFallback) {
 }
 
 TEST(NluIntent, OneIntentIsAlwaysPredicted) {
-  bot::NluData d;
+  project::NluData d;
   add_intent(d, "greet", {"hi", "hello"});
   auto m = must_train(d);
   ASSERT_TRUE(m);
@@ -179,7 +179,7 @@ TEST(NluIntent, OneIntentIsAlwaysPredicted) {
 }
 
 TEST(NluIntent, ExamplesWithoutWordsDoNotBreakTraining) {
-  bot::NluData d;
+  project::NluData d;
   add_intent(d, "greet", {"?!", "..."});
   add_intent(d, "bye", {"!!!"});
   auto m = must_train(d);

@@ -14,8 +14,8 @@
 namespace parley::nlu::testing {
 
 // One example with its annotations turned into plain text plus EntityAnnotations.
-inline bot::NluExample annotated(const std::string& intent, const std::string& marked) {
-  bot::NluExample ex;
+inline project::NluExample annotated(const std::string& intent, const std::string& marked) {
+  project::NluExample ex;
   ex.intent = intent;
   size_t i = 0;
   while (i < marked.size()) {
@@ -27,7 +27,7 @@ inline bot::NluExample annotated(const std::string& intent, const std::string& m
       break;
     }
     ex.text += marked.substr(i, open - i);
-    bot::EntityAnnotation a;
+    project::EntityAnnotation a;
     a.text = marked.substr(open + 1, close - open - 1);
     a.start = ex.text.size();
     ex.text += a.text;
@@ -51,14 +51,14 @@ inline bot::NluExample annotated(const std::string& intent, const std::string& m
   return ex;
 }
 
-inline void add_intent(bot::NluData& data, const std::string& intent, std::initializer_list<const char*> examples) {
+inline void add_intent(project::NluData& data, const std::string& intent, std::initializer_list<const char*> examples) {
   for (const char* e : examples) data.examples.push_back(annotated(intent, e));
 }
 
-inline bot::Domain make_domain(std::initializer_list<const char*> intents, std::initializer_list<const char*> entities = {}) {
-  bot::Domain d;
+inline project::Domain make_domain(std::initializer_list<const char*> intents, std::initializer_list<const char*> entities = {}) {
+  project::Domain d;
   for (const char* i : intents) {
-    bot::Intent intent;
+    project::Intent intent;
     intent.name = i;
     d.intents.push_back(intent);
   }
@@ -67,11 +67,11 @@ inline bot::Domain make_domain(std::initializer_list<const char*> intents, std::
 }
 
 // The domain's intents are the intents of the data.
-inline bot::Domain domain_for(const bot::NluData& data, std::initializer_list<const char*> entities = {}) {
-  bot::Domain d = make_domain({}, entities);
+inline project::Domain domain_for(const project::NluData& data, std::initializer_list<const char*> entities = {}) {
+  project::Domain d = make_domain({}, entities);
   for (const auto& ex : data.examples)
     if (!d.find_intent(ex.intent)) {
-      bot::Intent intent;
+      project::Intent intent;
       intent.name = ex.intent;
       d.intents.push_back(intent);
     }
@@ -80,8 +80,8 @@ inline bot::Domain domain_for(const bot::NluData& data, std::initializer_list<co
 
 // The `- intent:` / `examples: |` blocks of a Rasa nlu.yml, read line by line (enough for
 // shared/rasa/initbot/data/nlu.yml; not a YAML parser).
-inline bot::NluData read_simple_nlu_yml(const std::string& path) {
-  bot::NluData data;
+inline project::NluData read_simple_nlu_yml(const std::string& path) {
+  project::NluData data;
   std::ifstream in(path);
   std::string line, intent;
   while (std::getline(in, line)) {

@@ -15,8 +15,8 @@ using testing::domain_for;
 
 // Two intents whose examples mention cities and cuisines; the lookup tables list values that
 // no example contains.
-bot::NluData travel_and_food() {
-  bot::NluData d;
+project::NluData travel_and_food() {
+  project::NluData d;
   add_intent(d, "book_trip", {"i want to travel to [berlin](city)", "book me a trip to [paris](city)",
                               "flights to [rome](city) please", "how do i get to [madrid](city)",
                               "i am going to [vienna](city) next week", "a ticket for [lisbon](city)"});

@@ -55,8 +55,8 @@ class NluPayloadModel : public ::testing::Test {
     ASSERT_TRUE(m.ok()) << m.status().message();
     model_ = m.value();
   }
-  bot::NluData data_;
-  bot::Domain domain_;
+  project::NluData data_;
+  project::Domain domain_;
   std::shared_ptr<const Model> model_;
 };
 

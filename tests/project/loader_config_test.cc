@@ -5,7 +5,7 @@
 
 #include "project/loader_test_util.h"
 
-namespace parley::bot {
+namespace parley::project {
 namespace {
 
 using testing::all;
@@ -122,4 +122,4 @@ TEST(LoaderConfig, endpoints_without_url_is_an_error) {
 }
 
 }  // namespace
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -4,7 +4,7 @@
 
 #include "project/loader_test_util.h"
 
-namespace parley::bot {
+namespace parley::project {
 namespace {
 
 using testing::all;
@@ -313,4 +313,4 @@ TEST(LoaderDomain, domain_yaml_extension_is_read) {
 }
 
 }  // namespace
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -3,7 +3,7 @@
 
 #include "project/loader_test_util.h"
 
-namespace parley::bot {
+namespace parley::project {
 namespace {
 
 using testing::all;
@@ -262,4 +262,4 @@ TEST(LoaderWarnings, unknown_sections_and_keys) {
 }
 
 }  // namespace
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -6,7 +6,7 @@
 
 #include "project/loader_test_util.h"
 
-namespace parley::bot {
+namespace parley::project {
 namespace {
 
 using testing::all;
@@ -149,4 +149,4 @@ TEST(LoaderFuzz, annotation_parser_never_crashes_on_random_lines) {
 }
 
 }  // namespace
-}  // namespace parley::bot
+}  // namespace parley::project

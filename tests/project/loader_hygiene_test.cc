@@ -13,7 +13,7 @@
 #include "project/yaml_util.h"
 #include "support/temp_project.h"
 
-namespace parley::bot {
+namespace parley::project {
 namespace {
 
 namespace fs = std::filesystem;
@@ -133,4 +133,4 @@ TEST(LoaderHygiene, yaml_nested_too_deeply_says_what_and_where) {
 }
 
 }  // namespace
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -5,7 +5,7 @@
 
 #include "project/loader_test_util.h"
 
-namespace parley::bot {
+namespace parley::project {
 namespace {
 
 using testing::all;
@@ -99,4 +99,4 @@ TEST(LoaderInitbot, test_stories_load_with_user_text) {
 }
 
 }  // namespace
-}  // namespace parley::bot
+}  // namespace parley::project

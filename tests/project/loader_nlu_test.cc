@@ -4,7 +4,7 @@
 
 #include "project/loader_test_util.h"
 
-namespace parley::bot {
+namespace parley::project {
 namespace {
 
 using testing::all;
@@ -247,4 +247,4 @@ TEST(LoaderNlu, examples_given_as_a_yaml_list) {
 }
 
 }  // namespace
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -5,7 +5,7 @@
 
 #include "project/loader_test_util.h"
 
-namespace parley::bot {
+namespace parley::project {
 namespace {
 
 using testing::all;
@@ -68,4 +68,4 @@ TEST(LoaderRegex, a_regex_that_backtracks_exponentially_is_warned_about) {
 }
 
 }  // namespace
-}  // namespace parley::bot
+}  // namespace parley::project

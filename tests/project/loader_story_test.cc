@@ -4,7 +4,7 @@
 
 #include "project/loader_test_util.h"
 
-namespace parley::bot {
+namespace parley::project {
 namespace {
 
 using testing::all;
@@ -288,4 +288,4 @@ TEST(LoaderTestStories, no_tests_folder_gives_no_stories_and_no_errors) {
 }
 
 }  // namespace
-}  // namespace parley::bot
+}  // namespace parley::project

@@ -10,7 +10,7 @@
 #include "project/loader.h"
 #include "support/temp_project.h"
 
-namespace parley::bot::testing {
+namespace parley::project::testing {
 
 // A valid project: two intents with examples, one response each, one story and one rule.
 inline std::map<std::string, std::string> base_files() {
@@ -113,4 +113,4 @@ inline LoadResult load(const std::map<std::string, std::string>& files) {
   return load_project(project.dir());
 }
 
-}  // namespace parley::bot::testing
+}  // namespace parley::project::testing

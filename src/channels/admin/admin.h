@@ -30,7 +30,7 @@ class Admin {
                                                          uint64_t after, size_t limit) = 0;
   // Loads a new version beside the old one; kInvalidArgument with diagnostics when broken.
   // Blocking (it trains the NLU model): called off the I/O threads.
-  virtual Result<std::vector<bot::Diagnostic>> reload_bot(const std::string& bot) = 0;
+  virtual Result<std::vector<project::Diagnostic>> reload_bot(const std::string& bot) = 0;
   virtual Status reload_all() = 0;
   // Bots loaded and not draining.
   virtual Status ready() const = 0;
