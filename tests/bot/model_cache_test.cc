@@ -15,7 +15,7 @@
 namespace parley::bot {
 namespace {
 
-using testing::base_files;
+using project::testing::base_files;
 
 std::vector<std::filesystem::path> entries(const std::string& dir) {
   std::vector<std::filesystem::path> out;
@@ -30,7 +30,7 @@ TEST(ModelCache, SecondLoadUsesTheCacheAndChangingAnExampleRetrains) {
   BuildOptions opts{cache.dir() + "/models"};
 
   BuildResult first = build_bot(project.dir(), "b", opts);
-  ASSERT_TRUE(first.bot) << testing::all(first.diagnostics);
+  ASSERT_TRUE(first.bot) << project::testing::all(first.diagnostics);
   EXPECT_FALSE(first.models_from_cache);
   ASSERT_EQ(entries(opts.model_cache).size(), 1u);
 
@@ -88,7 +88,7 @@ TEST(ModelCache, ADamagedEntryIsRetrainedNotLoaded) {
 
 TEST(ModelCache, TrainingIsDeterministicByteForByte) {
   parley::testing::TempProject project(base_files());
-  LoadResult loaded = load_project(project.dir());
+  project::LoadResult loaded = project::load_project(project.dir());
   ASSERT_TRUE(loaded.ok());
   auto opts = nlu::train_options(loaded.project.config);
   LearnerCache a, b;
@@ -97,7 +97,7 @@ TEST(ModelCache, TrainingIsDeterministicByteForByte) {
   ASSERT_FALSE(a.saved.empty());
   EXPECT_EQ(a.trained, 2);  // the intent classifier and the entity CRF
   EXPECT_EQ(a.saved, b.saved);
-  std::vector<Diagnostic> diags;
+  std::vector<project::Diagnostic> diags;
   LearnerCache p, q;
   dialogue::PolicySet::compile(loaded.project, diags, &p);
   dialogue::PolicySet::compile(loaded.project, diags, &q);
