@@ -257,7 +257,9 @@ bool execute(TurnState& st, const Prediction& p) {
     return false;
   }
   if (const project::Form* form = domain.find_form(name)) return run_form(st, *form, p);
-  if (domain.has_response(name) && !domain.has_action(name)) {
+  // As Rasa does (action_for_name_from_domain): an utter_ name is always the response of that name,
+  // even when it is also listed under actions: (many projects list their responses there).
+  if (name.starts_with("utter_") || (domain.has_response(name) && !domain.has_action(name))) {
     uint64_t seed = st.response_seed();
     st.add(Event::action(name, 0, p.policy, p.confidence));
     st.utter_response(name, seed);

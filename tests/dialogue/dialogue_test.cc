@@ -317,6 +317,17 @@ std::shared_ptr<const bot::Bot> bot_with_actions(const std::string& extra_action
   return built.bot;
 }
 
+TEST(Dialogue, an_utter_name_listed_under_actions_is_uttered_not_called) {
+  auto b = bot_with_actions("- utter_greet\n");  // as many projects list their responses
+  ASSERT_TRUE(b);
+  Convo c(b);
+  FakeActions fake;
+  fake.answer = [](const ActionRequest&) -> Result<json::value> { return json::parse(R"({"events":[]})"); };
+  c.client = &fake;
+  EXPECT_EQ(c.say("/greet"), (Lines{"Hello!"}));
+  EXPECT_TRUE(fake.calls.empty());
+}
+
 TEST(Dialogue, custom_action_events_and_responses_are_applied) {
   auto b = bot_with_actions();
   ASSERT_TRUE(b);
