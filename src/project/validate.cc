@@ -47,11 +47,12 @@ void validate_mappings(const Domain& d, Diags& diags) {
     for (const auto& m : slot.mappings) {
       if (m.type == MappingType::kFromEntity && !d.has_entity(m.entity))
         diags.error(m.loc, what + " is mapped from entity '" + m.entity + "' which is not in the domain");
+      // Rasa loads such a mapping (it warns for from_intent); it never matches, so a warning here.
       for (const auto* list : {&m.intents, &m.not_intents})
         for (const auto& intent : *list)
           if (!intent_known(d, intent))
-            diags.error(m.loc, what + " has a mapping with " + (list == &m.intents ? "intent" : "not_intent") + " '" +
-                                   intent + "' which is not in the domain");
+            diags.warning(m.loc, what + " has a mapping with " + (list == &m.intents ? "intent" : "not_intent") +
+                                     " '" + intent + "' which is not in the domain; it never matches");
       for (const auto& c : m.conditions) {
         if (c.active_loop && !c.active_loop->empty() && !d.find_form(*c.active_loop))
           diags.error(m.loc, what + " has a mapping condition with active_loop '" + *c.active_loop +

@@ -164,6 +164,14 @@ TEST(LoaderErrors, form_in_rasa2_syntax) {
   expect_error_at(r.diagnostics, "domain.yml", 12, {"Rasa 2 form syntax"});
 }
 
+TEST(LoaderErrors, a_from_intent_mapping_with_an_unknown_intent_still_loads) {
+  LoadResult r = load(with({{"domain.yml", testing::base_files()["domain.yml"] +
+                                               "slots:\n  vip:\n    type: bool\n    mappings:\n"
+                                               "    - type: from_intent\n      intent: i_am_vip\n      value: true\n"}}));
+  EXPECT_EQ(testing::error_count(r.diagnostics), 0u) << testing::all(r.diagnostics);
+  expect_warning_at(r.diagnostics, "domain.yml", 14, {"intent 'i_am_vip' which is not in the domain"});
+}
+
 TEST(LoaderErrors, mapping_names_unknown_entity_or_intent) {
   LoadResult r = load(with({{"domain.yml", testing::base_files()["domain.yml"] +
                                                "slots:\n  city:\n    type: text\n    mappings:\n"
@@ -173,8 +181,9 @@ TEST(LoaderErrors, mapping_names_unknown_entity_or_intent) {
                                                "      conditions:\n      - active_loop: city_form\n"
                                                "        requested_slot: town\n"}}));
   expect_error_at(r.diagnostics, "domain.yml", 14, {"slot 'city' is mapped from entity 'town' which is not in the domain"});
-  expect_error_at(r.diagnostics, "domain.yml", 16, {"intent 'agree' which is not in the domain"});
-  expect_error_at(r.diagnostics, "domain.yml", 19, {"not_intent 'nope'"});
+  // An unknown intent in a mapping is only a warning, as in Rasa (RasaHQ's financial-demo has one).
+  expect_warning_at(r.diagnostics, "domain.yml", 16, {"intent 'agree' which is not in the domain"});
+  expect_warning_at(r.diagnostics, "domain.yml", 19, {"not_intent 'nope'"});
   expect_error_at(r.diagnostics, "domain.yml", 19, {"active_loop 'city_form' which is not a form"});
   expect_error_at(r.diagnostics, "domain.yml", 19, {"requested_slot 'town' which is not a slot"});
 }
