@@ -19,12 +19,12 @@
 #include "cli/commands.h"
 #include "cli/serve_options.h"
 #include "core/host_port.h"
+#include "core/log.h"
 #include "core/regex.h"
 #include "events/config.h"
 #include "events/relay.h"
 #include "ops/lifecycle.h"
 #include "ops/limits.h"
-#include "core/log.h"
 #include "ops/metrics.h"
 #include "runtime/engine.h"
 #include "store/redis/redis_store.h"
@@ -131,13 +131,13 @@ std::chrono::milliseconds sync_reserve(uint64_t drain_timeout_ms) {
 void warn_about_access(const Resolved& r, const std::string& host, const std::vector<runtime::BotInfo>& bots) {
   if (!r.auth->enabled() && !channels::is_loopback_host(host))
     log(spdlog::level::warn,
-             "no credential is configured and the server listens beyond loopback: anyone who reaches it can "
-             "read and write every conversation, reload bots and replay sinks; set auth_token or jwt_secret",
-             {{"host", host}});
+        "no credential is configured and the server listens beyond loopback: anyone who reaches it can "
+        "read and write every conversation, reload bots and replay sinks; set auth_token or jwt_secret",
+        {{"host", host}});
   if (r.auth->enabled() && r.auth_config.server.empty())
     log(spdlog::level::warn,
-             "only bot credentials are configured: the admin routes (bot list, sinks, replay) need a server "
-             "credential (auth_token or jwt_secret) and none can reach them");
+        "only bot credentials are configured: the admin routes (bot list, sinks, replay) need a server "
+        "credential (auth_token or jwt_secret) and none can reach them");
   for (const auto& [name, creds] : r.auth_config.bots) {
     bool served = std::any_of(bots.begin(), bots.end(), [&, &n = name](const auto& b) { return b.name == n; });
     if (!served && !creds.empty()) log(spdlog::level::warn, "bot_auth names a bot that is not served", {{"bot", name}});
@@ -167,7 +167,7 @@ size_t connection_limit(const ServeOptions& o) {
   if (fd_limit < max_connections + 128) {
     max_connections = fd_limit > 256 ? fd_limit - 128 : 128;
     log(spdlog::level::warn, "max_connections lowered to fit the open files limit",
-             {{"max_connections", max_connections}, {"open_files_limit", fd_limit}});
+        {{"max_connections", max_connections}, {"open_files_limit", fd_limit}});
   }
   return max_connections;
 }
@@ -239,7 +239,7 @@ Result<std::shared_ptr<runtime::Engine>> build_engine(const Resolved& r, std::sh
   }
   for (const auto& d : *loaded)
     log(d.severity == project::Diagnostic::Severity::kError ? spdlog::level::err : spdlog::level::warn,
-             "bot diagnostic", {{"diagnostic", d.to_string()}});
+        "bot diagnostic", {{"diagnostic", d.to_string()}});
   return engine;
 }
 
@@ -251,12 +251,12 @@ void log_listening(const ServeOptions& o, const std::string& host, const channel
   std::string base = std::string(server.tls() ? "https://" : "http://") + host + ":" + std::to_string(server.port());
   std::string bot = bot_names.empty() ? "BOT" : std::string(bot_names[0].as_string());
   log(spdlog::level::info, "listening",
-           {{"host", host}, {"port", server.port()}, {"bots", bot_names}, {"store", o.store},
-            {"data", o.store == "redis" ? o.redis_url : o.data}, {"durability", o.durability},
-            {"threads", threads.turns}, {"io_threads", threads.io}, {"turn_budget_ms", o.turn_budget_ms},
-            {"max_connections", max_connections}, {"tls", server.tls()},
-            {"try", "curl -s -XPOST " + base + "/v1/bots/" + bot +
-                        "/conversations/me/messages -H 'Content-Type: application/json' -d '{\"id\":\"m1\",\"text\":\"hi\"}'"}});
+      {{"host", host}, {"port", server.port()}, {"bots", bot_names}, {"store", o.store},
+       {"data", o.store == "redis" ? o.redis_url : o.data}, {"durability", o.durability},
+       {"threads", threads.turns}, {"io_threads", threads.io}, {"turn_budget_ms", o.turn_budget_ms},
+       {"max_connections", max_connections}, {"tls", server.tls()},
+       {"try", "curl -s -XPOST " + base + "/v1/bots/" + bot +
+                   "/conversations/me/messages -H 'Content-Type: application/json' -d '{\"id\":\"m1\",\"text\":\"hi\"}'"}});
 }
 
 // What SIGTERM/SIGINT and SIGHUP do (ops/lifecycle.h): stop accepting (the server's one drain
@@ -271,7 +271,7 @@ ops::LifecycleHooks lifecycle_hooks(const ServeOptions& o, channels::Server& ser
     if (server.tls()) {
       if (Status t = server.reload_tls(); !t.is_ok())
         log(spdlog::level::err, "SIGHUP: the TLS certificate was not reloaded; the current one stays",
-                 {{"error", t.message()}});
+            {{"error", t.message()}});
       else
         log(spdlog::level::info, "SIGHUP: TLS certificate reloaded", {{"tls_cert_file", cert}});
     }

@@ -3,8 +3,8 @@
 
 #include <boost/asio/post.hpp>
 
-#include "events/relay.h"
 #include "core/log.h"
+#include "events/relay.h"
 #include "ops/sink_metrics.h"
 
 namespace parley::channels {

@@ -7,8 +7,8 @@
 #include <boost/asio/strand.hpp>
 
 #include "channels/http/session.h"
-#include "core/tls.h"
 #include "core/log.h"
+#include "core/tls.h"
 
 namespace parley::channels {
 

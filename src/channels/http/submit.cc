@@ -70,13 +70,13 @@ void Submitter::submit(runtime::MessageRequest msg, std::function<void(Submitted
     metrics_.message(bot, outcome, secs);
     if (spdlog::should_log(spdlog::level::debug) || !r.ok())
       log(r.ok() ? spdlog::level::debug : spdlog::level::info, "turn",
-               {{"bot", bot},
-                {"conversation", conversation},
-                {"message_id", message_id},
-                {"turn", r.ok() ? r->turn : 0},
-                {"outcome", outcome},
-                {"ms", secs * 1000},
-                {"error", r.ok() ? std::string() : r.status().message()}});
+          {{"bot", bot},
+           {"conversation", conversation},
+           {"message_id", message_id},
+           {"turn", r.ok() ? r->turn : 0},
+           {"outcome", outcome},
+           {"ms", secs * 1000},
+           {"error", r.ok() ? std::string() : r.status().message()}});
     if (r.ok()) return done(std::move(*r));
     ApiError e = error_from_status(r.status(), options_.retry_after_s);
     if (r.status().code() == Code::kNotFound) e.code = "unknown_bot";
