@@ -97,6 +97,22 @@ std::vector<std::pair<std::string, StepPath>> expand_checkpoints(const std::vect
   return out;
 }
 
+// Replays one path from a conversation start: `before` (rule conditions) first, then `steps`;
+// `listen_at_end`: a bot turn left open at the end is closed by action_listen.
+void replay_path(const StepPath& before, const StepPath& steps, bool listen_at_end, const Featurizer& fz,
+                 const std::string& name, const RecordStep& record) {
+  Tracker t = story_tracker(fz.domain());
+  auto record_action = [&](const std::string& action) {
+    record(tracker_states(t, fz, /*for_memo=*/true), action, name);
+  };
+  auto ignore = [](const std::string&) {};
+  for (const project::Step* s : before) replay_step(*s, t, ignore);
+  for (const project::Step* s : steps) replay_step(*s, t, record_action);
+  if (listen_at_end && t.latest_action() != "action_listen" && t.latest_message()) record_action("action_listen");
+}
+
+}  // namespace
+
 json::value parse_data_for(const project::UserStep& u) {
   json::object intent{{"name", u.intent}, {"confidence", 1.0}};
   json::array entities;
@@ -114,22 +130,6 @@ json::value story_slot_value(const project::Domain& domain, const project::SlotV
   if (slot && slot->type == project::SlotType::kList) return json::array{"__set__"};
   return "__set__";
 }
-
-// Replays one path from a conversation start: `before` (rule conditions) first, then `steps`;
-// `listen_at_end`: a bot turn left open at the end is closed by action_listen.
-void replay_path(const StepPath& before, const StepPath& steps, bool listen_at_end, const Featurizer& fz,
-                 const std::string& name, const RecordStep& record) {
-  Tracker t = story_tracker(fz.domain());
-  auto record_action = [&](const std::string& action) {
-    record(tracker_states(t, fz, /*for_memo=*/true), action, name);
-  };
-  auto ignore = [](const std::string&) {};
-  for (const project::Step* s : before) replay_step(*s, t, ignore);
-  for (const project::Step* s : steps) replay_step(*s, t, record_action);
-  if (listen_at_end && t.latest_action() != "action_listen" && t.latest_message()) record_action("action_listen");
-}
-
-}  // namespace
 
 Tracker story_tracker(const project::Domain& domain) {
   Tracker t("story", &domain, 1u << 20);

@@ -27,6 +27,11 @@ void expand_or(const StepPath& steps, size_t i, StepPath& current, std::vector<S
 using RecordStep = std::function<void(const std::vector<State>& states, const std::string& action,
                                       const std::string& source)>;
 
+// The parse data a story's user step stands for: its intent (confidence 1) and entities.
+json::value parse_data_for(const project::UserStep& user);
+// The value a story's slot_was_set gives a slot; the bare `- slot` form stands for any value.
+json::value story_slot_value(const project::Domain& domain, const project::SlotValue& value);
+
 // A tracker at the start of a story: session started, listening.
 Tracker story_tracker(const project::Domain& domain);
 

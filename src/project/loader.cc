@@ -63,7 +63,8 @@ std::string project_name(const fs::path& dir) {
   return name;
 }
 
-void read_test_file(const yaml::Doc& doc, std::vector<Story>& out, Diags& diags) {
+void read_test_file(const yaml::Doc& doc, std::vector<Story>& out, std::vector<MalformedStory>& malformed,
+                    Diags& diags) {
   if (yaml::is_null(doc.root)) return;
   if (!yaml::is_map(doc.root)) {
     diags.error(yaml::loc(doc, doc.root), "a test file must be a mapping with 'stories', not " +
@@ -72,7 +73,31 @@ void read_test_file(const yaml::Doc& doc, std::vector<Story>& out, Diags& diags)
   }
   for (const auto& e : yaml::entries(doc.root)) {
     if (e.key == "version") continue;
-    if (e.key == "stories") {
+    if (e.key == "stories" && yaml::is_seq(e.value)) {
+      // One story at a time: a malformed one is set aside with its errors, the others still run.
+      for (const auto& item : e.value) {
+        std::vector<Diagnostic> found;
+        Diags story_diags(found);
+        YAML::Node one(YAML::NodeType::Sequence);
+        one.push_back(item);
+        size_t before = out.size();
+        read_stories(doc, one, false, true, out, story_diags);
+        if (story_diags.error_count() == 0) {
+          for (auto& d : found) diags.warning(d.loc, std::move(d.message));
+          continue;
+        }
+        out.resize(before);
+        MalformedStory m;
+        auto name = yaml::get(item, "story");
+        m.name = name && yaml::text(*name) ? *yaml::text(*name) : "(unnamed)";
+        m.loc = yaml::loc(doc, item);
+        for (const auto& d : found) {
+          if (d.severity != Diagnostic::Severity::kError) continue;
+          m.errors += (m.errors.empty() ? "" : "\n") + d.loc.to_string() + ": " + d.message;
+        }
+        malformed.push_back(std::move(m));
+      }
+    } else if (e.key == "stories") {
       read_stories(doc, e.value, false, true, out, diags);
     } else {
       diags.warning(yaml::loc(doc, e.key_node), "section '" + yaml::excerpt(e.key) + "' of a test file is not used by parley test");
@@ -188,14 +213,15 @@ LoadResult load_project(const std::string& dir_text, const LoadOptions& options)
   return r;
 }
 
-std::vector<Story> load_test_stories(const std::string& dir_text, std::vector<Diagnostic>& diagnostics) {
-  std::vector<Story> stories;
+TestStories load_test_stories(const std::string& dir_text, std::vector<Diagnostic>& diagnostics) {
+  TestStories result;
+  std::vector<Story>& stories = result.stories;
   Diags diags(diagnostics);
   const fs::path dir(dir_text.empty() ? "." : dir_text);
   try {
     for (const auto& f : find_test_files(dir, diags)) {
       guarded(f.shown, diags, [&] {
-        if (auto doc = yaml::load_file(f.path, f.shown, diags)) read_test_file(*doc, stories, diags);
+        if (auto doc = yaml::load_file(f.path, f.shown, diags)) read_test_file(*doc, stories, result.malformed, diags);
       });
     }
     // The domain and the data's synonyms were checked by load_project; here they only serve to
@@ -203,11 +229,29 @@ std::vector<Story> load_test_stories(const std::string& dir_text, std::vector<Di
     std::vector<Diagnostic> quiet_out;
     Diags quiet(quiet_out);
     std::optional<ProjectFiles> files = find_project_files(dir, project_name(dir), LoadOptions{}, quiet);
-    if (!files) return stories;
+    if (!files) return result;
     Domain domain;
     if (load_domain(files->domain, domain, quiet)) {
       normalise_slot_values(domain, stories);
-      validate_stories(domain, stories, true, diags);
+      // Checked one story at a time, as they are read: one that names what the domain lacks is
+      // set aside.
+      std::vector<Story> valid;
+      for (auto& story : stories) {
+        std::vector<Diagnostic> found;
+        Diags story_diags(found);
+        validate_stories(domain, {story}, true, story_diags);
+        if (story_diags.error_count() == 0) {
+          for (auto& d : found) diags.warning(d.loc, std::move(d.message));
+          valid.push_back(std::move(story));
+          continue;
+        }
+        MalformedStory m{story.name, story.loc, {}};
+        for (const auto& d : found)
+          if (d.severity == Diagnostic::Severity::kError)
+            m.errors += (m.errors.empty() ? "" : "\n") + d.loc.to_string() + ": " + d.message;
+        result.malformed.push_back(std::move(m));
+      }
+      stories = std::move(valid);
     }
     NluData nlu;
     for (const auto& f : files->data) {
@@ -226,7 +270,7 @@ std::vector<Story> load_test_stories(const std::string& dir_text, std::vector<Di
   } catch (const std::exception& e) {
     diags.error({project_name(dir), 0}, std::string("cannot load the test stories: ") + e.what());
   }
-  return stories;
+  return result;
 }
 
 }  // namespace parley::project

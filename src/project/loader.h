@@ -31,9 +31,23 @@ LoadResult load_project(const std::string& dir, const LoadOptions& options = {})
 // Only the first step of load_project: the files' checks, without parsing any. Errors, or none.
 std::vector<Diagnostic> check_project_files(const std::string& dir, const LoadOptions& options = {});
 
+// A test story that cannot run (a malformed step, an action or intent the domain lacks): it is
+// reported as failed with its errors, and the other stories still run.
+struct MalformedStory {
+  std::string name;
+  SourceLoc loc;
+  std::string errors;  // "file:line: message", one per line
+};
+
+struct TestStories {
+  std::vector<Story> stories;
+  std::vector<MalformedStory> malformed;
+};
+
 // Reads the test stories in `dir`/tests/*.yml (user steps with text, intent and annotated
-// entities; action, active_loop, slot_was_set steps). Problems are appended to `diagnostics`.
-std::vector<Story> load_test_stories(const std::string& dir, std::vector<Diagnostic>& diagnostics);
+// entities; action, active_loop, slot_was_set steps). Problems of one story make it malformed;
+// problems of a file as a whole are appended to `diagnostics`.
+TestStories load_test_stories(const std::string& dir, std::vector<Diagnostic>& diagnostics);
 
 // Reads the NLU examples of one Rasa NLU file (YAML with an `nlu:` section, as `rasa test nlu
 // --nlu FILE` takes), for evaluation. Problems are appended to `diagnostics`.

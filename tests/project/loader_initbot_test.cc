@@ -83,7 +83,7 @@ TEST(LoaderInitbot, example_lines_point_into_the_file) {
 
 TEST(LoaderInitbot, test_stories_load_with_user_text) {
   std::vector<Diagnostic> diags;
-  auto stories = load_test_stories(kInitbot, diags);
+  auto stories = load_test_stories(kInitbot, diags).stories;
   EXPECT_EQ(error_count(diags), 0u) << all(diags);
   ASSERT_EQ(stories.size(), 7u);
   const Story& s = stories[0];

@@ -239,7 +239,7 @@ TEST(LoaderTestStories, user_text_with_annotations_intent_and_other_steps) {
       {"tests/more/test_other.yaml", "stories:\n- story: third\n  steps:\n  - user: yes\n    intent: affirm\n"},
   });
   std::vector<Diagnostic> diags;
-  auto stories = load_test_stories(project.dir(), diags);
+  auto stories = load_test_stories(project.dir(), diags).stories;
   EXPECT_EQ(testing::error_count(diags), 0u) << all(diags);
   ASSERT_EQ(stories.size(), 3u);
   const Story& s = stories[1];  // tests/more/... sorts first
@@ -266,24 +266,53 @@ TEST(LoaderTestStories, user_text_with_annotations_intent_and_other_steps) {
   EXPECT_EQ(stories[2].steps[0].user.intent, "greet");
 }
 
-TEST(LoaderTestStories, unknown_names_in_test_stories_are_errors) {
+TEST(LoaderTestStories, a_story_naming_what_the_domain_lacks_is_set_aside_with_its_errors) {
   parley::testing::TempProject project({
       {"domain.yml", kDomain},
       {"tests/test_bad.yml",
        "stories:\n- story: typo\n  steps:\n  - user: hello\n    intent: greeet\n  - action: utter_gret\n"
-       "  - user: to [Rome](town)\n    intent: inform\n"},
+       "  - user: to [Rome](town)\n    intent: inform\n"
+       "- story: fine\n  steps:\n  - user: hello\n    intent: greet\n  - action: utter_greet\n"},
   });
   std::vector<Diagnostic> diags;
-  auto stories = load_test_stories(project.dir(), diags);
-  testing::expect_error_at(diags, "tests/test_bad.yml", 4, {"test story 'typo'", "intent 'greeet'", "not in the domain"});
-  testing::expect_error_at(diags, "tests/test_bad.yml", 6, {"test story 'typo'", "action 'utter_gret'"});
-  testing::expect_error_at(diags, "tests/test_bad.yml", 7, {"entity 'town'", "not in the domain"});
+  auto tests = load_test_stories(project.dir(), diags);
+  EXPECT_EQ(testing::error_count(diags), 0u) << all(diags);
+  ASSERT_EQ(tests.stories.size(), 1u);
+  EXPECT_EQ(tests.stories[0].name, "fine");
+  ASSERT_EQ(tests.malformed.size(), 1u);
+  const MalformedStory& m = tests.malformed[0];
+  EXPECT_EQ(m.name, "typo");
+  EXPECT_EQ(m.loc.to_string(), "tests/test_bad.yml:2");
+  EXPECT_NE(m.errors.find("tests/test_bad.yml:4: test story 'typo'"), std::string::npos) << m.errors;
+  EXPECT_NE(m.errors.find("intent 'greeet'"), std::string::npos) << m.errors;
+  EXPECT_NE(m.errors.find("tests/test_bad.yml:6: test story 'typo' uses action 'utter_gret'"), std::string::npos) << m.errors;
+  EXPECT_NE(m.errors.find("tests/test_bad.yml:7:"), std::string::npos) << m.errors;
+  EXPECT_NE(m.errors.find("entity 'town'"), std::string::npos) << m.errors;
+}
+
+TEST(LoaderTestStories, a_malformed_story_does_not_stop_the_others) {
+  parley::testing::TempProject project({
+      {"domain.yml", kDomain},
+      {"tests/test_mixed.yml",
+       "stories:\n- story: first\n  steps:\n  - user: hello\n    intent: greet\n  - action: utter_greet\n"
+       "- story: broken\n  steps:\n  - user: hello\n    intent: greet\n  - actoin: utter_greet\n"
+       "- story: last\n  steps:\n  - user: hello\n    intent: greet\n"},
+  });
+  std::vector<Diagnostic> diags;
+  auto tests = load_test_stories(project.dir(), diags);
+  EXPECT_EQ(testing::error_count(diags), 0u) << all(diags);
+  ASSERT_EQ(tests.stories.size(), 2u);
+  EXPECT_EQ(tests.stories[0].name, "first");
+  EXPECT_EQ(tests.stories[1].name, "last");
+  ASSERT_EQ(tests.malformed.size(), 1u);
+  EXPECT_EQ(tests.malformed[0].name, "broken");
+  EXPECT_NE(tests.malformed[0].errors.find("tests/test_mixed.yml:11:"), std::string::npos) << tests.malformed[0].errors;
 }
 
 TEST(LoaderTestStories, no_tests_folder_gives_no_stories_and_no_errors) {
   parley::testing::TempProject project(testing::base_files());
   std::vector<Diagnostic> diags;
-  EXPECT_TRUE(load_test_stories(project.dir(), diags).empty());
+  EXPECT_TRUE(load_test_stories(project.dir(), diags).stories.empty());
   EXPECT_TRUE(diags.empty()) << all(diags);
 }
 
