@@ -11,7 +11,7 @@
 namespace parley::dialogue {
 namespace {
 
-const char* kDomain = R"(version: "3.1"
+const char* kEvalDomain = R"(version: "3.1"
 intents: [greet, book, inform, affirm, deny, goodbye]
 entities: [city]
 slots:
@@ -43,7 +43,7 @@ actions:
 - action_book
 )";
 
-const char* kNlu = R"(nlu:
+const char* kEvalNlu = R"(nlu:
 - intent: greet
   examples: |
     - hello
@@ -68,7 +68,7 @@ const char* kNlu = R"(nlu:
 )";
 
 // A custom action whose outcome (booked or not) only the story tells: rasa test never runs it.
-const char* kStories = R"(stories:
+const char* kEvalStories = R"(stories:
 - story: booked
   steps:
   - intent: greet
@@ -117,14 +117,14 @@ rules:
 )";
 
 std::shared_ptr<const bot::Bot> trip_bot() {
-  return testing::build({{"domain.yml", kDomain},
-                         {"data/nlu.yml", kNlu},
-                         {"data/stories.yml", kStories},
+  return testing::build({{"domain.yml", kEvalDomain},
+                         {"data/nlu.yml", kEvalNlu},
+                         {"data/stories.yml", kEvalStories},
                          {"config.yml", "policies:\n- name: RulePolicy\n- name: MemoizationPolicy\n"}});
 }
 
 std::vector<project::Story> read_tests(const std::string& yaml) {
-  testing::TempProject p({{"domain.yml", kDomain}, {"tests/test_stories.yml", yaml}});
+  testing::TempProject p({{"domain.yml", kEvalDomain}, {"tests/test_stories.yml", yaml}});
   std::vector<project::Diagnostic> diags;
   auto tests = project::load_test_stories(p.dir(), diags);
   std::string text;

@@ -11,7 +11,7 @@ using testing::all;
 using testing::load;
 using testing::with;
 
-const char* kDomain = R"(intents: [greet, inform, deny, affirm, chitchat]
+const char* kStoryDomain = R"(intents: [greet, inform, deny, affirm, chitchat]
 entities: [city, count]
 slots:
   city:
@@ -41,7 +41,7 @@ actions:
   - action_book
 )";
 
-const char* kNlu = R"(nlu:
+const char* kStoryNlu = R"(nlu:
 - intent: greet
   examples: |
     - hi
@@ -62,7 +62,7 @@ const char* kNlu = R"(nlu:
     - paname
 )";
 
-const char* kStories = R"(version: "3.1"
+const char* kStoryFile = R"(version: "3.1"
 stories:
 - story: all the steps
   steps:
@@ -119,7 +119,7 @@ rules:
 )";
 
 LoadResult load_stories() {
-  return load({{"domain.yml", kDomain}, {"data/nlu.yml", kNlu}, {"data/stories.yml", kStories}});
+  return load({{"domain.yml", kStoryDomain}, {"data/nlu.yml", kStoryNlu}, {"data/stories.yml", kStoryFile}});
 }
 
 TEST(LoaderStories, every_kind_of_step) {
@@ -214,8 +214,8 @@ TEST(LoaderRules, conditions_and_options) {
 
 TEST(LoaderTestStories, user_text_with_annotations_intent_and_other_steps) {
   parley::testing::TempProject project({
-      {"domain.yml", kDomain},
-      {"data/nlu.yml", kNlu},
+      {"domain.yml", kStoryDomain},
+      {"data/nlu.yml", kStoryNlu},
       {"data/stories.yml", "stories: []\n"},
       {"tests/test_trip.yml", R"(stories:
 - story: book a trip
@@ -268,7 +268,7 @@ TEST(LoaderTestStories, user_text_with_annotations_intent_and_other_steps) {
 
 TEST(LoaderTestStories, a_story_naming_what_the_domain_lacks_is_set_aside_with_its_errors) {
   parley::testing::TempProject project({
-      {"domain.yml", kDomain},
+      {"domain.yml", kStoryDomain},
       {"tests/test_bad.yml",
        "stories:\n- story: typo\n  steps:\n  - user: hello\n    intent: greeet\n  - action: utter_gret\n"
        "  - user: to [Rome](town)\n    intent: inform\n"
@@ -292,7 +292,7 @@ TEST(LoaderTestStories, a_story_naming_what_the_domain_lacks_is_set_aside_with_i
 
 TEST(LoaderTestStories, a_malformed_story_does_not_stop_the_others) {
   parley::testing::TempProject project({
-      {"domain.yml", kDomain},
+      {"domain.yml", kStoryDomain},
       {"tests/test_mixed.yml",
        "stories:\n- story: first\n  steps:\n  - user: hello\n    intent: greet\n  - action: utter_greet\n"
        "- story: broken\n  steps:\n  - user: hello\n    intent: greet\n  - actoin: utter_greet\n"

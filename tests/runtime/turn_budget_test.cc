@@ -17,7 +17,7 @@ using parley::testing::EngineHarness;
 using parley::testing::texts;
 using namespace std::chrono_literals;
 
-std::string runaway_text() { return std::string(34, 'a') + "!"; }
+std::string budget_runaway_text() { return std::string(34, 'a') + "!"; }
 
 // The clock bot with a regex feature that backtracks exponentially, run at every parse.
 void add_runaway_regex(const EngineHarness& h) {
@@ -39,7 +39,7 @@ TEST(TurnBudget, a_regex_at_its_match_limit_stops_the_turn_and_leaves_an_error_e
   EngineHarness h;
   add_runaway_regex(h);
   h.start();
-  auto r = h.send("bad", runaway_text(), "m1");
+  auto r = h.send("bad", budget_runaway_text(), "m1");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kBudgetExceeded) << r.status().to_string();
 
@@ -49,7 +49,7 @@ TEST(TurnBudget, a_regex_at_its_match_limit_stops_the_turn_and_leaves_an_error_e
   EXPECT_EQ(events[0].at("event"), "parley_error");
   EXPECT_EQ(events[0].at("code"), "turn_budget_exceeded");
   EXPECT_NE(events[0].at("message").as_string().find("match limit"), std::string::npos);
-  auto again = h.send("bad", runaway_text(), "m1");
+  auto again = h.send("bad", budget_runaway_text(), "m1");
   EXPECT_EQ(again.status().code(), Code::kBudgetExceeded);
   EXPECT_EQ(error_events(h, "bad").size(), 2u);
   EXPECT_EQ(h.engine().stats().turn_count("clock", TurnOutcome::kOverBudget), 2u);
@@ -77,7 +77,7 @@ TEST(TurnBudget, a_turn_computing_past_its_budget_is_answered_while_it_computes)
   add_runaway_regex(h);
   h.start();
 
-  auto stuck = h.send_async("stuck", runaway_text());
+  auto stuck = h.send_async("stuck", budget_runaway_text());
   auto r = stuck.wait_for(30s) == std::future_status::ready ? stuck.get() : Status::timeout("no answer");
   EXPECT_EQ(r.status().code(), Code::kBudgetExceeded) << r.status().to_string();
   // The conversation's next message waits for the stopped stretch, then runs as usual.
