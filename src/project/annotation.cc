@@ -161,11 +161,17 @@ bool read_json_form(const Bracket& b, std::vector<EntityAnnotation>& found, size
 }  // namespace
 
 bool parse_annotated_text(std::string_view line, std::string& text, std::vector<EntityAnnotation>& entities,
-                          std::string& error) {
+                          std::string& error, std::vector<std::string>* plain) {
   text.clear();
   entities.clear();
   error.clear();
   size_t i = 0;
+  // As Rasa does, a '[' that starts no annotation (no ']' after it, `[]`, a '[' inside, or
+  // `[text]` with no `(entity)`, `{..}` or `[..]` after it) is kept as plain text.
+  auto keep_bracket = [&](std::string_view shown) {
+    if (plain) plain->emplace_back(shown);
+    text += line[i++];
+  };
   while (i < line.size()) {
     if (line[i] != '[') {
       text += line[i++];
@@ -174,17 +180,13 @@ bool parse_annotated_text(std::string_view line, std::string& text, std::vector<
     const std::string col = std::to_string(i + 1);
     size_t close = line.find(']', i + 1);
     if (close == std::string_view::npos) {
-      error = "unclosed '[' at column " + col + " in " + quoted(line);
-      return false;
+      keep_bracket(line.substr(i));
+      continue;
     }
     std::string_view inner = line.substr(i + 1, close - i - 1);
-    if (inner.find('[') != std::string_view::npos) {
-      error = "'[' inside the annotation at column " + col + " in " + quoted(line) + " (annotations cannot be nested)";
-      return false;
-    }
-    if (inner.empty()) {
-      error = "empty annotation '[]' at column " + col + " in " + quoted(line);
-      return false;
+    if (inner.empty() || inner.find('[') != std::string_view::npos) {
+      keep_bracket(line.substr(i, close + 1 - i));
+      continue;
     }
     const Bracket b{line, inner, close + 1, col, "'[" + std::string(inner) + "]'"};
     char kind = b.after < line.size() ? line[b.after] : '\0';
@@ -195,9 +197,8 @@ bool parse_annotated_text(std::string_view line, std::string& text, std::vector<
     } else if (kind == '{' || kind == '[') {
       if (!read_json_form(b, found, next, error)) return false;
     } else {
-      error = b.shown + " at column " + col + " has no entity; write " + b.shown.substr(0, b.shown.size() - 1) +
-              "(entity_name)' in " + quoted(line);
-      return false;
+      keep_bracket(line.substr(i, close + 1 - i));
+      continue;
     }
     size_t start = text.size();
     text += inner;

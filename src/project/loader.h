@@ -55,8 +55,9 @@ NluData load_nlu_file(const std::string& file, std::vector<Diagnostic>& diagnost
 
 // Parses one NLU example line with inline annotations: `[text](entity)`,
 // `[text](entity:value)`, `[text]{"entity": "e", "value": "v", "role": .., "group": ..}`.
-// On a malformed annotation returns false and sets `error`.
-bool parse_annotated_text(std::string_view line, std::string& text,
-                          std::vector<EntityAnnotation>& entities, std::string& error);
+// On a malformed annotation returns false and sets `error`. A '[' that starts no annotation (a
+// bare `[text]`, `[]`, no ']') stays plain text, as in Rasa; each such piece is appended to `plain`.
+bool parse_annotated_text(std::string_view line, std::string& text, std::vector<EntityAnnotation>& entities,
+                          std::string& error, std::vector<std::string>* plain = nullptr);
 
 }  // namespace parley::project

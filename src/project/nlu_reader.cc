@@ -99,10 +99,15 @@ void read_intent_examples(const yaml::Doc& doc, const std::string& intent, const
     ex.intent = intent;
     ex.loc = r.loc;
     std::string error;
-    if (!parse_annotated_text(r.text, ex.text, ex.entities, error)) {
+    std::vector<std::string> plain;
+    if (!parse_annotated_text(r.text, ex.text, ex.entities, error, &plain)) {
       diags.error(r.loc, "malformed annotation in an example of intent '" + intent + "': " + error);
       continue;
     }
+    if (!plain.empty())
+      diags.warning(r.loc, "'" + plain.front() + "' in an example of intent '" + intent +
+                               "' annotates no entity and is kept as plain text, as Rasa does (an entity is "
+                               "written '[text](entity_name)')");
     if (trim(ex.text).empty()) continue;
     for (const auto& a : ex.entities)
       if (a.value != a.text) add_synonym(nlu, a.value, a.text, r.loc);

@@ -1,6 +1,8 @@
 // The `slots:` section of a domain: types, values, initial values and Rasa 3 slot mappings with
 // their conditions.
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "project/readers.h"
 
@@ -15,6 +17,13 @@ std::optional<SlotType> slot_type(const std::string& s) {
   if (s == "float") return SlotType::kFloat;
   if (s == "list") return SlotType::kList;
   if (s == "any") return SlotType::kAny;
+  // Rasa resolves a type written as the class path of a built-in slot class as that type.
+  static const std::pair<const char*, SlotType> kClasses[] = {
+      {"TextSlot", SlotType::kText},   {"BooleanSlot", SlotType::kBool}, {"CategoricalSlot", SlotType::kCategorical},
+      {"FloatSlot", SlotType::kFloat}, {"ListSlot", SlotType::kList},    {"AnySlot", SlotType::kAny},
+  };
+  for (const auto& [name, type] : kClasses)
+    if (s == std::string("rasa.shared.core.slots.") + name || s == std::string("rasa.core.slots.") + name) return type;
   return std::nullopt;
 }
 
@@ -191,6 +200,13 @@ bool read_slot(const yaml::Doc& doc, const YAML::Node& body, Slot& slot, Diags& 
   }
   auto type_name = yaml::text(*type);
   auto t = type_name ? slot_type(*type_name) : std::nullopt;
+  if (!t && type_name && type_name->find('.') != std::string::npos) {
+    // A custom slot class (Python code of the project): Parley cannot run it. Its values still
+    // count, as a text slot's do: featurised as set or not set.
+    diags.warning(yaml::loc(doc, *type), what + " has the custom slot class '" + yaml::excerpt(*type_name) +
+                                             "', whose Python code Parley cannot run; it is read as a text slot");
+    t = SlotType::kText;
+  }
   if (!t) {
     std::string hint = type_name && *type_name == "unfeaturized" ? " (Rasa 3 calls it 'any')" : "";
     diags.error(yaml::loc(doc, *type), what + " has unknown type " + yaml::describe(*type) +
@@ -204,6 +220,10 @@ bool read_slot(const yaml::Doc& doc, const YAML::Node& body, Slot& slot, Diags& 
     SourceLoc at = yaml::loc(doc, e.key_node);
     if (e.key == "type") continue;
     if (e.key == "influence_conversation") {
+      if (yaml::is_null(e.value)) {  // Rasa reads an empty value as false
+        slot.influence_conversation = false;
+        continue;
+      }
       auto b = yaml::boolean(e.value);
       if (!b) {
         diags.error(at, "influence_conversation of " + what + " must be true or false, not " +
