@@ -6,8 +6,10 @@
 #include <deque>
 #include <functional>
 #include <set>
+#include <utility>
 
 #include "dialogue/learned_policy.h"
+#include "dialogue/slot_mapping.h"
 #include "dialogue/tracker.h"
 #include "dialogue/training_data.h"
 
@@ -60,6 +62,12 @@ struct RuleBuilder {
     user.clear();
     user.push_back(feature("intent:" + u.intent));
     for (const auto& e : u.entities) user.push_back(feature("entity:" + e.entity));
+    // The slots the message's entities imply, as Rasa's rule trackers have them (only those that
+    // reach the state: slots that influence the conversation).
+    for (auto& c : implied_slots(fz.domain(), u.entities)) {
+      const project::Slot* slot = fz.domain().find_slot(c.slot);
+      if (slot && slot->influence_conversation) set_slot(project::SlotValue{c.slot, false, std::move(c.value)});
+    }
   }
   RuleState state() const {
     RuleState s;
@@ -114,6 +122,10 @@ void compile_rule(const project::Story& rule, const Path& steps, const Featurize
     out.push_back(std::move(p));
   };
   bool last_was_action = false;
+  // As in Rasa, a rule that starts with an action (the form-submit rule's `- action: <form>`)
+  // only requires it as the previous action: the states before it are not part of the rule, so
+  // the rule never predicts it. A conversation_start rule has no states before it to drop.
+  bool at_start = !rule.conversation_start;
   for (size_t i = 0; i < steps.size(); ++i) {
     const project::Step& s = *steps[i];
     switch (s.kind) {
@@ -125,9 +137,10 @@ void compile_rule(const project::Story& rule, const Path& steps, const Featurize
         b.set_user(s.user);
         b.prev = "action_listen";
         last_was_action = false;
+        at_start = false;
         break;
       case project::Step::Kind::kAction:
-        emit(s.name, s.loc);
+        if (!std::exchange(at_start, false)) emit(s.name, s.loc);
         b.prev = s.name;
         last_was_action = true;
         break;
@@ -272,6 +285,27 @@ std::optional<Prediction> PolicySet::predict_memo(const std::vector<State>& stat
   auto it = memo_.find(memo_key(states, states.size()));
   if (it == memo_.end() || it->second.ambiguous || it->second.action == exclude) return std::nullopt;
   return Prediction{it->second.action, "memoization", 1.0, it->second.story};
+}
+
+std::optional<Prediction> PolicySet::predict_memo_forgetting(const Tracker& tracker,
+                                                            std::string_view exclude) const {
+  if (memo_.empty()) return std::nullopt;
+  const auto& events = tracker.events();
+  std::vector<size_t> cuts;  // the last max_history actions (after the first, which nothing precedes)
+  for (size_t i = events.size(); i-- > 0 && cuts.size() < static_cast<size_t>(max_history_);)
+    if (events[i].type == EventType::kAction) cuts.push_back(i);
+  std::reverse(cuts.begin(), cuts.end());
+  std::vector<State> previous;
+  for (size_t cut : cuts) {
+    std::vector<State> states = tracker_states_from(tracker, cut, featurizer_, /*for_memo=*/true);
+    if (states.empty() || states == previous) continue;
+    if (auto p = predict_memo(states, exclude)) {
+      p->policy = "augmented_memoization";
+      return p;
+    }
+    previous = std::move(states);
+  }
+  return std::nullopt;
 }
 
 std::optional<Prediction> PolicySet::predict_learned(const std::vector<State>& states,

@@ -59,6 +59,11 @@ class PolicySet {
   std::optional<Prediction> predict_memo(const std::vector<State>& states,
                                                std::string_view exclude) const;
 
+  // AugmentedMemoizationPolicy's second look, when predict_memo found nothing: the session as if it
+  // had begun at each of its last max_history actions in turn, oldest first (Rasa drops the
+  // events before the cut, slots included), until one of these shorter histories is memorised.
+  std::optional<Prediction> predict_memo_forgetting(const Tracker& tracker, std::string_view exclude) const;
+
   // Prediction from the learned policy (memo states, as predict_memo); none when it is disabled.
   std::optional<Prediction> predict_learned(const std::vector<State>& states,
                                                   std::string_view exclude) const;

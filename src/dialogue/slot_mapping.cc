@@ -29,14 +29,27 @@ bool intent_wanted(const project::SlotMapping& m, std::string_view intent) {
   return true;
 }
 
-bool entity_used(const project::Domain& domain, std::string_view intent, std::string_view entity) {
-  const project::Intent* i = domain.find_intent(intent);
-  if (!i) return true;
-  if (contains(i->ignore_entities, entity)) return false;
-  return i->use_all_entities || contains(i->use_entities, entity);
-}
-
 }  // namespace
+
+std::vector<SlotCandidate> implied_slots(const project::Domain& domain,
+                                         const std::vector<project::EntityAnnotation>& entities) {
+  std::vector<SlotCandidate> out;
+  if (entities.empty()) return out;
+  for (const auto& slot : domain.slots) {
+    json::array values;
+    for (const auto& m : slot.mappings) {
+      if (m.type != project::MappingType::kFromEntity) continue;
+      if (!m.conditions.empty() && m.conditions.front().active_loop && !m.conditions.front().active_loop->empty())
+        continue;
+      for (const auto& e : entities)
+        if (e.entity == m.entity && e.role == m.role && e.group == m.group) values.push_back(json::string(e.value));
+    }
+    if (values.empty()) continue;
+    json::value v = slot.type == project::SlotType::kList ? json::value(std::move(values)) : values.back();
+    out.push_back({slot.name, coerce_slot_value(slot, v)});
+  }
+  return out;
+}
 
 json::value coerce_slot_value(const project::Slot& slot, const json::value& value) {
   if (value.is_null()) return value;
@@ -84,7 +97,8 @@ std::vector<SlotCandidate> extract_slots(const project::Domain& domain, const Tr
       bool found = false;
       switch (m.type) {
         case project::MappingType::kFromEntity: {
-          if (!entities || !entity_used(domain, intent, m.entity)) break;
+          // As in Rasa 3, use_entities/ignore_entities shape featurisation only, not slot mappings.
+          if (!entities) break;
           json::array values;
           for (const auto& ev : *entities) {
             if (!ev.is_object()) continue;

@@ -24,6 +24,13 @@ struct SlotCandidate {
 std::vector<SlotCandidate> extract_slots(const project::Domain& domain, const Tracker& tracker,
                                          std::string_view activating_form = {});
 
+// The slot values a story's user step implies (Rasa's Domain.slots_for_entities, which Rasa applies
+// right after each user message in training and in `rasa test`): each slot with a from_entity
+// mapping that no active loop conditions takes the step's values of that entity (same role and
+// group): the last one, or all for a list slot. Domain order; intent conditions do not apply.
+std::vector<SlotCandidate> implied_slots(const project::Domain& domain,
+                                         const std::vector<project::EntityAnnotation>& entities);
+
 // Coerces a value to the slot's type where Rasa would (e.g. "true" for a bool slot, a number
 // text for a float slot); other values are returned unchanged.
 json::value coerce_slot_value(const project::Slot& slot, const json::value& value);

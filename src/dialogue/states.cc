@@ -152,6 +152,18 @@ std::vector<State> tracker_states(const Tracker& tracker, const Featurizer& feat
   return states;
 }
 
+std::vector<State> tracker_states_from(const Tracker& tracker, size_t first, const Featurizer& featurizer,
+                                       bool for_memo) {
+  std::vector<State> states;
+  const auto& domain = tracker.domain();
+  Tracker::Derived d = Tracker::initial_state(domain);
+  d.session_started = true;
+  const auto& events = tracker.events();
+  for (size_t i = first; i < events.size(); ++i) add_event(states, d, events[i], featurizer, for_memo, domain);
+  states.push_back(featurizer.featurize(d, for_memo));
+  return states;
+}
+
 const std::vector<State>& StatesCache::get(const Tracker& tracker, const Featurizer& featurizer,
                                            bool for_memo) {
   Variant& v = variants_[for_memo ? 1 : 0];

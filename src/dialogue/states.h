@@ -21,6 +21,7 @@ struct State {
   std::vector<Feature> features;  // sorted, unique
   bool has(Feature f) const;
   uint64_t hash() const;
+  bool operator==(const State&) const = default;
 };
 
 // Turns derived tracker states into States, for one bot's domain.
@@ -44,6 +45,11 @@ class Featurizer {
 // The states of the tracker's session: one before each action executed since the first user
 // message (session start and the initial listen are left out), then the current state.
 std::vector<State> tracker_states(const Tracker& tracker, const Featurizer& featurizer, bool for_memo);
+
+// The states the session would have had had it begun at its event `first` (an action): slots at
+// their initial values, no earlier message. Rasa's AugmentedMemoizationPolicy looks these up.
+std::vector<State> tracker_states_from(const Tracker& tracker, size_t first, const Featurizer& featurizer,
+                                       bool for_memo);
 
 // tracker_states() kept up to date across the predictions of one turn: the events applied since
 // the previous call extend the states instead of replaying the whole session; when events were

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "dialogue/policy.h"
+#include "dialogue/slot_mapping.h"
 #include "dialogue/states.h"
 #include "dialogue/training_data.h"
 #include "dialogue/turn.h"
@@ -43,6 +44,8 @@ std::string explain(const Prediction& p, const PolicySet& policies, const Tracke
   const auto& config = policies.config();
   if (p.policy == "rule") return "rule '" + p.source + "' matched";
   if (p.policy == "memoization") return "story '" + p.source + "' was memorised with this history";
+  if (p.policy == "augmented_memoization")
+    return "story '" + p.source + "' was memorised with the end of this history (its oldest turns forgotten)";
   if (p.policy == "loop") return "form '" + t.active_loop() + "' is active";
   if (p.policy == "followup") return "the previous action set a followup action";
   if (p.policy == "fallback" && p.action != "action_listen") {
@@ -129,16 +132,18 @@ struct Evaluation {
     if (!listened) action(i, s, "action_listen");
     const project::UserStep& u = s.kind == project::Step::Kind::kUser ? s.user : s.alternatives.front();
     json::value parse = parse_data_for(u);
+    const std::vector<project::EntityAnnotation>* entities = &u.entities;
+    project::UserStep read;
     if (u.text) {
       nlu::ParseResult parsed = bot.nlu->parse(*u.text);
       r.transcript.push_back("user: " + *u.text + " [" + parsed.intent.name + " " + fmt_conf(parsed.intent.confidence) +
                              "]");
       if (u.intent.empty()) {
         // An end-to-end step without an intent: the NLU's reading stands for it.
-        project::UserStep read;
         read.intent = parsed.intent.name;
         for (const auto& e : parsed.entities) read.entities.push_back({e.entity, e.value, {}, 0, 0, e.role, e.group});
         parse = parse_data_for(read);
+        entities = &read.entities;
       } else {
         compare_nlu(i, s, u, parsed);
       }
@@ -146,6 +151,8 @@ struct Evaluation {
       r.transcript.push_back("user: /" + u.intent);
     }
     apply(Event::user(u.text.value_or(""), std::move(parse), "", 0));
+    // As Rasa's test trackers: the slots the message's entities imply are set right after it.
+    for (auto& c : implied_slots(bot.domain(), *entities)) apply(Event::slot(c.slot, std::move(c.value), 0));
     since_user = 0;
   }
 
@@ -531,11 +538,12 @@ std::string failed_story_yaml(const project::Story& story, const StoryResult& re
         const project::UserStep& u = s.kind == project::Step::Kind::kUser ? s.user : s.alternatives.front();
         const StepCheck* ci = wrong(n, StepCheck::Kind::kIntent, false);
         const StepCheck* ce = wrong(n, StepCheck::Kind::kEntities, false);
+        const std::string& intent = u.full_retrieval_intent.empty() ? u.intent : u.full_retrieval_intent;
         if (u.text) {
           out += "  - user: " + quoted(annotated(u)) + (ce ? "  # predicted entities: " + ce->predicted : "") + "\n";
-          if (!u.intent.empty()) out += "    intent: " + u.intent + (ci ? "  # predicted: " + ci->predicted : "") + "\n";
+          if (!intent.empty()) out += "    intent: " + intent + (ci ? "  # predicted: " + ci->predicted : "") + "\n";
         } else {
-          out += "  - intent: " + u.intent + "\n";
+          out += "  - intent: " + intent + "\n";
           if (!u.entities.empty()) {
             out += "    entities:\n";
             for (const auto& e : u.entities) out += "    - " + e.entity + ": " + quoted(e.value) + "\n";

@@ -2,8 +2,10 @@
 // policy.
 #include "dialogue/training_data.h"
 
+#include <algorithm>
 #include <map>
 
+#include "dialogue/slot_mapping.h"
 #include "dialogue/tracker.h"
 
 namespace parley::dialogue {
@@ -148,6 +150,7 @@ void replay_step(const project::Step& s, Tracker& t, const std::function<void(co
         t.apply(Event::action("action_listen", 0));
       }
       t.apply(Event::user(s.user.text.value_or(""), parse_data_for(s.user), "", 0));
+      for (auto& c : implied_slots(domain, s.user.entities)) t.apply(Event::slot(c.slot, std::move(c.value), 0));
       break;
     case project::Step::Kind::kAction:
       before_action(s.name);
@@ -182,6 +185,17 @@ void replay_rules(const std::vector<project::Story>& rules, const Featurizer& fe
     for (const auto& c : rule.condition) before.push_back(&c);
     for (const auto& s : rule.steps)
       if (s.kind != project::Step::Kind::kAnyHistory) steps.push_back(&s);
+    // A leading action is the rule's precondition (see compile_rule): applied, not learned.
+    if (!rule.conversation_start) {
+      auto first = std::find_if(steps.begin(), steps.end(), [](const project::Step* s) {
+        return s->kind == project::Step::Kind::kAction || s->kind == project::Step::Kind::kUser ||
+               s->kind == project::Step::Kind::kOr;
+      });
+      if (first != steps.end() && (*first)->kind == project::Step::Kind::kAction) {
+        before.insert(before.end(), steps.begin(), first + 1);
+        steps.erase(steps.begin(), first + 1);
+      }
+    }
     bool ends_open = !rule.steps.empty() && rule.steps.back().kind == project::Step::Kind::kAnyHistory;
     std::vector<StepPath> paths;
     StepPath cur;

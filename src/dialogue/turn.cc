@@ -17,6 +17,7 @@
 #include "dialogue/responses.h"
 #include "dialogue/slot_mapping.h"
 #include "dialogue/states.h"
+#include "nlu/nlu.h"
 
 namespace parley::dialogue {
 
@@ -29,7 +30,38 @@ constexpr int kMaxPredictions = 10;
 // the store would differ from the same tracker served from the cache.
 double stored_confidence(double c) { return std::round(c * 1e12) / 1e12; }
 
-json::value parse_data_json(const nlu::ParseResult& p, const TurnInput& in) {
+// Rasa's parse_data["response_selector"]: per selector the best full retrieval intent with the
+// texts of its response (as Rasa gives them to clients), and the ranking.
+json::object response_selector_json(const nlu::ParseResult& p, const project::Domain& domain) {
+  json::array all;
+  for (const auto& r : p.retrieval_intents) all.push_back(json::string(r));
+  json::object out{{"all_retrieval_intents", std::move(all)}};
+  for (const auto& s : p.selectors) {
+    json::object response{{"responses", json::array()}, {"confidence", 0.0}, {"intent_response_key", nullptr},
+                          {"utter_action", nullptr}};
+    if (!s.ranking.empty()) {
+      const std::string utter = "utter_" + s.ranking.front().name;
+      json::array texts;
+      if (auto it = domain.responses.find(utter); it != domain.responses.end())
+        for (const auto& v : it->second) {
+          json::object t{{"text", v.text}};
+          if (!v.image.empty()) t["image"] = v.image;
+          texts.push_back(std::move(t));
+        }
+      response = {{"responses", std::move(texts)},
+                  {"confidence", stored_confidence(s.ranking.front().confidence)},
+                  {"intent_response_key", s.ranking.front().name},
+                  {"utter_action", utter}};
+    }
+    json::array ranking;
+    for (const auto& r : s.ranking)
+      ranking.push_back(json::object{{"confidence", stored_confidence(r.confidence)}, {"intent_response_key", r.name}});
+    out[s.key] = json::object{{"response", std::move(response)}, {"ranking", std::move(ranking)}};
+  }
+  return out;
+}
+
+json::value parse_data_json(const nlu::ParseResult& p, const TurnInput& in, const project::Domain& domain) {
   json::array entities;
   for (const auto& e : p.entities) {
     json::object o{{"entity", e.entity}, {"value", e.value},       {"start", e.start},
@@ -44,6 +76,7 @@ json::value parse_data_json(const nlu::ParseResult& p, const TurnInput& in) {
                  {"intent", json::object{{"name", p.intent.name}, {"confidence", stored_confidence(p.intent.confidence)}}},
                  {"entities", std::move(entities)},
                  {"intent_ranking", std::move(ranking)}};
+  if (!p.selectors.empty()) o["response_selector"] = response_selector_json(p, domain);
   if (!in.message_id.empty()) o["message_id"] = in.message_id;
   o["metadata"] = in.metadata.is_object() ? in.metadata : json::value(json::object());
   return o;
@@ -66,12 +99,15 @@ void start_turn(TurnState& st) {
     if (expired && domain.session_config.carry_over_slots) carried = tracker.slots();
     st.add(Event::action("action_session_start", now));
     st.add(Event::simple(EventType::kSessionStarted, now));
+    if (input.metadata.is_object() && !input.metadata.as_object().empty() &&
+        domain.find_slot("session_started_metadata"))
+      carried["session_started_metadata"] = input.metadata;
     for (const auto& [name, value] : carried)
       if (name != "requested_slot" && value != tracker.slot(name)) st.add(Event::slot(name, value, now));
     st.add(Event::action("action_listen", now));
   }
   nlu::ParseResult parsed = st.bot->nlu->parse(input.text);
-  Event user = Event::user(input.text, parse_data_json(parsed, input), input.message_id, now);
+  Event user = Event::user(input.text, parse_data_json(parsed, input, domain), input.message_id, now);
   user.input_channel = input.input_channel;
   st.add(std::move(user));
   // action_extract_slots: not logged as an action, only its slot events.
@@ -173,11 +209,17 @@ Prediction predict_next_action(const PolicySet& policies, const Tracker& tracker
     chosen = policies.predict_rule(states.get(tracker, policies.featurizer(), false), exclude);
   if (!chosen && config.memoization_enabled)
     chosen = policies.predict_memo(states.get(tracker, policies.featurizer(), true), exclude);
+  if (!chosen && config.memoization_enabled && config.memoization_augmented)
+    chosen = policies.predict_memo_forgetting(tracker, exclude);
 
   // After an interruption was handled, the loop resumes (asks for its slot again) instead of
-  // listening, unless a rule or story said what to do next.
+  // listening, unless a story says to listen: as Rasa's RulePolicy, which learns from stories where
+  // the bot listens after an interruption not to predict the loop there. A rule's listen is only
+  // the end of its snippet.
   bool interrupted = !loop.empty() && tracker.loop_rejected() && latest != "action_listen" && latest != loop;
-  if (interrupted && (!chosen || chosen->action == "action_listen") && domain.find_form(loop))
+  bool story_listens = chosen && chosen->action == "action_listen" &&
+                       (chosen->policy == "memoization" || chosen->policy == "augmented_memoization");
+  if (interrupted && (!chosen || chosen->action == "action_listen") && !story_listens && domain.find_form(loop))
     return {loop, "loop", 1.0};
   if (chosen) return *chosen;
   // The learned policy comes last; as in Rasa, below core_fallback_threshold it gives way to the
@@ -247,6 +289,38 @@ void apply_action_response(TurnState& st, const json::value& body) {
   }
 }
 
+// Rasa's ActionRetrieveResponse: utter_faq utters the response of the full retrieval intent that
+// the latest message's response selector chose (faq/ask_name -> utter_faq/ask_name): the selector
+// trained for faq, else the default one, whose best prediction under faq is taken (Rasa takes its
+// best overall, which can belong to another retrieval intent).
+void run_retrieval_action(TurnState& st, const std::string& name, const Prediction& p) {
+  uint64_t seed = st.response_seed();
+  st.add(Event::action(name, 0, p.policy, p.confidence));
+  const std::string base = name.substr(std::string_view("utter_").size());
+  const Event* msg = st.tracker.latest_message();
+  const json::object* selectors = nullptr;
+  if (msg && msg->value.is_object())
+    if (auto rs = json_get(msg->value.as_object(), "response_selector"); rs && rs->is_object()) selectors = &rs->as_object();
+  std::string chosen;
+  for (const char* key : {base.c_str(), "default"}) {
+    const json::value* sel = selectors ? json_get(*selectors, key) : nullptr;
+    const json::value* ranking = sel && sel->is_object() ? json_get(sel->as_object(), "ranking") : nullptr;
+    if (!ranking || !ranking->is_array()) continue;
+    for (const auto& r : ranking->as_array()) {
+      const json::value* irk = r.is_object() ? json_get(r.as_object(), "intent_response_key") : nullptr;
+      if (irk && irk->is_string() && nlu::base_intent(irk->get_string()) == base) {
+        chosen = std::string(irk->get_string());
+        break;
+      }
+    }
+    if (!chosen.empty()) break;
+  }
+  if (chosen.empty() || !st.utter_response("utter_" + chosen, seed))
+    st.add(Event::error("no_retrieval_response", "'" + name + "' found no response: the latest message has no " +
+                                                     "response selector prediction for retrieval intent '" + base + "'",
+                        0));
+}
+
 }  // namespace
 
 bool execute(TurnState& st, const Prediction& p) {
@@ -257,6 +331,10 @@ bool execute(TurnState& st, const Prediction& p) {
     return false;
   }
   if (const project::Form* form = domain.find_form(name)) return run_form(st, *form, p);
+  if (!domain.has_response(name) && domain.is_retrieval_action(name)) {
+    run_retrieval_action(st, name, p);
+    return false;
+  }
   // As Rasa does (action_for_name_from_domain): an utter_ name is always the response of that name,
   // even when it is also listed under actions: (many projects list their responses there).
   if (name.starts_with("utter_") || (domain.has_response(name) && !domain.has_action(name))) {

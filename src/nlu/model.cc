@@ -19,6 +19,38 @@ constexpr size_t kMaxRanking = 10;
 constexpr const char* kFallbackIntent = "nlu_fallback";
 constexpr const char* kDefaultIntents[] = {"restart", "session_start", "back", "nlu_fallback"};
 
+// A ResponseSelector: a classifier over the full retrieval intents (faq/ask_name) of one
+// retrieval intent, or of all ("default"), and the training examples that are their own answer.
+struct Selector {
+  std::string key;
+  std::unique_ptr<IntentClassifier> classifier;
+  std::unordered_map<std::string, std::string> exact;  // normalised example -> its full intent
+
+  SelectorPrediction predict(const std::string& norm, const std::string& input) const {
+    SelectorPrediction p{key, classifier->predict(input, static_cast<int>(kMaxRanking))};
+    if (auto hit = exact.find(norm); hit != exact.end()) {
+      std::erase_if(p.ranking, [&](const IntentScore& s) { return s.name == hit->second; });
+      p.ranking.insert(p.ranking.begin(), IntentScore{hit->second, 1.0});
+      if (p.ranking.size() > kMaxRanking) p.ranking.resize(kMaxRanking);
+    }
+    return p;
+  }
+};
+
+// Adds each normalised example to `exact` under its label, dropping texts listed under two.
+void add_exact(const std::vector<LabeledText>& examples, std::unordered_map<std::string, std::string>& exact) {
+  std::unordered_set<std::string> ambiguous;
+  for (const auto& ex : examples) {
+    if (ex.text.empty() || ex.intent.empty() || ambiguous.count(ex.text)) continue;
+    auto [it, inserted] = exact.emplace(ex.text, ex.intent);
+    if (!inserted && it->second != ex.intent) {
+      // Listed under two labels: the classifier decides.
+      exact.erase(it);
+      ambiguous.insert(ex.text);
+    }
+  }
+}
+
 class TrainedModel final : public Model {
  public:
   TrainedModel(std::unique_ptr<IntentClassifier> classifier, EntityExtractor extractor, TrainOptions options)
@@ -34,12 +66,17 @@ class TrainedModel final : public Model {
     if (!norm.empty()) {
       std::string features = patterns_.tokens(text);
       ranking = classifier_->predict(features.empty() ? norm : norm + " " + features, static_cast<int>(kMaxRanking));
+
+      std::string input = features.empty() ? norm : norm + " " + features;
       if (auto hit = exact_.find(norm); hit != exact_.end()) {
         // A training example is always its own intent; the others keep their scores.
         std::erase_if(ranking, [&](const IntentScore& s) { return s.name == hit->second; });
         ranking.insert(ranking.begin(), IntentScore{hit->second, 1.0});
         if (ranking.size() > kMaxRanking) ranking.resize(kMaxRanking);
       }
+      // As Rasa's ResponseSelector, whatever the intent: the retrieval action reads the one it needs.
+      for (const auto& s : selectors_) r.selectors.push_back(s.predict(norm, input));
+      if (!selectors_.empty()) r.retrieval_intents = retrieval_intents_;
     }
     const double threshold = options_.fallback_threshold;
     if (ranking.empty()) {
@@ -74,6 +111,8 @@ class TrainedModel final : public Model {
   std::vector<std::string> intents_;
   PatternFeatures patterns_;                            // empty unless regex_features
   std::optional<CrfEntityExtractor> crf_;               // the learned extractor, when on and trained
+  std::vector<Selector> selectors_;                     // empty without retrieval intents
+  std::vector<std::string> retrieval_intents_;
 
  private:
   // The learned entities first (given the best real intent: the CRF never saw nlu_fallback), then
@@ -115,6 +154,11 @@ class TrainedModel final : public Model {
 
 }  // namespace
 
+std::string_view base_intent(std::string_view name) {
+  size_t slash = name.find('/');
+  return slash == std::string_view::npos || slash == 0 ? name : name.substr(0, slash);
+}
+
 TrainOptions train_options(const project::Config& config) {
   TrainOptions o;
   o.seed = static_cast<int>(config.nlu_seed & 0x7fffffff);
@@ -129,6 +173,7 @@ TrainOptions train_options(const project::Config& config) {
 namespace {
 
 constexpr const char* kIntentPart = "nlu.intent";
+constexpr const char* kSelectorPart = "nlu.selector.";  // + the selector's key
 constexpr const char* kCrfPart = "nlu.crf";
 
 // The learned entity extractor from the cache when it is there and loads, else trained (and
@@ -152,18 +197,57 @@ Result<std::optional<CrfEntityExtractor>> crf_extractor(const project::NluData& 
 
 // The classifier from the cache when it is there and loads, else trained (and saved).
 Result<std::unique_ptr<IntentClassifier>> intent_classifier(const std::vector<LabeledText>& inputs,
-                                                            const ClassifierOptions& copts, LearnerCache* cache) {
-  if (const std::string* bytes = cache ? cache->find(kIntentPart) : nullptr)
+                                                            const ClassifierOptions& copts, LearnerCache* cache,
+                                                            const std::string& part = kIntentPart) {
+  if (const std::string* bytes = cache ? cache->find(part) : nullptr)
     if (auto loaded = IntentClassifier::from_bytes(*bytes); loaded.ok()) {
-      cache->took(kIntentPart, *bytes);
+      cache->took(part, *bytes);
       return loaded;
     }
   auto classifier = IntentClassifier::train(inputs, copts);
   if (!classifier.ok() || !cache) return classifier;
   auto bytes = (*classifier)->to_bytes();
   if (!bytes.ok()) return bytes.status();
-  cache->made(kIntentPart, std::move(bytes).value());
+  cache->made(part, std::move(bytes).value());
   return classifier;
+}
+
+// The response selectors `options` asks for (one over all retrieval intents when it asks for
+// none: a retrieval action needs one), trained on the examples of full retrieval intents.
+// `examples` and `inputs` are train()'s, labelled with the full intents.
+Result<std::vector<Selector>> train_selectors(const std::vector<LabeledText>& examples,
+                                              const std::vector<LabeledText>& inputs, const TrainOptions& options,
+                                              const ClassifierOptions& copts, LearnerCache* cache,
+                                              std::vector<std::string>& retrieval_intents) {
+  std::vector<Selector> out;
+  for (const auto& ex : examples) {
+    std::string_view base = base_intent(ex.intent);
+    if (base.size() != ex.intent.size() &&
+        std::find(retrieval_intents.begin(), retrieval_intents.end(), base) == retrieval_intents.end())
+      retrieval_intents.emplace_back(base);
+  }
+  if (retrieval_intents.empty()) return out;
+  std::vector<std::string> wanted = options.learner.response_selectors;
+  if (wanted.empty()) wanted.push_back("");
+  for (const auto& retrieval_intent : wanted) {
+    Selector s;
+    s.key = retrieval_intent.empty() ? "default" : retrieval_intent;
+    if (std::any_of(out.begin(), out.end(), [&](const Selector& o) { return o.key == s.key; })) continue;
+    std::vector<LabeledText> mine, mine_inputs;
+    for (size_t i = 0; i < examples.size(); ++i) {
+      std::string_view base = base_intent(examples[i].intent);
+      if (base.size() == examples[i].intent.size()) continue;
+      if (!retrieval_intent.empty() && base != retrieval_intent) continue;
+      mine.push_back(examples[i]);
+      mine_inputs.push_back(inputs[i]);
+    }
+    auto classifier = intent_classifier(mine_inputs, copts, cache, kSelectorPart + s.key);
+    if (!classifier.ok()) return classifier.status();
+    s.classifier = std::move(classifier).value();
+    add_exact(mine, s.exact);
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 }  // namespace
@@ -172,9 +256,13 @@ Result<std::shared_ptr<const Model>> train(const project::NluData& data, const p
                                            const TrainOptions& options, LearnerCache* cache) {
   try {
     PatternFeatures patterns = options.regex_features ? PatternFeatures::build(data) : PatternFeatures();
-    std::vector<LabeledText> examples;
-    examples.reserve(data.examples.size());
-    for (const auto& ex : data.examples) examples.push_back({ex.intent, normalize(ex.text)});
+    // The intent classifier learns retrieval intents by their base (faq), the response selectors
+    // their full names (faq/ask_name).
+    std::vector<LabeledText> full;
+    full.reserve(data.examples.size());
+    for (const auto& ex : data.examples) full.push_back({ex.intent, normalize(ex.text)});
+    std::vector<LabeledText> examples = full;
+    for (auto& ex : examples) ex.intent = std::string(base_intent(ex.intent));
     // The classifier sees the lookup and regex features after the words; the exact-example
     // table below keys on the words alone.
     std::vector<LabeledText> inputs = examples;
@@ -190,6 +278,11 @@ Result<std::shared_ptr<const Model>> train(const project::NluData& data, const p
     copts.dim = options.dim > 0 ? options.dim : copts.dim;
     auto classifier = intent_classifier(inputs, copts, cache);
     if (!classifier.ok()) return classifier.status();
+    std::vector<LabeledText> full_inputs = inputs;
+    for (size_t i = 0; i < full_inputs.size(); ++i) full_inputs[i].intent = full[i].intent;
+    std::vector<std::string> retrieval_intents;
+    auto selectors = train_selectors(full, full_inputs, options, copts, cache, retrieval_intents);
+    if (!selectors.ok()) return selectors.status();
     auto extractor = EntityExtractor::build(data, domain, /*annotated_texts=*/!options.entity_learner);
     if (!extractor.ok()) return extractor.status();
     std::optional<CrfEntityExtractor> crf;
@@ -202,16 +295,9 @@ Result<std::shared_ptr<const Model>> train(const project::NluData& data, const p
     auto model = std::make_shared<TrainedModel>(std::move(classifier).value(), std::move(extractor).value(), options);
     model->patterns_ = std::move(patterns);
     model->crf_ = std::move(crf);
-    std::unordered_set<std::string> ambiguous;
-    for (const auto& ex : examples) {
-      if (ex.text.empty() || ex.intent.empty() || ambiguous.count(ex.text)) continue;
-      auto [it, inserted] = model->exact_.emplace(ex.text, ex.intent);
-      if (!inserted && it->second != ex.intent) {
-        // Listed under two intents: the classifier decides.
-        model->exact_.erase(it);
-        ambiguous.insert(ex.text);
-      }
-    }
+    model->selectors_ = std::move(selectors).value();
+    model->retrieval_intents_ = std::move(retrieval_intents);
+    add_exact(examples, model->exact_);
     for (const auto& intent : domain.intents) model->payload_intents_.insert(intent.name);
     for (const char* name : kDefaultIntents) model->payload_intents_.insert(name);
     model->entities_.insert(domain.entities.begin(), domain.entities.end());

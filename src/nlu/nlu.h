@@ -29,13 +29,26 @@ struct IntentScore {
   double confidence = 0.0;
 };
 
+// One response selector's prediction (Rasa's ResponseSelector): which full retrieval intent
+// (faq/ask_name) of one retrieval intent, or of all of them, the message is.
+struct SelectorPrediction {
+  std::string key;                   // the retrieval intent it was trained for, or "default" (all)
+  std::vector<IntentScore> ranking;  // full retrieval intents, best first, at most 10
+};
+
 // What the model makes of one message, in the shape Rasa's parse_data has.
 struct ParseResult {
   std::string text;
   IntentScore intent;                 // "nlu_fallback" below the threshold
   std::vector<IntentScore> ranking;   // best first, at most 10
   std::vector<Entity> entities;
+  // Without retrieval intents in the data both are empty.
+  std::vector<std::string> retrieval_intents{};  // every retrieval intent (faq), in order of appearance
+  std::vector<SelectorPrediction> selectors{};
 };
+
+// The base of a full retrieval intent ("faq" of "faq/ask_name"); the name itself otherwise.
+std::string_view base_intent(std::string_view name);
 
 struct TrainOptions {
   int seed = 17;         // fastText seed; training uses one thread, so results are reproducible

@@ -117,6 +117,7 @@ void read_pipeline(const yaml::Doc& doc, const YAML::Node& node, Config& out, Di
   out.nlu_fallback_enabled = false;
   out.entity_learner_enabled = false;
   out.regex_features_enabled = false;
+  out.response_selectors.clear();
   for (const auto& item : node) {
     std::string name = component_name(doc, item, "pipeline", diags);
     if (name.empty()) continue;
@@ -130,6 +131,28 @@ void read_pipeline(const yaml::Doc& doc, const YAML::Node& node, Config& out, Di
       if (name == "RegexFeaturizer") out.regex_features_enabled = true;
       for (const auto& e : yaml::entries(item))
         if (e.key != "name") unused_setting(doc, e, name, diags);
+      continue;
+    }
+    if (name == "ResponseSelector") {
+      std::string retrieval_intent;
+      for (const auto& e : yaml::entries(item)) {
+        if (e.key == "name") continue;
+        if (e.key == "retrieval_intent") {
+          auto v = yaml::text(e.value);
+          if (!v) {
+            diags.error(yaml::loc(doc, e.value), "retrieval_intent of ResponseSelector must be an intent name, not " +
+                                                     yaml::describe(e.value));
+            continue;
+          }
+          retrieval_intent = *v;
+        } else if (e.key == "epochs" || e.key == "constrain_similarities" || e.key == "model_confidence" ||
+                   e.key == "use_text_as_label" || e.key == "random_seed") {
+          continue;  // settings of Rasa's neural network: Parley's selector is a fastText classifier
+        } else {
+          unused_setting(doc, e, name, diags);
+        }
+      }
+      out.response_selectors.push_back(std::move(retrieval_intent));
       continue;
     }
     if (name != "FallbackClassifier") {
@@ -231,8 +254,8 @@ void read_policies(const yaml::Doc& doc, const YAML::Node& node, Config& out, Di
     if (name == "MemoizationPolicy") {
       read_memoization(doc, item, name, out, diags);
     } else if (name == "AugmentedMemoizationPolicy") {
-      diags.warning(at, "AugmentedMemoizationPolicy is treated as MemoizationPolicy by Parley");
       read_memoization(doc, item, name, out, diags);
+      out.memoization_augmented = true;
     } else if (name == "RulePolicy") {
       read_rule_policy(doc, item, out, diags);
     } else if (name == "TEDPolicy") {

@@ -290,6 +290,16 @@ void merge_domain(Domain& into, Domain&& other, Diags& diags) {
 }
 
 void complete_domain(Domain& domain) {
+  // Rasa 3 adds this slot to every domain; action_session_start sets it from the metadata of the
+  // message that started the session.
+  if (!domain.find_slot("session_started_metadata")) {
+    Slot slot;
+    slot.name = "session_started_metadata";
+    slot.type = SlotType::kAny;
+    slot.influence_conversation = false;
+    slot.mappings.push_back(SlotMapping{});
+    domain.slots.push_back(std::move(slot));
+  }
   if (!domain.forms.empty() && !domain.find_slot("requested_slot")) {
     Slot slot;
     slot.name = "requested_slot";

@@ -108,7 +108,7 @@ void read_test_file(const yaml::Doc& doc, std::vector<Story>& out, std::vector<M
 }  // namespace
 
 void read_data(const yaml::Doc& doc, NluData& nlu, std::vector<Story>& stories, std::vector<Story>& rules,
-               Diags& diags) {
+               Diags& diags, Domain* domain) {
   if (yaml::is_null(doc.root)) return;
   if (!yaml::is_map(doc.root)) {
     diags.error(yaml::loc(doc, doc.root), "a data file must be a mapping with 'nlu', 'stories' or 'rules', not " +
@@ -123,9 +123,13 @@ void read_data(const yaml::Doc& doc, NluData& nlu, std::vector<Story>& stories, 
       read_stories(doc, e.value, false, false, stories, diags);
     } else if (e.key == "rules") {
       read_stories(doc, e.value, true, false, rules, diags);
+    } else if (e.key == "responses" && domain) {
+      read_responses(doc, e.value, *domain, diags);
+    } else if (e.key == "responses") {
+      continue;  // an NLU file read for evaluation: its responses are not needed
     } else {
       diags.warning(yaml::loc(doc, e.key_node), "section '" + yaml::excerpt(e.key) + "' of a data file is not used by Parley "
-                                                                      "(expected nlu, stories or rules)");
+                                                                      "(expected nlu, stories, rules or responses)");
     }
   }
 }
@@ -178,7 +182,7 @@ LoadResult load_project(const std::string& dir_text, const LoadOptions& options)
 
     for (const auto& f : files->data) {
       guarded(f.shown, diags, [&] {
-        if (auto doc = yaml::load_file(f.path, f.shown, diags)) read_data(*doc, p.nlu, p.stories, p.rules, diags);
+        if (auto doc = yaml::load_file(f.path, f.shown, diags)) read_data(*doc, p.nlu, p.stories, p.rules, diags, &p.domain);
       });
     }
     apply_synonyms(p.nlu);
@@ -200,6 +204,15 @@ LoadResult load_project(const std::string& dir_text, const LoadOptions& options)
     if (domain_ok) {
       validate_domain(p.domain, diags);
       validate_nlu(p.domain, p.nlu, diags);
+      if (p.config.response_selectors.empty())
+        for (const auto& ex : p.nlu.examples)
+          if (ex.intent.find('/') != std::string::npos) {
+            SourceLoc at = files->config ? SourceLoc{files->config->shown, 0} : ex.loc;
+            diags.warning(at, "the NLU data has retrieval intents (" + ex.intent +
+                                  ") but the pipeline has no ResponseSelector; Parley trains one over all of them, "
+                                  "as Rasa's default pipeline does");
+            break;
+          }
       validate_regexes(p.domain, p.nlu, diags);
       validate_stories(p.domain, p.stories, false, diags);
       validate_stories(p.domain, p.rules, false, diags);
@@ -232,6 +245,12 @@ TestStories load_test_stories(const std::string& dir_text, std::vector<Diagnosti
     if (!files) return result;
     Domain domain;
     if (load_domain(files->domain, domain, quiet)) {
+      // The responses of the data files too (retrieval intents' responses live there).
+      for (const auto& f : files->data)
+        guarded(f.shown, quiet, [&] {
+          if (auto doc = yaml::load_file(f.path, f.shown, quiet))
+            if (auto section = yaml::get(doc->root, "responses")) read_responses(*doc, *section, domain, quiet);
+        });
       normalise_slot_values(domain, stories);
       // Checked one story at a time, as they are read: one that names what the domain lacks is
       // set aside.
@@ -240,8 +259,9 @@ TestStories load_test_stories(const std::string& dir_text, std::vector<Diagnosti
         std::vector<Diagnostic> found;
         Diags story_diags(found);
         validate_stories(domain, {story}, true, story_diags);
+        for (const auto& d : found)
+          if (d.severity == Diagnostic::Severity::kWarning) diags.warning(d.loc, d.message);
         if (story_diags.error_count() == 0) {
-          for (auto& d : found) diags.warning(d.loc, std::move(d.message));
           valid.push_back(std::move(story));
           continue;
         }

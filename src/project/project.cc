@@ -23,6 +23,13 @@ bool Domain::has_action(std::string_view name) const {
   return std::find(actions.begin(), actions.end(), name) != actions.end();
 }
 
+bool Domain::is_retrieval_action(std::string_view name) const {
+  if (!name.starts_with("utter_")) return false;
+  const std::string prefix = std::string(name) + "/";
+  auto it = responses.lower_bound(prefix);
+  return it != responses.end() && it->first.starts_with(prefix);
+}
+
 bool Domain::has_entity(std::string_view name) const {
   return std::find(entities.begin(), entities.end(), name) != entities.end();
 }

@@ -124,6 +124,8 @@ struct Domain {
   const Form* find_form(std::string_view name) const;
   bool has_response(std::string_view name) const { return responses.count(std::string(name)) > 0; }
   bool has_action(std::string_view name) const;  // listed under actions:
+  // utter_faq when there are responses utter_faq/...: Rasa's action for retrieval intent faq.
+  bool is_retrieval_action(std::string_view name) const;
   bool has_entity(std::string_view name) const;
 };
 
@@ -174,7 +176,8 @@ struct NluData {
 
 // A user turn in a story: the intent (with entities), or in a test story also the text.
 struct UserStep {
-  std::string intent;
+  std::string intent;                      // for a retrieval intent (faq/ask_name), its base: faq
+  std::string full_retrieval_intent{};     // faq/ask_name; "" for an ordinary intent
   std::vector<EntityAnnotation> entities;  // name and value; offsets only for test-story texts
   std::optional<std::string> text;         // test stories: the message as typed (annotations removed)
 };
@@ -219,6 +222,9 @@ struct Config {
   bool enable_fallback_prediction = true;
   int memoization_max_history = 5;           // MemoizationPolicy max_history
   bool memoization_enabled = true;
+  // AugmentedMemoizationPolicy: without an exact match, forget the oldest turns one by one (and the
+  // slots they set) and look again.
+  bool memoization_augmented = false;
   bool rules_enabled = true;
   bool restrict_rules = true;
   bool check_for_contradictions = true;
@@ -233,6 +239,9 @@ struct Config {
   // Lookup tables and regexes as features of the intent classifier (RegexFeaturizer, or Rasa's
   // default pipeline).
   bool regex_features_enabled = true;
+  // Each ResponseSelector of the pipeline: its retrieval_intent, "" for one over all retrieval
+  // intents (parse data key "default"). Rasa's default pipeline has one of those.
+  std::vector<std::string> response_selectors{""};
   uint64_t nlu_seed = 17;                 // DIETClassifier / CRFEntityExtractor random_seed
 
   // The learned dialogue policy (TEDPolicy in config.yml, or Rasa's default policies): below rules

@@ -56,9 +56,10 @@ void read_responses(const yaml::Doc& doc, const YAML::Node& node, Domain& out, D
 
 // ---- data/ (data_reader.cc, nlu_reader.cc, story_reader.cc) ----
 
-// Reads one data file's `nlu`, `stories` and `rules`.
+// Reads one data file's `nlu`, `stories` and `rules`, and its `responses` (Rasa keeps the
+// responses of retrieval intents there) into `domain` when given.
 void read_data(const yaml::Doc& doc, NluData& nlu, std::vector<Story>& stories, std::vector<Story>& rules,
-               Diags& diags);
+               Diags& diags, Domain* domain = nullptr);
 void read_nlu(const yaml::Doc& doc, const YAML::Node& node, NluData& nlu, Diags& diags);
 // Normalises annotated entity values through the synonyms (as EntitySynonymMapper does when it
 // is trained on the same data).

@@ -85,6 +85,12 @@ void read_user(StoryContext& ctx, const YAML::Node& map, const SourceLoc& at, Us
       return;
     }
     u.intent = *name;
+    // As Rasa reads `intent: faq/ask_name`: the conversation sees the base intent (what the
+    // intent classifier predicts), the response selector the full one.
+    if (size_t slash = name->find('/'); slash != std::string::npos && slash > 0) {
+      u.full_retrieval_intent = *name;
+      u.intent = name->substr(0, slash);
+    }
   }
   if (auto user = yaml::get(map, "user")) {
     auto raw = yaml::text(*user);
@@ -304,7 +310,11 @@ void read_story(const yaml::Doc& doc, const YAML::Node& item, bool is_rule, bool
       diags.warning(key_at, ctx.what + ": unknown key '" + yaml::excerpt(e.key) + "'");
     }
   }
-  if (!has_steps) ctx.error(at, "has no 'steps'");
+  if (!has_steps || (story.steps.empty() && ctx.ok)) {
+    // As Rasa does: an empty story or rule is skipped with a warning.
+    diags.warning(at, ctx.what + (has_steps ? " has an empty list of steps" : " has no 'steps'") + "; it is skipped");
+    return;
+  }
   if (ctx.ok) out.push_back(std::move(story));
 }
 

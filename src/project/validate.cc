@@ -103,6 +103,13 @@ void validate_nlu(const Domain& domain, const NluData& nlu, Diags& diags) {
   std::set<std::string> with_examples, warned_intents, warned_entities;
   for (const auto& ex : nlu.examples) {
     with_examples.insert(ex.intent);
+    if (size_t slash = ex.intent.find('/'); slash != std::string::npos && slash > 0) {
+      // A retrieval intent: its base is the domain's intent, and its answer a response of its own.
+      with_examples.insert(ex.intent.substr(0, slash));
+      if (!domain.has_response("utter_" + ex.intent) && warned_intents.insert(ex.intent).second)
+        diags.warning(ex.loc, "retrieval intent '" + ex.intent + "' has no response 'utter_" + ex.intent +
+                                  "': utter_" + ex.intent.substr(0, slash) + " cannot answer it");
+    }
     if (!intent_known(domain, ex.intent) && warned_intents.insert(ex.intent).second)
       diags.warning(ex.loc, "intent '" + ex.intent + "' has NLU examples but is not in the domain");
     for (const auto& a : ex.entities)

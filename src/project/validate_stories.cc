@@ -10,7 +10,8 @@ namespace parley::project {
 namespace {
 
 bool action_known(const Domain& d, const std::string& name) {
-  return d.has_response(name) || d.find_form(name) || d.has_action(name) || is_default_action(name);
+  return d.has_response(name) || d.find_form(name) || d.has_action(name) || is_default_action(name) ||
+         d.is_retrieval_action(name);
 }
 
 std::string describe_story(const Story& s, bool test) {
@@ -18,10 +19,12 @@ std::string describe_story(const Story& s, bool test) {
 }
 
 void check_user(const Domain& d, const UserStep& u, const std::string& what, const SourceLoc& at, Diags& diags) {
+  // Warnings, as in Rasa (which trains on such steps): a typo here shows up in `parley validate`.
   if (!u.intent.empty() && !intent_known(d, u.intent))
-    diags.error(at, what + " uses intent '" + u.intent + "' which is not in the domain");
+    diags.warning(at, what + " uses intent '" + u.intent + "' which is not in the domain (NLU can never predict it)");
   for (const auto& e : u.entities)
-    if (!d.has_entity(e.entity)) diags.error(at, what + " uses entity '" + e.entity + "' which is not in the domain");
+    if (!d.has_entity(e.entity))
+      diags.warning(at, what + " uses entity '" + e.entity + "' which is not in the domain (NLU can never extract it)");
 }
 
 void check_slots(const Domain& d, const Step& step, const std::string& what, const char* where, Diags& diags) {

@@ -228,7 +228,11 @@ TEST(Dialogue, form_interruption_is_handled_by_a_rule_then_the_form_resumes) {
 }
 
 TEST(Dialogue, unhandled_interruption_falls_back_and_keeps_the_form) {
-  Convo c(test_bot());
+  // Rules and stories only: the learned policy would answer mood_great with the stories' utter_happy.
+  Convo c(build({{"domain.yml", kDomain},
+                 {"data/rules.yml", kRules},
+                 {"data/stories.yml", kStories},
+                 {"config.yml", "policies:\n- name: RulePolicy\n- name: MemoizationPolicy\n"}}));
   ASSERT_TRUE(c.bot);
   c.say("/order");
   EXPECT_EQ(c.say("/mood_great"), Lines{"Come again?"});
@@ -251,6 +255,51 @@ TEST(Dialogue, slot_mappings_from_entity_intent_text_with_conditions_and_not_int
   c.say("/inform{\"size\": \"small\"}");
   EXPECT_TRUE(c.tracker.slot("note").is_null());
   EXPECT_TRUE(c.tracker.slot("channel_used").is_null());  // from_trigger_intent only on activation
+}
+
+// Issue 12, item 4: in Rasa 3, use_entities shapes featurisation only; slot mappings read every
+// entity of the latest message.
+TEST(Dialogue, use_entities_does_not_stop_a_slot_mapping_from_reading_the_entity) {
+  std::string domain = kDomain;
+  const std::string intents = "intents: [greet, inform, affirm, deny, order, chitchat, goodbye, mood_great, bot_challenge]";
+  ASSERT_NE(domain.find(intents), std::string::npos);
+  domain.replace(domain.find(intents), intents.size(),
+                 "intents:\n- greet:\n    use_entities: []\n- goodbye:\n    ignore_entities: [city]\n"
+                 "- affirm\n- deny\n- order\n- chitchat\n- inform\n- mood_great\n- bot_challenge");
+  auto b = build({{"domain.yml", domain}, {"data/rules.yml", kRules}});
+  ASSERT_TRUE(b);
+  Convo c(b);
+  c.say("/greet{\"city\": \"Paris\"}");
+  EXPECT_EQ(c.tracker.slot("city"), json::value("Paris"));
+  c.say("/goodbye{\"city\": \"Rome\"}");
+  EXPECT_EQ(c.tracker.slot("city"), json::value("Rome"));
+}
+
+// AugmentedMemoizationPolicy forgets the oldest turns when the whole history matches no story: a
+// second mood_great is answered as the story's first one.
+TEST(Dialogue, augmented_memoization_forgets_old_turns_until_a_story_matches) {
+  auto bot_with = [](const std::string& memo) {
+    return build({{"domain.yml", kDomain},
+                  {"data/rules.yml", kRules},
+                  {"data/stories.yml", "stories:\n- story: great then a challenge\n  steps:\n  - intent: mood_great\n"
+                                       "  - action: utter_happy\n  - intent: bot_challenge\n  - action: utter_story\n"},
+                  {"config.yml", "policies:\n- name: RulePolicy\n- name: " + memo + "\n  max_history: 3\n"}});
+  };
+  for (const std::string memo : {"MemoizationPolicy", "AugmentedMemoizationPolicy"}) {
+    auto b = bot_with(memo);
+    ASSERT_TRUE(b);
+    Convo c(b);
+    EXPECT_EQ(c.say("/mood_great"), Lines{"Great!"});
+    std::vector<std::string> actions;
+    Lines again = c.say("/mood_great", &actions);
+    if (memo == "MemoizationPolicy") {
+      EXPECT_EQ(again, Lines{"Come again?"}) << memo;  // no story has mood_great twice
+    } else {
+      EXPECT_EQ(again, Lines{"Great!"}) << memo;
+      ASSERT_FALSE(actions.empty());
+      EXPECT_EQ(actions.front(), "utter_happy/augmented_memoization");
+    }
+  }
 }
 
 TEST(Dialogue, conditional_response_variation_is_chosen_by_slot) {

@@ -65,7 +65,9 @@ TEST(LoaderConfig, policies_left_out_are_disabled_and_no_fallback_classifier_mea
   EXPECT_FALSE(c.rules_enabled);
   EXPECT_TRUE(c.memoization_enabled);
   EXPECT_EQ(c.memoization_max_history, 2);
-  testing::expect_warning_at(r.diagnostics, "config.yml", 4, {"AugmentedMemoizationPolicy is treated as MemoizationPolicy"});
+  EXPECT_TRUE(c.memoization_augmented);
+  EXPECT_TRUE(testing::matching(r.diagnostics, Diagnostic::Severity::kWarning, "AugmentedMemoization").empty())
+      << all(r.diagnostics);
   EXPECT_TRUE(c.entity_learner_enabled);
   EXPECT_FALSE(c.learned_policy_enabled);
 }

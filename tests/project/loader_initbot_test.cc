@@ -21,7 +21,9 @@ TEST(LoaderInitbot, loads_without_errors_with_expected_counts) {
   EXPECT_EQ(p.name, "initbot");
   EXPECT_EQ(p.domain.intents.size(), 7u);
   EXPECT_EQ(p.domain.responses.size(), 6u);
-  EXPECT_TRUE(p.domain.slots.empty());
+  // Only the slot Rasa 3 adds to every domain.
+  ASSERT_EQ(p.domain.slots.size(), 1u);
+  EXPECT_EQ(p.domain.slots[0].name, "session_started_metadata");
   EXPECT_TRUE(p.domain.forms.empty());
   EXPECT_EQ(p.stories.size(), 3u);
   EXPECT_EQ(p.rules.size(), 2u);
