@@ -12,5 +12,6 @@ void register_chat(CLI::App& app, int* exit_code);      // cli/chat.cc
 void register_serve(CLI::App& app, int* exit_code);     // cli/serve.cc
 void register_bench(CLI::App& app, int* exit_code);     // cli/bench.cc
 void register_events(CLI::App& app, int* exit_code);    // cli/events.cc
+void register_migrate(CLI::App& app, int* exit_code);   // cli/migrate.cc
 
 }  // namespace parley::cli

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   parley::cli::register_chat(app, &exit_code);
   parley::cli::register_test(app, &exit_code);
   parley::cli::register_validate(app, &exit_code);
+  parley::cli::register_migrate(app, &exit_code);
   parley::cli::register_bench(app, &exit_code);
   parley::cli::register_events(app, &exit_code);
   CLI11_PARSE(app, argc, argv);

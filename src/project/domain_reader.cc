@@ -147,7 +147,8 @@ void read_forms(const yaml::Doc& doc, const YAML::Node& node, Domain& out, Diags
           diags.error(yaml::loc(doc, e.key_node),
                       "required_slots of form '" + form.name +
                           "' is a mapping (Rasa 2 form syntax); Rasa 3 lists slot names here and puts the "
-                          "mappings under each slot's 'mappings'");
+                          "mappings under each slot's 'mappings': run `" + std::string(kMigrateCommand) +
+                          "` to rewrite the domain in Rasa 3 form");
           ok = false;
           continue;
         }

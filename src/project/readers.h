@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "project/loader.h"
@@ -42,6 +43,9 @@ std::optional<ProjectFiles> find_project_files(const std::filesystem::path& dir,
 std::vector<ProjectFile> find_test_files(const std::filesystem::path& dir, Diags& diags);
 
 // ---- domain (domain_reader.cc, slot_reader.cc, response_reader.cc) ----
+
+// What the errors on Rasa 2 syntax tell the user to run (cli/migrate.cc).
+inline constexpr std::string_view kMigrateCommand = "parley migrate BOTDIR --out NEWDIR";
 
 // Reads one domain file into `out` (a fresh Domain).
 void read_domain(const yaml::Doc& doc, Domain& out, Diags& diags);

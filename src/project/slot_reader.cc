@@ -208,7 +208,10 @@ bool read_slot(const yaml::Doc& doc, const YAML::Node& body, Slot& slot, Diags& 
     t = SlotType::kText;
   }
   if (!t) {
-    std::string hint = type_name && *type_name == "unfeaturized" ? " (Rasa 3 calls it 'any')" : "";
+    std::string hint = type_name && *type_name == "unfeaturized"
+                           ? " (Rasa 3 calls it 'any'; run `" + std::string(kMigrateCommand) +
+                                 "` to rewrite a Rasa 2 domain in Rasa 3 form)"
+                           : "";
     diags.error(yaml::loc(doc, *type), what + " has unknown type " + yaml::describe(*type) +
                                            "; expected text, bool, categorical, float, list or any" + hint);
     return false;
@@ -260,7 +263,9 @@ bool read_slot(const yaml::Doc& doc, const YAML::Node& body, Slot& slot, Diags& 
         }
       }
     } else if (e.key == "auto_fill" || e.key == "store_entities_as_slots") {
-      diags.warning(at, "'" + yaml::excerpt(e.key) + "' of " + what + " is Rasa 2 syntax; Rasa 3 fills slots through 'mappings'");
+      diags.warning(at, "'" + yaml::excerpt(e.key) + "' of " + what +
+                            " is Rasa 2 syntax; Rasa 3 fills slots through 'mappings': run `" +
+                            std::string(kMigrateCommand) + "` to rewrite the domain in Rasa 3 form");
     } else {
       diags.warning(at, "unknown key '" + yaml::excerpt(e.key) + "' in " + what);
     }

@@ -91,6 +91,12 @@ std::optional<YAML::Node> get(const YAML::Node& map, std::string_view key);
 // (aliases can make a small file describe a huge or cyclic value).
 std::optional<json::value> to_json(const YAML::Node& node);
 
+// `node` as YAML text that reads back as the same values: a scalar quoted in the source (or given
+// the tag "!") is written double-quoted, or as a literal block when it has several lines, so that
+// `'yes'` or `"2.0"` stay strings; plain scalars stay plain; flow collections stay flow. Comments
+// and anchors are not kept (yaml-cpp does not read them). Written by yaml_write.cc.
+std::string write(const YAML::Node& node);
+
 // A string or a list of strings (scalars). On any other shape appends an error
 // "<what> must be a string or a list of strings" and returns false.
 bool string_or_list(const Doc& doc, const YAML::Node& node, const std::string& what,
