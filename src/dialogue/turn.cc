@@ -212,23 +212,28 @@ Prediction predict_next_action(const PolicySet& policies, const Tracker& tracker
   if (!chosen && config.memoization_enabled && config.memoization_augmented)
     chosen = policies.predict_memo_forgetting(tracker, exclude);
 
+  // The learned policy comes last; as in Rasa, below core_fallback_threshold it gives way to the
+  // fallback (after a message) or to listening (after a bot action).
+  std::optional<Prediction> learned;
+  if (!chosen && config.learned_policy_enabled) {
+    learned = policies.predict_learned(states.get(tracker, policies.featurizer(), true), exclude);
+    if (learned && learned->confidence < config.core_fallback_threshold) learned.reset();
+  }
+
   // After an interruption was handled, the loop resumes (asks for its slot again) instead of
-  // listening, unless a story says to listen: as Rasa's RulePolicy, which learns from stories where
-  // the bot listens after an interruption not to predict the loop there. A rule's listen is only
-  // the end of its snippet.
+  // listening, unless the stories go on otherwise: as Rasa's RulePolicy, which learns from stories
+  // where something else follows an interruption not to predict the loop there. Here: a story
+  // that listens (memoization), or the learned policy sure of another action. A rule's listen is
+  // only the end of its snippet.
   bool interrupted = !loop.empty() && tracker.loop_rejected() && latest != "action_listen" && latest != loop;
   bool story_listens = chosen && chosen->action == "action_listen" &&
                        (chosen->policy == "memoization" || chosen->policy == "augmented_memoization");
-  if (interrupted && (!chosen || chosen->action == "action_listen") && !story_listens && domain.find_form(loop))
+  bool learned_goes_on = learned && learned->action != "action_listen" && learned->action != loop;
+  if (interrupted && (!chosen || chosen->action == "action_listen") && !story_listens && !learned_goes_on &&
+      domain.find_form(loop))
     return {loop, "loop", 1.0};
   if (chosen) return *chosen;
-  // The learned policy comes last; as in Rasa, below core_fallback_threshold it gives way to the
-  // fallback (after a message) or to listening (after a bot action).
-  if (config.learned_policy_enabled) {
-    auto learned = policies.predict_learned(states.get(tracker, policies.featurizer(), true), exclude);
-    if (learned && learned->confidence >= config.core_fallback_threshold)
-      return {learned->action, learned->policy, stored_confidence(learned->confidence)};
-  }
+  if (learned) return Prediction{learned->action, learned->policy, stored_confidence(learned->confidence)};
 
   if (latest != "action_listen") return {"action_listen", "default", 1.0};
   if (config.enable_fallback_prediction)

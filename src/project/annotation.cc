@@ -167,7 +167,8 @@ bool parse_annotated_text(std::string_view line, std::string& text, std::vector<
   error.clear();
   size_t i = 0;
   // As Rasa does, a '[' that starts no annotation (no ']' after it, `[]`, a '[' inside, or
-  // `[text]` with no `(entity)`, `{..}` or `[..]` after it) is kept as plain text.
+  // `[text]` with no `(entity)`, `{..}` or `[..]` after it, or a '(' that is never closed) is kept
+  // as plain text.
   auto keep_bracket = [&](std::string_view shown) {
     if (plain) plain->emplace_back(shown);
     text += line[i++];
@@ -192,7 +193,10 @@ bool parse_annotated_text(std::string_view line, std::string& text, std::vector<
     char kind = b.after < line.size() ? line[b.after] : '\0';
     std::vector<EntityAnnotation> found;
     size_t next = 0;
-    if (kind == '(') {
+    if (kind == '(' && line.find(')', b.after + 1) == std::string_view::npos) {
+      keep_bracket(line.substr(i, close + 1 - i));  // no ')' after it: Rasa's pattern does not match either
+      continue;
+    } else if (kind == '(') {
       if (!read_paren_form(b, found, next, error)) return false;
     } else if (kind == '{' || kind == '[') {
       if (!read_json_form(b, found, next, error)) return false;

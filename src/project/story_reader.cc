@@ -269,6 +269,11 @@ void read_story(const yaml::Doc& doc, const YAML::Node& item, bool is_rule, bool
   SourceLoc at = yaml::loc(doc, item);
   auto name_node = yaml::get(item, key);
   auto name = name_node ? yaml::text(*name_node) : std::nullopt;
+  if (name_node && yaml::is_null(*name_node)) {
+    // `- story:` with no name: Rasa reads it (its name is empty); so does Parley, with a warning.
+    diags.warning(at, "a " + key + " without a name (" + key + ": is empty)");
+    name = "";
+  }
   if (!name) {
     const char* other = is_rule ? "story" : "rule";
     if (yaml::get(item, other))
