@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
+#include <thread>
 
 #include "core/budget.h"
 #include "nlu/duckling.h"
@@ -13,7 +15,7 @@
 namespace parley::nlu {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using DucklingTestClock = std::chrono::steady_clock;
 using testing::FakeDuckling;
 
 constexpr const char* kDucklingAnswer = R"([
@@ -23,8 +25,8 @@ constexpr const char* kDucklingAnswer = R"([
   {"body": "2", "start": 4, "end": 5, "dim": "number", "value": {"value": 2, "type": "value"}}
 ])";
 
-double elapsed_ms(Clock::time_point since) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+double elapsed_ms(DucklingTestClock::time_point since) {
+  return std::chrono::duration<double, std::milli>(DucklingTestClock::now() - since).count();
 }
 
 TEST(DucklingHttp, posts_the_form_rasa_posts_and_makes_rasas_entities) {
@@ -94,7 +96,7 @@ TEST(DucklingHttp, a_dead_server_costs_one_failed_call_per_breaker_interval_and_
   o.timeout = std::chrono::milliseconds(300);
   o.breaker_open = std::chrono::milliseconds(200);
   DucklingExtractor x(o);
-  auto t0 = Clock::now();
+  auto t0 = DucklingTestClock::now();
   EXPECT_TRUE(x.extract("3 pizzas").empty());
   EXPECT_TRUE(x.extract("3 pizzas").empty());  // the breaker is open: no call at all
   EXPECT_LT(elapsed_ms(t0), 300);              // refused at once: not even one timeout
@@ -113,12 +115,12 @@ TEST(DucklingHttp, a_slow_server_costs_at_most_the_timeout_then_the_breaker_skip
   o.url = duckling.url();
   o.timeout = std::chrono::milliseconds(200);
   DucklingExtractor x(o);
-  auto t0 = Clock::now();
+  auto t0 = DucklingTestClock::now();
   EXPECT_TRUE(x.extract("book 2 seats").empty());
   const double first = elapsed_ms(t0);
   EXPECT_GE(first, 190);
   EXPECT_LT(first, 600);
-  auto t1 = Clock::now();
+  auto t1 = DucklingTestClock::now();
   for (int i = 0; i < 20; ++i) EXPECT_TRUE(x.extract("book 2 seats").empty());
   EXPECT_LT(elapsed_ms(t1), 50);  // open breaker: twenty messages, no wait
   EXPECT_EQ(x.stats().calls, 1u);
@@ -133,8 +135,8 @@ TEST(DucklingHttp, the_wait_never_takes_more_than_half_of_what_is_left_of_the_tu
   o.url = duckling.url();  // Rasa's 3 s timeout
   DucklingExtractor x(o);
   Budget budget;
-  budget.set_deadline(Clock::now() + std::chrono::milliseconds(400));
-  auto t0 = Clock::now();
+  budget.set_deadline(DucklingTestClock::now() + std::chrono::milliseconds(400));
+  auto t0 = DucklingTestClock::now();
   {
     BudgetScope scope(budget);
     EXPECT_TRUE(x.extract("book 2 seats").empty());
