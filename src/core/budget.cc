@@ -13,6 +13,10 @@ BudgetScope::~BudgetScope() { g_current = previous_; }
 
 bool budget_spent() { return g_current && g_current->spent(); }
 
+Budget::Clock::time_point budget_deadline() {
+  return g_current ? g_current->deadline() : Budget::Clock::time_point::max();
+}
+
 void spend_budget(const std::string& why) {
   if (g_current) g_current->spend(why);
 }

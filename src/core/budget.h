@@ -21,6 +21,8 @@ class Budget {
   void spend(std::string why) {
     if (reason_.empty()) reason_ = std::move(why);
   }
+  // When it ends by time (time_point::max() without a deadline).
+  Clock::time_point deadline() const { return deadline_; }
   // Why spend() ended it ("" when it was not: the deadline may still have passed).
   const std::string& reason() const { return reason_; }
 
@@ -44,6 +46,9 @@ class BudgetScope {
 
 // The current thread's budget is spent (false when it has none).
 bool budget_spent();
+// The current thread's budget's deadline (time_point::max() when it has none), for code that
+// waits on something outside (an HTTP call) and must leave the turn time to finish.
+Budget::Clock::time_point budget_deadline();
 // Ends the current thread's budget with `why` (nothing when it has none).
 void spend_budget(const std::string& why);
 

@@ -64,6 +64,19 @@ json::object response_selector_json(const nlu::ParseResult& p, const project::Do
 json::value parse_data_json(const nlu::ParseResult& p, const TurnInput& in, const project::Domain& domain) {
   json::array entities;
   for (const auto& e : p.entities) {
+    if (!e.additional_info.is_null()) {
+      // DucklingEntityExtractor's shape in Rasa: text, `confidence` (not confidence_entity) and
+      // Duckling's own value object.
+      entities.push_back(json::object{{"entity", e.entity},
+                                      {"start", e.start},
+                                      {"end", e.end},
+                                      {"text", e.text},
+                                      {"value", e.structured_value},
+                                      {"confidence", e.confidence},
+                                      {"additional_info", e.additional_info},
+                                      {"extractor", e.extractor}});
+      continue;
+    }
     json::object o{{"entity", e.entity}, {"value", e.value},       {"start", e.start},
                    {"end", e.end},       {"confidence_entity", stored_confidence(e.confidence)}, {"extractor", e.extractor}};
     if (e.role) o["role"] = *e.role;

@@ -23,7 +23,7 @@ const char* extractor_name(int source) {
 }  // namespace
 
 Result<EntityExtractor> EntityExtractor::build(const project::NluData& data, const project::Domain& domain,
-                                              bool annotated_texts) {
+                                              bool annotated_texts, bool numbers) {
   EntityExtractor x;
   // Synonyms: the synonyms section first, so it wins over values given in annotations.
   for (const auto& syn : data.synonyms)
@@ -71,7 +71,7 @@ Result<EntityExtractor> EntityExtractor::build(const project::NluData& data, con
       x.patterns_.push_back({rf.name, std::move(re).value()});
     }
   }
-  x.numbers_ = domain.has_entity("number");
+  x.numbers_ = numbers && domain.has_entity("number");
   return x;
 }
 

@@ -25,9 +25,10 @@ class EntityExtractor {
   // Builds the extractor from the NLU data. Fails only on a regex (for a domain entity) that does
   // not compile; the error names the regex and where it was defined. `annotated_texts` adds the
   // annotated texts of the examples to the gazetteer (off when a learned extractor finds them by
-  // context instead).
+  // context instead). `numbers`: numbers as the `number` entity when the domain declares it (off
+  // when DucklingEntityExtractor gives them).
   static Result<EntityExtractor> build(const project::NluData& data, const project::Domain& domain,
-                                       bool annotated_texts = true);
+                                       bool annotated_texts = true, bool numbers = true);
 
   // The entities in `text`, ordered by start offset. Matching is case-insensitive and on word
   // boundaries; where candidates overlap, the longest wins, then by source (annotated, lookup,

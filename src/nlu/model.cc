@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "nlu/crf_extractor.h"
+#include "nlu/duckling.h"
 #include "nlu/entity_extractor.h"
 #include "nlu/intent_classifier.h"
 #include "nlu/nlu.h"
@@ -113,11 +114,22 @@ class TrainedModel final : public Model {
   std::optional<CrfEntityExtractor> crf_;               // the learned extractor, when on and trained
   std::vector<Selector> selectors_;                     // empty without retrieval intents
   std::vector<std::string> retrieval_intents_;
+  std::unique_ptr<DucklingExtractor> duckling_;         // DucklingEntityExtractor, when configured
 
  private:
   // The learned entities first (given the best real intent: the CRF never saw nlu_fallback), then
   // those of the exact extractors that overlap none of them, in text order.
   std::vector<Entity> entities(std::string_view text, const ParseResult& r) const {
+    std::vector<Entity> out = local_entities(text, r);
+    if (duckling_) {
+      // As Rasa: a later extractor's entities are appended, overlapping or not.
+      std::vector<Entity> more = duckling_->extract(text);
+      out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    }
+    return out;
+  }
+
+  std::vector<Entity> local_entities(std::string_view text, const ParseResult& r) const {
     std::vector<Entity> exact = extractor_.extract(text);
     if (!crf_) return exact;
     std::string_view intent;
@@ -167,6 +179,7 @@ TrainOptions train_options(const project::Config& config) {
   o.regex_features = config.regex_features_enabled;
   o.entity_learner = config.entity_learner_enabled;
   o.learner = config;
+  o.duckling = config.duckling;
   return o;
 }
 
@@ -283,7 +296,11 @@ Result<std::shared_ptr<const Model>> train(const project::NluData& data, const p
     std::vector<std::string> retrieval_intents;
     auto selectors = train_selectors(full, full_inputs, options, copts, cache, retrieval_intents);
     if (!selectors.ok()) return selectors.status();
-    auto extractor = EntityExtractor::build(data, domain, /*annotated_texts=*/!options.entity_learner);
+    // Duckling's `number` replaces Parley's own number extractor, as a Rasa project expects.
+    std::unique_ptr<DucklingExtractor> duckling;
+    if (options.duckling.enabled) duckling = std::make_unique<DucklingExtractor>(duckling_options(options.duckling));
+    auto extractor = EntityExtractor::build(data, domain, /*annotated_texts=*/!options.entity_learner,
+                                            /*numbers=*/!(duckling && duckling->extracts("number")));
     if (!extractor.ok()) return extractor.status();
     std::optional<CrfEntityExtractor> crf;
     if (options.entity_learner) {
@@ -298,6 +315,7 @@ Result<std::shared_ptr<const Model>> train(const project::NluData& data, const p
     model->selectors_ = std::move(selectors).value();
     model->retrieval_intents_ = std::move(retrieval_intents);
     add_exact(examples, model->exact_);
+    model->duckling_ = std::move(duckling);
     for (const auto& intent : domain.intents) model->payload_intents_.insert(intent.name);
     for (const char* name : kDefaultIntents) model->payload_intents_.insert(name);
     model->entities_.insert(domain.entities.begin(), domain.entities.end());

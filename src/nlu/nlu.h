@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/blobs.h"
+#include "core/json.h"
 #include "core/status.h"
 #include "project/project.h"
 
@@ -20,8 +21,14 @@ struct Entity {
   std::string text;         // the matched text in the message
   size_t start = 0, end = 0;  // character (byte) offsets in the message
   double confidence = 1.0;
-  std::string extractor;    // "annotated", "lookup", "regex", "number", "intent_payload"
+  std::string extractor;    // "annotated", "lookup", "regex", "number", "intent_payload",
+                            // "DucklingEntityExtractor"
   std::optional<std::string> role, group;
+  // DucklingEntityExtractor's entities (nlu/duckling.h): the value as Rasa keeps it (a number, a
+  // string, an interval's {"to", "from"}; `value` holds its text) and Duckling's whole value
+  // object. Entities with additional_info go into parse data in the shape Rasa gives them.
+  json::value structured_value;
+  json::value additional_info;
 };
 
 struct IntentScore {
@@ -61,6 +68,8 @@ struct TrainOptions {
   // `learner` holds its settings (entity_learner_component, crf_max_iterations, crf_l1, crf_l2).
   bool entity_learner = true;
   project::Config learner;
+  // DucklingEntityExtractor (off unless config.yml names it).
+  project::DucklingConfig duckling;
 };
 
 // The options a project's config.yml asks for.

@@ -1,6 +1,9 @@
 // config.yml (language, pipeline, policies) and endpoints.yml (action_endpoint). Parley reads the
 // settings it has an equivalent for and says plainly which components it does not use.
+#include <algorithm>
 #include <cstdlib>
+
+#include "core/http_url.h"
 
 #include "project/readers.h"
 
@@ -10,7 +13,7 @@ namespace {
 
 const char* const kNluInstead =
     "Parley classifies intents with fastText (with lookup-table and regex features) and extracts entities with "
-    "a CRF, lookup tables, regexes, numbers and synonyms";
+    "a CRF, lookup tables, regexes, numbers, synonyms and DucklingEntityExtractor";
 const char* const kPolicyInstead =
     "Parley predicts actions with its rule and memoization policies, forms and a learned policy (TEDPolicy)";
 
@@ -108,6 +111,83 @@ void read_entity_learner(const yaml::Doc& doc, const YAML::Node& item, const std
   out.entity_learner_enabled = true;
 }
 
+// An optional text setting (null reads as unset) of DucklingEntityExtractor.
+void duckling_text(const yaml::Doc& doc, const yaml::Entry& e, std::string& out, Diags& diags) {
+  if (yaml::is_null(e.value)) return;
+  auto s = yaml::text(e.value);
+  if (!s) {
+    diags.error(yaml::loc(doc, e.key_node),
+                e.key + " of DucklingEntityExtractor must be a string, not " + yaml::describe(e.value));
+    return;
+  }
+  out = *s;
+}
+
+std::string join_dims(const std::vector<std::string>& dims) {
+  std::string out;
+  for (const auto& d : dims) out += (out.empty() ? "" : ", ") + d;
+  return out;
+}
+
+// DucklingEntityExtractor: a Duckling server called as Rasa calls it, or, without a url, the
+// dimensions Parley extracts itself and a warning naming the ones it cannot.
+void read_duckling(const yaml::Doc& doc, const YAML::Node& item, Config& out, Diags& diags) {
+  const std::string name = "DucklingEntityExtractor";
+  DucklingConfig& d = out.duckling;
+  d = DucklingConfig{};
+  d.enabled = true;
+  d.loc = yaml::loc(doc, item);
+  for (const auto& e : yaml::entries(item)) {
+    if (e.key == "name") continue;
+    if (e.key == "url") {
+      duckling_text(doc, e, d.url, diags);
+    } else if (e.key == "locale") {
+      duckling_text(doc, e, d.locale, diags);
+    } else if (e.key == "timezone") {
+      duckling_text(doc, e, d.timezone, diags);
+    } else if (e.key == "timeout") {
+      number_setting(doc, e, name, 0.001, 600, d.timeout_seconds, diags);
+    } else if (e.key == "dimensions") {
+      if (yaml::is_null(e.value)) continue;
+      d.dimensions_set = yaml::string_list(doc, e.value, "dimensions of " + name, d.dimensions, diags);
+      for (const auto& dim : d.dimensions) {
+        const auto& known = duckling_dimensions();
+        if (std::find(known.begin(), known.end(), dim) == known.end())
+          diags.warning(yaml::loc(doc, e.key_node), "dimension '" + yaml::excerpt(dim) +
+                                                        "' of DucklingEntityExtractor is not one of Duckling's (" +
+                                                        join_dims(known) + "); no entity will have it");
+      }
+    } else {
+      unused_setting(doc, e, name, diags);
+    }
+  }
+  // As Rasa: the environment variable wins over the configured url.
+  if (const char* env = std::getenv("RASA_DUCKLING_HTTP_URL"); env && *env) d.url = env;
+  if (!d.url.empty()) {
+    auto url = parse_http_url(d.url, "DucklingEntityExtractor url");
+    if (!url.ok()) {
+      diags.error(d.loc, url.status().message() + "; give the Duckling server's address, such as http://localhost:8000");
+      return;
+    }
+    if (!url->tls) return;
+    diags.warning(d.loc, "DucklingEntityExtractor url '" + yaml::excerpt(d.url) +
+                             "': Parley calls Duckling over plain http only; it extracts entities itself instead");
+    d.url.clear();
+  }
+  std::vector<std::string> uncovered;
+  if (d.dimensions_set) {
+    for (const auto& dim : d.dimensions)
+      if (!duckling_builtin_dimension(dim)) uncovered.push_back(dim);
+  } else {
+    for (const auto& dim : duckling_dimensions())
+      if (!duckling_builtin_dimension(dim)) uncovered.push_back(dim);
+  }
+  if (!uncovered.empty())
+    diags.warning(d.loc, "DucklingEntityExtractor has no url: Parley extracts email, url, phone-number, number, "
+                         "ordinal and amount-of-money itself, but not " +
+                             join_dims(uncovered) + "; give the url of a Duckling server for those");
+}
+
 void read_pipeline(const yaml::Doc& doc, const YAML::Node& node, Config& out, Diags& diags) {
   if (yaml::is_null(node)) return;  // Rasa's default pipeline (DIET, RegexFeaturizer, FallbackClassifier)
   if (!yaml::is_seq(node)) {
@@ -153,6 +233,10 @@ void read_pipeline(const yaml::Doc& doc, const YAML::Node& node, Config& out, Di
         }
       }
       out.response_selectors.push_back(std::move(retrieval_intent));
+      continue;
+    }
+    if (name == "DucklingEntityExtractor" || name == "DucklingHTTPExtractor") {
+      read_duckling(doc, item, out, diags);
       continue;
     }
     if (name != "FallbackClassifier") {

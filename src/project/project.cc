@@ -43,6 +43,18 @@ bool is_default_action(std::string_view name) {
   return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
 }
 
+const std::vector<std::string>& duckling_dimensions() {
+  static const std::vector<std::string> kDims = {
+      "amount-of-money", "credit-card-number", "distance", "duration", "email",       "number", "ordinal",
+      "phone-number",    "quantity",           "temperature", "time",   "url",         "volume"};
+  return kDims;
+}
+
+bool duckling_builtin_dimension(std::string_view dim) {
+  return dim == "email" || dim == "url" || dim == "phone-number" || dim == "number" || dim == "ordinal" ||
+         dim == "amount-of-money";
+}
+
 bool is_default_intent(std::string_view name) {
   return name == "restart" || name == "session_start" || name == "back" || name == "nlu_fallback";
 }

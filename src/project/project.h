@@ -212,8 +212,22 @@ struct Story {
 
 // ---- config.yml and endpoints.yml -------------------------------------------------------------
 
+// DucklingEntityExtractor in config.yml. With a url, Parley calls that Duckling server as Rasa
+// does (nlu/duckling.h); without one, it extracts the dimensions that need no model itself.
+struct DucklingConfig {
+  bool enabled = false;
+  SourceLoc loc;                     // the pipeline item
+  std::string url;                   // "" = built-in extraction; RASA_DUCKLING_HTTP_URL overrides
+  std::vector<std::string> dimensions;  // empty: every dimension
+  bool dimensions_set = false;       // `dimensions` given (a list, possibly empty) rather than null
+  std::string locale;                // "" = not sent (Duckling's default)
+  std::string timezone;              // "" = not sent
+  double timeout_seconds = 3;        // Rasa's default
+};
+
 struct Config {
   std::string language = "en";
+  DucklingConfig duckling;
   double nlu_fallback_threshold = 0.3;       // FallbackClassifier threshold; below it: nlu_fallback
   double ambiguity_threshold = 0.1;          // FallbackClassifier ambiguity_threshold
   bool nlu_fallback_enabled = false;         // true when FallbackClassifier is in the pipeline
@@ -268,6 +282,11 @@ struct Project {
   Config config;
   Endpoints endpoints;
 };
+
+// Duckling's dimensions (its `dim` names), and whether Parley extracts one without a Duckling
+// server (nlu/duckling.h: email, url, phone-number, number, ordinal, amount-of-money).
+const std::vector<std::string>& duckling_dimensions();
+bool duckling_builtin_dimension(std::string_view dim);
 
 // Names of Rasa's built-in actions and intents that a project may use without declaring them.
 bool is_default_action(std::string_view name);
