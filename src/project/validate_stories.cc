@@ -34,7 +34,8 @@ void check_slots(const Domain& d, const Step& step, const std::string& what, con
 }
 
 void check_loop(const Domain& d, const Step& step, const std::string& what, const char* where, Diags& diags) {
-  if (!step.name.empty() && !d.find_form(step.name))
+  // action_two_stage_fallback is Rasa's one loop that is not a form.
+  if (!step.name.empty() && !d.find_form(step.name) && step.name != "action_two_stage_fallback")
     diags.error(step.loc, what + " has active_loop '" + step.name + "'" + where + " which is not a form in the domain");
 }
 
