@@ -276,7 +276,9 @@ std::optional<Prediction> PolicySet::predict_rule(const std::vector<State>& stat
       best = &p;
   }
   if (!best) return std::nullopt;
-  return Prediction{best->action, "rule", 1.0, best->rule_name};
+  const auto& last = best->states.back().required;
+  bool in_loop = std::find(last.begin(), last.end(), feature("loop")) != last.end();
+  return Prediction{best->action, "rule", 1.0, best->rule_name, in_loop};
 }
 
 std::optional<Prediction> PolicySet::predict_memo(const std::vector<State>& states,

@@ -13,6 +13,7 @@ struct Prediction {
   std::string policy;
   double confidence = 1.0;
   std::string source = {};  // the rule or story that gave it, for debug output ("" otherwise)
+  bool loop_condition = false;  // a rule's prediction, the rule being conditioned on an active loop
 };
 
 }  // namespace parley::dialogue

@@ -133,10 +133,13 @@ State Featurizer::featurize(const Tracker::Derived& d, bool for_memo) const {
 namespace {
 
 // The step shared by the full replay and the cache: a state before each action executed after a
-// user message, then the event itself.
+// user message or after a bot action (a story may start with one: its history then differs from
+// a story that starts with the user), then the event itself.
 void add_event(std::vector<State>& states, Tracker::Derived& d, const Event& e, const Featurizer& f,
                bool for_memo, const project::Domain& domain) {
-  if (e.type == EventType::kAction && e.name != "action_session_start" && d.has_message)
+  const bool after_bot_action = !d.latest_action.empty() && d.latest_action != "action_session_start" &&
+                                d.latest_action != "action_listen";
+  if (e.type == EventType::kAction && e.name != "action_session_start" && (d.has_message || after_bot_action))
     states.push_back(f.featurize(d, for_memo));
   Tracker::apply_to(d, e, domain);
 }

@@ -43,7 +43,8 @@ class Featurizer {
 };
 
 // The states of the tracker's session: one before each action executed since the first user
-// message (session start and the initial listen are left out), then the current state.
+// message or the first bot action (session start and the initial listen are left out), then the
+// current state.
 std::vector<State> tracker_states(const Tracker& tracker, const Featurizer& featurizer, bool for_memo);
 
 // The states the session would have had had it begun at its event `first` (an action): slots at

@@ -235,12 +235,13 @@ Prediction predict_next_action(const PolicySet& policies, const Tracker& tracker
 
   // After an interruption was handled, the loop resumes (asks for its slot again) instead of
   // listening, unless the stories go on otherwise: as Rasa's RulePolicy, which learns from stories
-  // where something else follows an interruption not to predict the loop there. Here: a story
-  // that listens (memoization), or the learned policy sure of another action. A rule's listen is
-  // only the end of its snippet.
+  // and loop rules where something else follows an interruption not to predict the loop there.
+  // Here: a story that listens (memoization), a rule for the active loop that ends listening, or
+  // the learned policy sure of another action. Another rule's listen is only its snippet's end.
   bool interrupted = !loop.empty() && tracker.loop_rejected() && latest != "action_listen" && latest != loop;
   bool story_listens = chosen && chosen->action == "action_listen" &&
-                       (chosen->policy == "memoization" || chosen->policy == "augmented_memoization");
+                       (chosen->policy == "memoization" || chosen->policy == "augmented_memoization" ||
+                        (chosen->policy == "rule" && chosen->loop_condition));
   bool learned_goes_on = learned && learned->action != "action_listen" && learned->action != loop;
   if (interrupted && (!chosen || chosen->action == "action_listen") && !story_listens && !learned_goes_on &&
       domain.find_form(loop))
