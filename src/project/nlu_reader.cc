@@ -10,14 +10,14 @@
 
 namespace parley::project {
 
-namespace {
-
 std::string trim(std::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
   return std::string(s.substr(b, e - b));
 }
+
+namespace {
 
 struct RawExample {
   std::string text;

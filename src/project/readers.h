@@ -60,6 +60,9 @@ void read_responses(const yaml::Doc& doc, const YAML::Node& node, Domain& out, D
 
 // ---- data/ (data_reader.cc, nlu_reader.cc, story_reader.cc) ----
 
+// `s` without leading and trailing white space.
+std::string trim(std::string_view s);
+
 // Reads one data file's `nlu`, `stories` and `rules`, and its `responses` (Rasa keeps the
 // responses of retrieval intents there) into `domain` when given.
 void read_data(const yaml::Doc& doc, NluData& nlu, std::vector<Story>& stories, std::vector<Story>& rules,

@@ -16,7 +16,7 @@ namespace parley::nlu {
 namespace {
 
 using DucklingTestClock = std::chrono::steady_clock;
-using testing::FakeDuckling;
+using parley::testing::FakeDuckling;
 
 constexpr const char* kDucklingAnswer = R"([
   {"body": "tomorrow at 8am", "start": 12, "end": 27, "dim": "time", "latent": false,
@@ -92,7 +92,7 @@ TEST(DucklingHttp, without_dimensions_sends_null_and_keeps_every_dimension) {
 
 TEST(DucklingHttp, a_dead_server_costs_one_failed_call_per_breaker_interval_and_no_error) {
   DucklingOptions o;
-  o.url = "http://127.0.0.1:" + std::to_string(testing::free_port());  // nothing listens there
+  o.url = "http://127.0.0.1:" + std::to_string(parley::testing::free_port());  // nothing listens there
   o.timeout = std::chrono::milliseconds(300);
   o.breaker_open = std::chrono::milliseconds(200);
   DucklingExtractor x(o);
