@@ -106,8 +106,14 @@ void two_stage_fallback(TurnState& st, const Prediction& p) {
                              last[2] == kOutOfScope;
   const bool clarified = latest != kFallbackIntent && latest != kOutOfScope;
   if (!clarified && !two_fallbacks && !second_denial) {
-    // Asks to affirm the guessed intent first, to rephrase after a "no".
-    if (activated || latest == kFallbackIntent) {
+    // Asks to affirm the guessed intent first, to rephrase after a "no". A project that lists
+    // action_default_ask_affirmation / _rephrase under actions: has its action server ask, as Rasa
+    // does (its answer is applied inside this action, as a form's ask action's is).
+    const bool affirm = activated || latest == kFallbackIntent;
+    const std::string custom = affirm ? "action_default_ask_affirmation" : "action_default_ask_rephrase";
+    if (st.bot->domain().has_action(custom)) {
+      request_call(st, TurnState::Pending::kFormAsk, custom);
+    } else if (affirm) {
       ask_affirmation(st);
     } else if (!st.utter_response("utter_ask_rephrase", seed)) {
       st.utter(BotMessage{"I'm sorry, I didn't quite understand that. Could you rephrase?", {}});

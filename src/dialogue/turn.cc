@@ -347,7 +347,7 @@ bool execute(TurnState& st, const Prediction& p) {
   const std::string& name = p.action;
   if (DefaultAction run = find_default_action(name)) {
     run(st, p);
-    return false;
+    return st.pending != TurnState::Pending::kNone;  // the two-stage fallback may call a custom action
   }
   if (const project::Form* form = domain.find_form(name)) return run_form(st, *form, p);
   if (!domain.has_response(name) && domain.is_retrieval_action(name)) {

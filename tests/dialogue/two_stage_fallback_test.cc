@@ -88,5 +88,32 @@ TEST(TwoStageFallback, a_rephrasing_that_is_understood_continues_the_conversatio
   EXPECT_EQ(c.tracker.active_loop(), "");
 }
 
+// A project whose action server asks (sara lists action_default_ask_affirmation under actions:).
+class AskingActions : public ActionClient {
+ public:
+  std::vector<std::string> calls;
+  ActionReply call(const ActionRequest& r) override {
+    calls.push_back(r.action);
+    return ActionReply::ok(json::parse(R"({"events": [], "responses": [{"text": "Custom: did you mean that?"}]})"));
+  }
+};
+
+TEST(TwoStageFallback, a_custom_ask_affirmation_action_is_called_on_the_action_server) {
+  std::string domain = std::string(kTwoStageDomain) + "actions:\n- action_default_ask_affirmation\n";
+  auto bot = testing::build({{"domain.yml", domain},
+                             {"data/rules.yml", kTwoStageRules},
+                             {"endpoints.yml", "action_endpoint:\n  url: http://127.0.0.1:9/webhook\n"},
+                             {"config.yml", "policies:\n- name: RulePolicy\n"}});
+  ASSERT_TRUE(bot);
+  testing::Convo c(bot);
+  AskingActions server;
+  c.client = &server;
+  EXPECT_EQ(c.say("/nlu_fallback"), Lines{"Custom: did you mean that?"});
+  EXPECT_EQ(server.calls, std::vector<std::string>{"action_default_ask_affirmation"});
+  EXPECT_EQ(c.tracker.active_loop(), "action_two_stage_fallback");
+  EXPECT_EQ(c.tracker.latest_action(), "action_listen");
+  EXPECT_EQ(c.say("/greet"), Lines{"Hi!"});
+}
+
 }  // namespace
 }  // namespace parley::dialogue
