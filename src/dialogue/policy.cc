@@ -61,7 +61,11 @@ struct RuleBuilder {
   void set_user(const project::UserStep& u) {
     user.clear();
     user.push_back(feature("intent:" + u.intent));
-    for (const auto& e : u.entities) user.push_back(feature("entity:" + e.entity));
+    for (const auto& e : u.entities) {
+      user.push_back(feature("entity:" + e.entity));
+      for (const auto* v : {&e.role, &e.group})
+        if (*v) user.push_back(feature("entity:" + e.entity + "#" + **v));
+    }
     // The slots the message's entities imply, as Rasa's rule trackers have them (only those that
     // reach the state: slots that influence the conversation).
     for (auto& c : implied_slots(fz.domain(), u.entities)) {

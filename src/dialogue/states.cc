@@ -107,8 +107,12 @@ State Featurizer::featurize(const Tracker::Derived& d, bool for_memo) const {
         for (const auto& ent : ents->as_array()) {
           if (!ent.is_object()) continue;
           auto name = json_str(ent.as_object(), "entity");
-          if (name && domain_->has_entity(*name) && entity_used(info, *name))
-            f.push_back(feature("entity:" + std::string(*name)));
+          if (!name || !domain_->has_entity(*name) || !entity_used(info, *name)) continue;
+          f.push_back(feature("entity:" + std::string(*name)));
+          // As Rasa's user sub-state: an entity's role and group are features of their own.
+          for (const char* key : {"role", "group"})
+            if (auto v = json_str(ent.as_object(), key))
+              f.push_back(feature("entity:" + std::string(*name) + "#" + std::string(*v)));
         }
       }
     }

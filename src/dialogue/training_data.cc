@@ -120,6 +120,8 @@ json::value parse_data_for(const project::UserStep& u) {
   json::array entities;
   for (const auto& e : u.entities) {
     json::object ent{{"entity", e.entity}, {"value", e.value}};
+    if (e.role) ent["role"] = *e.role;
+    if (e.group) ent["group"] = *e.group;
     entities.push_back(std::move(ent));
   }
   return json::object{{"intent", std::move(intent)}, {"entities", std::move(entities)}};
