@@ -9,6 +9,7 @@ PKGS=(
   librdkafka-dev libnats-dev nats-server
   libhiredis-dev redis-server haproxy
   libeigen3-dev liblbfgs-dev libpcre2-dev
+  libexpat1-dev  # the XMPP channel's stream parser
   clang libclang-rt-14-dev llvm  # fuzz/ (libFuzzer), make asan / make tsan, llvm-symbolizer
 )
 # `install-deps.sh bench` adds what bench/compare needs (the peers and the charts).
