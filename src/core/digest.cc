@@ -1,4 +1,4 @@
-// SHA-256 through OpenSSL's EVP interface.
+// SHA-256 and SHA-1 through OpenSSL's EVP interface.
 #include "core/digest.h"
 
 #include <openssl/evp.h>
@@ -22,10 +22,9 @@ Sha256::~Sha256() {
 
 void Sha256::update(std::string_view data) { EVP_DigestUpdate(ctx_->md, data.data(), data.size()); }
 
-std::string Sha256::hex() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx_->md, digest, &len);
+namespace {
+
+std::string to_hex(const unsigned char* digest, unsigned int len) {
   static const char* kHex = "0123456789abcdef";
   std::string out;
   out.reserve(len * 2);
@@ -34,6 +33,23 @@ std::string Sha256::hex() {
     out.push_back(kHex[digest[i] & 15]);
   }
   return out;
+}
+
+}  // namespace
+
+std::string Sha256::hex() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx_->md, digest, &len);
+  return to_hex(digest, len);
+}
+
+std::string sha1_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha1(), nullptr) != 1)
+    throw std::runtime_error("SHA-1 unavailable");
+  return to_hex(digest, len);
 }
 
 }  // namespace parley

@@ -1,4 +1,4 @@
-// SHA-256 (OpenSSL), for content keys such as the model cache's.
+// SHA-256 (OpenSSL), for content keys such as the model cache's; SHA-1 for protocols that demand it.
 #pragma once
 
 #include <memory>
@@ -26,5 +26,9 @@ inline std::string sha256_hex(std::string_view data) {
   h.update(data);
   return h.hex();
 }
+
+// Lowercase hex SHA-1, for XEP-0114's component handshake (the protocol fixes the algorithm; it is
+// not used for anything that needs collision resistance).
+std::string sha1_hex(std::string_view data);
 
 }  // namespace parley
