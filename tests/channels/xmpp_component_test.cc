@@ -331,12 +331,41 @@ TEST(XmppComponent, StopEndsTheStreamAndTheRetries) {
   XmppComponentHarness h(xmpp_test_options(server));
   h.component->start();
   ASSERT_TRUE(eventually([&] { return h.component->state() == ComponentState::kConnected; }, 5s));
+  ASSERT_TRUE(h.component->send("<message to='ann@example.test'><body>last</body></message>").is_ok());
   h.component->stop();
   ASSERT_TRUE(eventually([&] { return h.stopped(); }, 5s));
   EXPECT_TRUE(eventually([&] { return server.stream_ended(); }, 5s));
+  ASSERT_EQ(server.stanzas().size(), 1u);  // what was queued went out before the stream's end
+  EXPECT_EQ(server.stanzas()[0].child("body", kComponentNs)->text, "last");
   EXPECT_EQ(h.component->send("<message/>").code(), Code::kUnavailable);
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(server.connections(), 1);
+}
+
+TEST(XmppComponent, SendQueueIsBounded) {
+  FakeXmppServer server(FakeXmppServer::Mode::kAccept);
+  ComponentOptions o = xmpp_test_options(server);
+  o.max_queued_bytes = 64;
+  XmppComponentHarness h(o);
+  h.component->start();
+  ASSERT_TRUE(eventually([&] { return h.component->state() == ComponentState::kConnected; }, 5s));
+  Status big = h.component->send("<message to='ann@example.test'><body>" + std::string(64, 'x') + "</body></message>");
+  EXPECT_EQ(big.code(), Code::kRateLimited) << big.to_string();
+  EXPECT_TRUE(h.component->send("<message to='ann@example.test'/>").is_ok());
+  EXPECT_TRUE(eventually([&] { return server.stanzas().size() == 1; }, 5s));
+}
+
+TEST(XmppComponent, StanzaOverTheLimitDropsTheConnection) {
+  FakeXmppServer server(FakeXmppServer::Mode::kAccept);
+  ComponentOptions o = xmpp_test_options(server);
+  o.limits.max_stanza_bytes = 1000;
+  XmppComponentHarness h(o);
+  h.component->start();
+  ASSERT_TRUE(eventually([&] { return h.component->state() == ComponentState::kConnected; }, 5s));
+  ASSERT_TRUE(server.send("<message to='pizza@bots.example.test'><body>" + std::string(2000, 'x') + "</body></message>"));
+  EXPECT_TRUE(eventually([&] { return h.has_error(Code::kTooLarge, "over the limit of 1000 bytes"); }, 5s));
+  EXPECT_TRUE(eventually([&] { return h.component->connects() >= 2; }, 5s));
+  EXPECT_TRUE(h.stanzas().empty());
 }
 
 TEST(XmppComponent, BadOptionsAreRefused) {
