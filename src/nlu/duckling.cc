@@ -159,13 +159,14 @@ class DucklingExtractor::Client {
     }
     calls_.fetch_add(1, std::memory_order_relaxed);
     auto answer = http_.post_form(duckling_request_body(text, options_, unix_time() * 1000), deadline);
-    Result<std::vector<Entity>> entities = answer.status();
-    if (answer.ok()) {
+    // A Result is never made from an OK Status: the failed call's status, or the parsed answer.
+    Result<std::vector<Entity>> entities = [&]() -> Result<std::vector<Entity>> {
+      if (!answer.ok()) return answer.status();
       boost::system::error_code ec;
       json::value v = json::parse(*answer, ec);
-      entities = ec ? Result<std::vector<Entity>>(Status::io_error("Duckling answered with bad JSON: " + ec.message()))
-                    : duckling_entities(v, options_);
-    }
+      if (ec) return Status::io_error("Duckling answered with bad JSON: " + ec.message());
+      return duckling_entities(v, options_);
+    }();
     record(entities.ok() ? Status::ok() : entities.status(), deadline - now);
     if (!entities.ok()) return {};
     return std::move(entities).value();
