@@ -157,6 +157,9 @@ class XmppComponentHarness {
     work_.reset();
     ioc_.stop();
     thread_.join();
+    // Its timers and socket belong to ioc_: the connection goes first (ioc_, declared after it, would
+    // otherwise be destroyed before it: UBSan saw the timer service gone).
+    component.reset();
   }
 
   bool stopped() {

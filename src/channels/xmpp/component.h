@@ -67,6 +67,8 @@ class ComponentConnection {
 
   // Runs on its own strand of `executor`; both callbacks are called there, never concurrently, and
   // never after on_state(kStopped). kInvalidArgument for a bad server, an empty domain or secret.
+  // The connection must be destroyed before the executor's io_context (its timers and socket
+  // belong to it).
   static Result<std::unique_ptr<ComponentConnection>> create(boost::asio::any_io_executor executor,
                                                              ComponentOptions options, Callbacks callbacks);
   // Stops (see stop()); the callbacks may still run until on_state(kStopped).
