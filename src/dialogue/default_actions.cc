@@ -40,11 +40,16 @@ void session_start(TurnState& st, const Prediction& p) {
   st.done = true;
 }
 
+// What action_default_fallback does after its action event: utter_default, revert the message.
+void utter_default_and_revert(TurnState& st, uint64_t seed) {
+  if (!st.utter_response("utter_default", seed)) st.utter(BotMessage{kDefaultFallbackText, {}});
+  st.add(Event::simple(EventType::kUserUtteranceReverted, 0));
+}
+
 void default_fallback(TurnState& st, const Prediction& p) {
   const uint64_t seed = st.response_seed();
   action_event(st, p);
-  if (!st.utter_response("utter_default", seed)) st.utter(BotMessage{kDefaultFallbackText, {}});
-  st.add(Event::simple(EventType::kUserUtteranceReverted, 0));
+  utter_default_and_revert(st, seed);
   st.done = true;
 }
 
@@ -122,8 +127,7 @@ void two_stage_fallback(TurnState& st, const Prediction& p) {
   }
   if (!clarified) {
     // Gave up: as action_default_fallback. The loop ends after the revert, which would undo it.
-    if (!st.utter_response("utter_default", seed)) st.utter(BotMessage{kDefaultFallbackText, {}});
-    st.add(Event::simple(EventType::kUserUtteranceReverted, 0));
+    utter_default_and_revert(st, seed);
     st.add(Event::active_loop("", 0));
     st.done = true;
     return;

@@ -61,11 +61,7 @@ struct RuleBuilder {
   void set_user(const project::UserStep& u) {
     user.clear();
     user.push_back(feature("intent:" + u.intent));
-    for (const auto& e : u.entities) {
-      user.push_back(feature("entity:" + e.entity));
-      for (const auto* v : {&e.role, &e.group})
-        if (*v) user.push_back(feature("entity:" + e.entity + "#" + **v));
-    }
+    for (const auto& e : u.entities) add_entity_features(user, e.entity, e.role, e.group);
     // The slots the message's entities imply, as Rasa's rule trackers have them (only those that
     // reach the state: slots that influence the conversation).
     for (auto& c : implied_slots(fz.domain(), u.entities)) {
@@ -123,6 +119,7 @@ void compile_rule(const project::Story& rule, const Path& steps, const Featurize
     p.rule_name = rule.name;
     p.loc = loc;
     for (const auto& s : p.states) p.specificity += s.required.size() + s.forbidden.size();
+    p.loop_condition = !b.loop_req.empty();
     out.push_back(std::move(p));
   };
   bool last_was_action = false;
@@ -280,9 +277,7 @@ std::optional<Prediction> PolicySet::predict_rule(const std::vector<State>& stat
       best = &p;
   }
   if (!best) return std::nullopt;
-  const auto& last = best->states.back().required;
-  bool in_loop = std::find(last.begin(), last.end(), feature("loop")) != last.end();
-  return Prediction{best->action, "rule", 1.0, best->rule_name, in_loop};
+  return Prediction{best->action, "rule", 1.0, best->rule_name, best->loop_condition};
 }
 
 std::optional<Prediction> PolicySet::predict_memo(const std::vector<State>& states,

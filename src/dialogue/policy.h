@@ -38,6 +38,7 @@ struct RulePattern {
   std::string rule_name;
   project::SourceLoc loc;
   size_t specificity = 0;          // total number of features, for choosing between matches
+  bool loop_condition = false;     // the rule requires an active loop
   size_t order = 0;                // definition order, the last tie-breaker
 };
 

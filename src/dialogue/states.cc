@@ -92,6 +92,14 @@ void Featurizer::slot_features(const project::Slot& slot, const json::value& val
   }
 }
 
+void add_entity_features(std::vector<Feature>& out, std::string_view entity, std::optional<std::string_view> role,
+                         std::optional<std::string_view> group) {
+  const std::string type = "entity:" + std::string(entity);
+  out.push_back(feature(type));
+  for (const auto& v : {role, group})
+    if (v) out.push_back(feature(type + "#" + std::string(*v)));
+}
+
 State Featurizer::featurize(const Tracker::Derived& d, bool for_memo) const {
   State s;
   auto& f = s.features;
@@ -108,11 +116,7 @@ State Featurizer::featurize(const Tracker::Derived& d, bool for_memo) const {
           if (!ent.is_object()) continue;
           auto name = json_str(ent.as_object(), "entity");
           if (!name || !domain_->has_entity(*name) || !entity_used(info, *name)) continue;
-          f.push_back(feature("entity:" + std::string(*name)));
-          // As Rasa's user sub-state: an entity's role and group are features of their own.
-          for (const char* key : {"role", "group"})
-            if (auto v = json_str(ent.as_object(), key))
-              f.push_back(feature("entity:" + std::string(*name) + "#" + std::string(*v)));
+          add_entity_features(f, *name, json_str(ent.as_object(), "role"), json_str(ent.as_object(), "group"));
         }
       }
     }
@@ -148,27 +152,28 @@ void add_event(std::vector<State>& states, Tracker::Derived& d, const Event& e, 
   Tracker::apply_to(d, e, domain);
 }
 
-}  // namespace
-
-std::vector<State> tracker_states(const Tracker& tracker, const Featurizer& featurizer, bool for_memo) {
-  std::vector<State> states;
-  Tracker::Derived d = tracker.base_state();
-  const auto& domain = tracker.domain();
-  for (const auto& e : tracker.events()) add_event(states, d, e, featurizer, for_memo, domain);
-  states.push_back(featurizer.featurize(d, for_memo));
-  return states;
-}
-
-std::vector<State> tracker_states_from(const Tracker& tracker, size_t first, const Featurizer& featurizer,
-                                       bool for_memo) {
+// The states of `events` from index `first` on, replayed from the derived state `d`.
+std::vector<State> replay_states(const Tracker& tracker, Tracker::Derived d, size_t first,
+                                 const Featurizer& featurizer, bool for_memo) {
   std::vector<State> states;
   const auto& domain = tracker.domain();
-  Tracker::Derived d = Tracker::initial_state(domain);
-  d.session_started = true;
   const auto& events = tracker.events();
   for (size_t i = first; i < events.size(); ++i) add_event(states, d, events[i], featurizer, for_memo, domain);
   states.push_back(featurizer.featurize(d, for_memo));
   return states;
+}
+
+}  // namespace
+
+std::vector<State> tracker_states(const Tracker& tracker, const Featurizer& featurizer, bool for_memo) {
+  return replay_states(tracker, tracker.base_state(), 0, featurizer, for_memo);
+}
+
+std::vector<State> tracker_states_from(const Tracker& tracker, size_t first, const Featurizer& featurizer,
+                                       bool for_memo) {
+  Tracker::Derived d = Tracker::initial_state(tracker.domain());
+  d.session_started = true;
+  return replay_states(tracker, std::move(d), first, featurizer, for_memo);
 }
 
 const std::vector<State>& StatesCache::get(const Tracker& tracker, const Featurizer& featurizer,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,11 @@ struct State {
   uint64_t hash() const;
   bool operator==(const State&) const = default;
 };
+
+// An entity's features in a state: its type, and as in Rasa's user sub-state its role and group
+// (entity#role, entity#group) when it has them.
+void add_entity_features(std::vector<Feature>& out, std::string_view entity, std::optional<std::string_view> role,
+                         std::optional<std::string_view> group);
 
 // Turns derived tracker states into States, for one bot's domain.
 class Featurizer {

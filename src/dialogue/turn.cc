@@ -327,7 +327,7 @@ void run_retrieval_action(TurnState& st, const std::string& name, const Predicti
     if (!ranking || !ranking->is_array()) continue;
     for (const auto& r : ranking->as_array()) {
       const json::value* irk = r.is_object() ? json_get(r.as_object(), "intent_response_key") : nullptr;
-      if (irk && irk->is_string() && nlu::base_intent(irk->get_string()) == base) {
+      if (irk && irk->is_string() && project::base_intent(irk->get_string()) == base) {
         chosen = std::string(irk->get_string());
         break;
       }

@@ -86,7 +86,7 @@ void score(const project::NluExample& ex, const ParseResult& parsed, NluReport& 
   const std::string& predicted = parsed.intent.name;
   // As `rasa test nlu`: a retrieval intent (faq/ask_name) is judged by its base, which is what
   // the intent classifier predicts.
-  const std::string gold(base_intent(ex.intent));
+  const std::string gold(project::base_intent(ex.intent));
   if (predicted == gold) {
     ++report.intent_correct;
     ++report.intents[gold].tp;

@@ -166,11 +166,6 @@ class TrainedModel final : public Model {
 
 }  // namespace
 
-std::string_view base_intent(std::string_view name) {
-  size_t slash = name.find('/');
-  return slash == std::string_view::npos || slash == 0 ? name : name.substr(0, slash);
-}
-
 TrainOptions train_options(const project::Config& config) {
   TrainOptions o;
   o.seed = static_cast<int>(config.nlu_seed & 0x7fffffff);
@@ -234,9 +229,9 @@ Result<std::vector<Selector>> train_selectors(const std::vector<LabeledText>& ex
                                               std::vector<std::string>& retrieval_intents) {
   std::vector<Selector> out;
   for (const auto& ex : examples) {
-    std::string_view base = base_intent(ex.intent);
-    if (base.size() != ex.intent.size() &&
-        std::find(retrieval_intents.begin(), retrieval_intents.end(), base) == retrieval_intents.end())
+    if (!project::is_retrieval_intent(ex.intent)) continue;
+    std::string_view base = project::base_intent(ex.intent);
+    if (std::find(retrieval_intents.begin(), retrieval_intents.end(), base) == retrieval_intents.end())
       retrieval_intents.emplace_back(base);
   }
   if (retrieval_intents.empty()) return out;
@@ -248,9 +243,8 @@ Result<std::vector<Selector>> train_selectors(const std::vector<LabeledText>& ex
     if (std::any_of(out.begin(), out.end(), [&](const Selector& o) { return o.key == s.key; })) continue;
     std::vector<LabeledText> mine, mine_inputs;
     for (size_t i = 0; i < examples.size(); ++i) {
-      std::string_view base = base_intent(examples[i].intent);
-      if (base.size() == examples[i].intent.size()) continue;
-      if (!retrieval_intent.empty() && base != retrieval_intent) continue;
+      if (!project::is_retrieval_intent(examples[i].intent)) continue;
+      if (!retrieval_intent.empty() && project::base_intent(examples[i].intent) != retrieval_intent) continue;
       mine.push_back(examples[i]);
       mine_inputs.push_back(inputs[i]);
     }
@@ -275,7 +269,7 @@ Result<std::shared_ptr<const Model>> train(const project::NluData& data, const p
     full.reserve(data.examples.size());
     for (const auto& ex : data.examples) full.push_back({ex.intent, normalize(ex.text)});
     std::vector<LabeledText> examples = full;
-    for (auto& ex : examples) ex.intent = std::string(base_intent(ex.intent));
+    for (auto& ex : examples) ex.intent = std::string(project::base_intent(ex.intent));
     // The classifier sees the lookup and regex features after the words; the exact-example
     // table below keys on the words alone.
     std::vector<LabeledText> inputs = examples;

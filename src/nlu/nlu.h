@@ -54,8 +54,6 @@ struct ParseResult {
   std::vector<SelectorPrediction> selectors{};
 };
 
-// The base of a full retrieval intent ("faq" of "faq/ask_name"); the name itself otherwise.
-std::string_view base_intent(std::string_view name);
 
 struct TrainOptions {
   int seed = 17;         // fastText seed; training uses one thread, so results are reproducible

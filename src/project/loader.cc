@@ -206,7 +206,7 @@ LoadResult load_project(const std::string& dir_text, const LoadOptions& options)
       validate_nlu(p.domain, p.nlu, diags);
       if (p.config.response_selectors.empty())
         for (const auto& ex : p.nlu.examples)
-          if (ex.intent.find('/') != std::string::npos) {
+          if (is_retrieval_intent(ex.intent)) {
             SourceLoc at = files->config ? SourceLoc{files->config->shown, 0} : ex.loc;
             diags.warning(at, "the NLU data has retrieval intents (" + ex.intent +
                                   ") but the pipeline has no ResponseSelector; Parley trains one over all of them, "

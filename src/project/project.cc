@@ -55,6 +55,11 @@ bool duckling_builtin_dimension(std::string_view dim) {
          dim == "amount-of-money";
 }
 
+std::string_view base_intent(std::string_view name) {
+  size_t slash = name.find('/');
+  return slash == std::string_view::npos || slash == 0 ? name : name.substr(0, slash);
+}
+
 bool is_default_intent(std::string_view name) {
   return name == "restart" || name == "session_start" || name == "back" || name == "nlu_fallback";
 }

@@ -291,5 +291,8 @@ bool duckling_builtin_dimension(std::string_view dim);
 // Names of Rasa's built-in actions and intents that a project may use without declaring them.
 bool is_default_action(std::string_view name);
 bool is_default_intent(std::string_view name);
+// The base of a retrieval intent ("faq" of "faq/ask_name"); the name itself for any other intent.
+std::string_view base_intent(std::string_view name);
+inline bool is_retrieval_intent(std::string_view name) { return base_intent(name).size() != name.size(); }
 
 }  // namespace parley::project

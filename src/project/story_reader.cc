@@ -80,9 +80,9 @@ void read_user(StoryContext& ctx, const YAML::Node& map, const SourceLoc& at, Us
     u.intent = *name;
     // As Rasa reads `intent: faq/ask_name`: the conversation sees the base intent (what the
     // intent classifier predicts), the response selector the full one.
-    if (size_t slash = name->find('/'); slash != std::string::npos && slash > 0) {
+    if (is_retrieval_intent(*name)) {
       u.full_retrieval_intent = *name;
-      u.intent = name->substr(0, slash);
+      u.intent = std::string(base_intent(*name));
     }
   }
   if (auto user = yaml::get(map, "user")) {

@@ -9,8 +9,7 @@ namespace parley::project {
 
 bool intent_known(const Domain& d, const std::string& name) {
   if (d.find_intent(name) || is_default_intent(name)) return true;
-  size_t slash = name.find('/');  // retrieval intents: faq/ask_name belongs to faq
-  return slash != std::string::npos && d.find_intent(name.substr(0, slash));
+  return is_retrieval_intent(name) && d.find_intent(base_intent(name));  // faq/ask_name belongs to faq
 }
 
 namespace {
@@ -103,12 +102,13 @@ void validate_nlu(const Domain& domain, const NluData& nlu, Diags& diags) {
   std::set<std::string> with_examples, warned_intents, warned_entities;
   for (const auto& ex : nlu.examples) {
     with_examples.insert(ex.intent);
-    if (size_t slash = ex.intent.find('/'); slash != std::string::npos && slash > 0) {
+    if (is_retrieval_intent(ex.intent)) {
       // A retrieval intent: its base is the domain's intent, and its answer a response of its own.
-      with_examples.insert(ex.intent.substr(0, slash));
+      const std::string base(base_intent(ex.intent));
+      with_examples.insert(base);
       if (!domain.has_response("utter_" + ex.intent) && warned_intents.insert(ex.intent).second)
         diags.warning(ex.loc, "retrieval intent '" + ex.intent + "' has no response 'utter_" + ex.intent +
-                                  "': utter_" + ex.intent.substr(0, slash) + " cannot answer it");
+                                  "': utter_" + base + " cannot answer it");
     }
     if (!intent_known(domain, ex.intent) && warned_intents.insert(ex.intent).second)
       diags.warning(ex.loc, "intent '" + ex.intent + "' has NLU examples but is not in the domain");
