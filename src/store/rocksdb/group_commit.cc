@@ -170,6 +170,7 @@ void write_batch(RocksDbStore::Impl& impl, rocksdb::DB& db, std::vector<Pending>
   rocksdb::Status s;
   if (!g.accepted.empty()) {
     std::shared_lock<std::shared_mutex> wal(impl.wal_mu);
+    std::lock_guard<std::mutex> one_writer(impl.write_mu);
     s = db.Write(impl.write_options, &g.batch);
     if (s.ok() && impl.options.durability == Durability::kFlush) s = db.FlushWAL(/*sync=*/false);
     if (!s.ok()) impl.note_fault(s, "writing turns");

@@ -148,7 +148,9 @@ Status RocksDbStore::Impl::write(const rocksdb::WriteOptions& wo, rocksdb::Write
   DbUse use(*this);
   if (!use.db || fault.load() != Fault::kNone) return fault_status();
   std::shared_lock<std::shared_mutex> wal(wal_mu);
+  std::unique_lock<std::mutex> one_writer(write_mu);
   rocksdb::Status s = use.db->Write(wo, &batch);
+  one_writer.unlock();
   if (s.ok()) return Status::ok();
   note_fault(s, what);
   return fault_status();
